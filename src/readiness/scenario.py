@@ -1,0 +1,109 @@
+"""Attack scenario: the random draws that make one replication's attack (sites, times, attackers, escalation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from readiness.model import Model
+from readiness.resources import SPECIALIST
+from readiness.rng import name_index, normals, uniforms
+
+#: Most mutual-aid units one request can bring (the registry range of ``mutual_aid.units_high``).
+MAX_MUTUAL_AID = 8
+
+
+@dataclass(frozen=True)
+class Attacks:
+    """One batch of attacks: arrays of shape ``(replications, K)`` (per site) or ``(replications, ...)``."""
+
+    site: np.ndarray  # LSOA index
+    start: np.ndarray  # minutes after the first shot of the attack
+    report: np.ndarray  # start + notification delay
+    attackers: np.ndarray
+    static: np.ndarray  # bool
+    mobile_duration: np.ndarray
+    siege: np.ndarray  # bool
+    assault: np.ndarray  # minutes from a specialist team on scene to the end of a siege
+    mutual_aid_units: np.ndarray  # (R,) number of units a mutual-aid request brings
+    mutual_aid_delay: np.ndarray  # (R, MAX_MUTUAL_AID) minutes from request to arrival
+
+
+@dataclass(frozen=True)
+class UnitStarts:
+    """Where each unit is and from when it can be dispatched, at the moment the attack starts."""
+
+    position: np.ndarray  # (R, U) position index (base, LSOA) or -1 outside the area
+    available: np.ndarray  # (R, U) minutes from which it can be dispatched (inf: off duty)
+    specialist_delay: np.ndarray  # (R, U) mobilisation (in-force) or arrival (outside) delay; inf otherwise
+
+
+def _lognormal(median: float, sigma: float, z: np.ndarray) -> np.ndarray:
+    return median * np.exp(sigma * z)
+
+
+def _uniform_between(low: float, high: float, u: np.ndarray) -> np.ndarray:
+    return low + (high - low) * u
+
+
+def draw_sites(model: Model, seed: int, reps: np.ndarray, k: int) -> np.ndarray:
+    """LSOA index of each site, by weight with replacement, or the named sites."""
+    if model.named_sites is not None:
+        return np.broadcast_to(model.named_sites[:k], (len(reps), k)).copy()
+    cumulative = np.cumsum(model.site_weights)
+    u = uniforms(seed, "site", reps, k) * cumulative[-1]
+    return np.minimum(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1)
+
+
+def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
+    """Draw the attacks of replications ``reps`` with ``k`` sites (docs/model.md, section 3)."""
+    p = model.params
+    start = _uniform_between(0.0, p["attack.window_min"], uniforms(seed, "start", reps, k))
+    start[:, 0] = 0.0
+    delay = _lognormal(p["notify.median_min"], p["notify.sigma"], normals(seed, "notify", reps, k))
+    extra = uniforms(seed, "attackers", reps, 2 * k).reshape(len(reps), k, 2)
+    attackers = 1 + np.sum(extra < p["attack.extra_attacker_prob"], axis=2)
+    low, high = int(p["mutual_aid.units_low"]), int(p["mutual_aid.units_high"])
+    n_aid = low + np.floor(uniforms(seed, "mutual_aid_units", reps, 1)[:, 0] * (high - low + 1)).astype(np.int64)
+    return Attacks(
+        site=draw_sites(model, seed, reps, k),
+        start=start,
+        report=start + delay,
+        attackers=attackers,
+        static=uniforms(seed, "mode", reps, k) < p["attack.static_share"],
+        mobile_duration=_lognormal(p["attack.mobile_duration_median_min"], p["attack.mobile_duration_sigma"],
+                                   normals(seed, "mobile_duration", reps, k)),
+        siege=uniforms(seed, "siege", reps, k) < p["harm.siege_probability"],
+        assault=_lognormal(p["ctsfo.assault_median_min"], p["ctsfo.assault_sigma"],
+                           normals(seed, "assault", reps, k)),
+        mutual_aid_units=np.minimum(n_aid, MAX_MUTUAL_AID),
+        mutual_aid_delay=_uniform_between(p["mutual_aid.delay_low_min"], p["mutual_aid.delay_high_min"],
+                                          uniforms(seed, "mutual_aid_delay", reps, MAX_MUTUAL_AID)),
+    )
+
+
+def draw_unit_starts(model: Model, seed: int, reps: np.ndarray) -> UnitStarts:
+    """Every unit free at its base, patrol units at an LSOA drawn by weight, specialist delays drawn.
+
+    Draws are keyed by unit name, so adding units leaves the other units' draws unchanged.
+    """
+    fleet, p = model.fleet, model.params
+    keys = np.array([name_index(name) for name in fleet.names], dtype=np.uint64)
+    position = np.broadcast_to(fleet.position, (len(reps), fleet.n)).copy()
+    patrol = fleet.patrol
+    if patrol.any():
+        cumulative = np.cumsum(model.site_weights)
+        u = uniforms(seed, "patrol", reps, keys[patrol]) * cumulative[-1]
+        lsoa = np.minimum(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1)
+        position[:, patrol] = model.lsoa_position(lsoa)
+    specialist_delay = np.full((len(reps), fleet.n), np.inf)
+    specialist = fleet.kind == SPECIALIST
+    if specialist.any():
+        u = uniforms(seed, "specialist", reps, keys[specialist])
+        outside = fleet.position[specialist] < 0
+        low = np.where(outside, p["ctsfo.external_delay_low_min"], p["ctsfo.mobilise_low_min"])
+        high = np.where(outside, p["ctsfo.external_delay_high_min"], p["ctsfo.mobilise_high_min"])
+        specialist_delay[:, specialist] = low + (high - low) * u
+    return UnitStarts(position=position, available=np.zeros((len(reps), fleet.n)),
+                      specialist_delay=specialist_delay)
