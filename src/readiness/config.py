@@ -168,6 +168,21 @@ def _resolve_paths(config: Config, folder: Path) -> Config:
     return config.model_copy(update={"area": area, "scenario": scenario})
 
 
+def portable_config(config: Config) -> dict[str, Any]:
+    """The config as JSON-ready data with file paths cut to their names (results hold no machine paths)."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        if isinstance(value, str) and Path(value).is_absolute():
+            return Path(value).name
+        return value
+
+    return strip(config.model_dump(mode="json"))
+
+
 def config_to_yaml(config: Config) -> str:
     """The full configuration as YAML (what ``readiness config default`` prints)."""
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

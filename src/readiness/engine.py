@@ -68,11 +68,22 @@ class Outcomes:
 
 
 @numba.njit(cache=True)
-def _earliest_short_site(order, reported, resolved, assigned, needed):
-    """Earliest-reported unresolved site still short of armed officers, or -1."""
+def _site_for_free_unit(order, reported, resolved, assigned, needed, first_armed, next_arrival, site, eta_from,
+                        factor, travel, now):
+    """Where a freed (or arriving mutual-aid) armed unit goes, or -1 (docs/model.md, 4.4).
+
+    The earliest-reported unresolved site that is short of armed officers, or that has no armed officer
+    on scene yet and would be reached sooner by this unit than by any unit already on its way. A unit
+    with ``eta_from < 0`` (mutual aid) arrives at once.
+    """
     for j in range(order.shape[0]):
         k = order[j]
-        if reported[k] and resolved[k] == INF and assigned[k] < needed[k]:
+        if not reported[k] or resolved[k] != INF:
+            continue
+        if assigned[k] < needed[k]:
+            return k
+        eta = now if eta_from < 0 else now + factor * travel[eta_from, site[k]]
+        if first_armed[k] == INF and eta < next_arrival[k]:
             return k
     return -1
 
@@ -131,6 +142,7 @@ def _replication(site, start, report, attackers, static, mobile_duration, siege,
     stop_pending = np.zeros(k_sites, np.bool_)
     team_at = np.zeros(k_sites, np.bool_)
     team_on_scene = np.full(k_sites, INF)
+    next_arrival = np.full(k_sites, INF)  # earliest arrival of an armed unit on its way
     for k in range(k_sites):
         if not static[k]:
             shoot_stop[k] = start[k] + mobile_duration[k]
@@ -231,12 +243,14 @@ def _replication(site, start, report, attackers, static, mobile_duration, siege,
                 else:
                     u_state[u] = _WAITING
                 continue
-            k = _earliest_short_site(order, reported, resolved, assigned, needed)
+            k = _site_for_free_unit(order, reported, resolved, assigned, needed, first_armed, next_arrival, site,
+                                    u_pos[u], factor, travel, now)
             if k >= 0:
                 assigned[k] += u_off[u]
                 u_site[u] = k
                 u_state[u] = _ENROUTE
                 u_time[u] = now + factor * travel[u_pos[u], site[k]]
+                next_arrival[k] = min(next_arrival[k], u_time[u])
             continue
 
         if best_cat == _REPORT:
@@ -257,6 +271,7 @@ def _replication(site, start, report, attackers, static, mobile_duration, siege,
                 u_site[best_u] = k
                 u_state[best_u] = _ENROUTE
                 u_time[best_u] = best_eta
+                next_arrival[k] = min(next_arrival[k], best_eta)
             # unarmed units (Operation Plato): never re-tasked
             for _ in range(units_per_site):
                 best_u = -1
@@ -313,13 +328,15 @@ def _replication(site, start, report, attackers, static, mobile_duration, siege,
 
         if best_cat == _AID:
             u = best_i
-            k = _earliest_short_site(order, reported, resolved, assigned, needed)
+            k = _site_for_free_unit(order, reported, resolved, assigned, needed, first_armed, next_arrival, site,
+                                    -1, factor, travel, now)
             if k < 0:
                 u_state[u] = _UNUSED
                 continue
             assigned[k] += u_off[u]
             u_site[u] = k
             u_state[u] = _ENROUTE  # arrives now: travel is part of the delay
+            next_arrival[k] = now
 
     for k in range(k_sites):
         limit = start[k] + horizon

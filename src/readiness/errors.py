@@ -16,6 +16,13 @@ class ReadinessError(Exception):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+    def located(self, source: str) -> ReadinessError:
+        """The same error naming the file it came from (when it does not already name one)."""
+        if self.source is not None:
+            return self
+        return type(self)(str(self), source=source)
+
+
 class ConfigError(ReadinessError):
     """A configuration file or value is invalid."""
 

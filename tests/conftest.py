@@ -1,0 +1,25 @@
+"""Shared fixtures: the default model is built once per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from readiness.config import config_from_mapping, default_config
+from readiness.model import Model, build_model
+
+
+@pytest.fixture(scope="session")
+def default_model() -> Model:
+    return build_model(default_config())
+
+
+def one_unit_config(*, site: str = "E01009371", base: str = "Bournville Lane", arvs: int = 1,
+                    extra: dict | None = None, **parameters: float) -> dict:
+    """A config with ``arvs`` ARVs at one base, no other units, one named site, fixed delays."""
+    fixed = {"notify.sigma": 0.0, "attack.window_min": 0.0, "response.on_duty": 0, **parameters}
+    return {"resources": {"units": [{"type": "arv", "base": base, "count": arvs}]},
+            "scenario": {"named_sites": [site]}, "parameters": fixed, **(extra or {})}
+
+
+def model_from(mapping: dict) -> Model:
+    return build_model(config_from_mapping(mapping))

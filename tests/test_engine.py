@@ -1,0 +1,158 @@
+"""Engine: closed-form checks with fixed delays, dispatch rules, batch invariance, common random numbers."""
+
+import numpy as np
+import pytest
+
+from readiness.engine import simulate
+from readiness.harm import expected_deaths
+
+from conftest import model_from, one_unit_config
+
+
+def blue(model, base_index: int, lsoa: int) -> float:
+    return model.params["travel.emergency_factor"] * float(model.travel_minutes[base_index, lsoa])
+
+
+def test_one_unit_fixed_delays_gives_the_exact_arrival_time():
+    model = model_from(one_unit_config(**{"attack.static_share": 1.0, "harm.siege_probability": 0.0}))
+    out = simulate(model, sites=1, replications=50, seed=1)
+    site = int(model.named_sites[0])
+    expected = model.params["notify.median_min"] + blue(model, int(model.fleet.position[0]), site)
+    np.testing.assert_allclose(out.t_first_armed, expected, rtol=1e-6)
+    # one attacker needs 2 officers = one ARV; three attackers need three ARVs (only one exists)
+    one_attacker = out.attackers[:, 0] == 1
+    np.testing.assert_allclose(out.t_enough_armed[one_attacker], expected, rtol=1e-6)
+    assert np.all(np.isinf(out.t_enough_armed[out.attackers[:, 0] == 3]))
+
+
+def test_static_site_harm_matches_the_closed_form():
+    model = model_from(one_unit_config(**{"attack.static_share": 1.0, "harm.siege_probability": 0.0,
+                                          "attack.extra_attacker_prob": 0.0}))
+    out = simulate(model, sites=1, replications=20, seed=3)
+    p = model.params
+    t = float(out.t_first_armed[0, 0])
+    expected = expected_deaths(1, t, np.inf, p["harm.kill_rate_per_attacker_min"], p["harm.flight_time_min"],
+                               p["harm.plato_reduction"], 0.0, 0.0)
+    np.testing.assert_allclose(out.expected_deaths, expected, rtol=1e-9)
+
+
+def test_second_site_gets_the_nearer_free_unit_and_retasking_follows_resolution():
+    # two ARVs at two bases, two sites at the same LSOA reported at the same time (window 0):
+    # site 1 takes the nearer unit; site 2 the other one.
+    config = one_unit_config(**{"attack.static_share": 1.0, "harm.siege_probability": 0.0,
+                                "attack.extra_attacker_prob": 0.0})
+    config["resources"]["units"] = [{"type": "arv", "base": "Bournville Lane", "count": 1},
+                                    {"type": "arv", "base": "Wolverhampton (Bilston Street)", "count": 1}]
+    config["scenario"]["named_sites"] = ["E01009371", "E01009371"]
+    model = model_from(config)
+    site = int(model.named_sites[0])
+    near = model.fleet.base_names.index("Bournville Lane")
+    far = model.fleet.base_names.index("Wolverhampton (Bilston Street)")
+    out = simulate(model, sites=2, replications=5, seed=0)
+    notify = model.params["notify.median_min"]
+    np.testing.assert_allclose(np.sort(out.t_first_armed, axis=1),
+                               np.tile([notify + blue(model, near, site), notify + blue(model, far, site)], (5, 1)),
+                               rtol=1e-6)
+
+
+def test_a_unit_is_retasked_after_its_site_is_resolved():
+    # one ARV, two one-attacker static sites at the same place reported together: the second site waits for
+    # the first to be resolved, the scene to clear, and the within-LSOA drive.
+    config = one_unit_config(**{"attack.static_share": 1.0, "harm.siege_probability": 0.0,
+                                "attack.extra_attacker_prob": 0.0, "mutual_aid.threshold_sites": 4})
+    config["scenario"]["named_sites"] = ["E01009371", "E01009371"]
+    model = model_from(config)
+    site = int(model.named_sites[0])
+    out = simulate(model, sites=2, replications=3, seed=0)
+    p = model.params
+    first = p["notify.median_min"] + blue(model, int(model.fleet.position[0]), site)
+    second = first + p["dispatch.scene_clear_min"] + blue(model, model.lsoa_position(site), site)
+    np.testing.assert_allclose(np.sort(out.t_first_armed, axis=1), np.tile([first, second], (3, 1)), rtol=1e-6)
+
+
+def test_external_specialist_team_arrives_within_its_delay_and_ends_sieges():
+    config = one_unit_config(arvs=1, **{"attack.static_share": 1.0, "harm.siege_probability": 1.0,
+                                        "attack.extra_attacker_prob": 1.0})  # 3 attackers: 6 officers needed
+    config["resources"]["units"].append({"type": "ctsfo", "count": 1})
+    model = model_from(config)
+    out = simulate(model, sites=1, replications=400, seed=5)
+    p = model.params
+    notify = p["notify.median_min"]
+    enough = out.t_enough_armed[:, 0]  # only the team brings enough officers
+    assert np.isfinite(enough).mean() > 0.9  # the rest arrive after the 120-minute horizon
+    enough = enough[np.isfinite(enough)]
+    assert np.all(enough >= notify + p["ctsfo.external_delay_low_min"] - 1e-9)
+    assert np.all(enough <= notify + p["ctsfo.external_delay_high_min"] + 1e-9)
+    resolved = out.t_resolved[:, 0][np.isfinite(out.t_enough_armed[:, 0])]
+    assert np.all((resolved > enough) | np.isinf(resolved))  # a siege lasts beyond the team's arrival
+
+
+def test_mutual_aid_reaches_sites_when_local_units_are_all_committed():
+    # one attacker per site: the only ARV satisfies the first site and never clears within the horizon
+    config = one_unit_config(arvs=1, **{"attack.static_share": 1.0, "harm.siege_probability": 0.0,
+                                        "attack.extra_attacker_prob": 0.0, "mutual_aid.threshold_sites": 1,
+                                        "dispatch.scene_clear_min": 500.0})
+    config["scenario"]["named_sites"] = ["E01009371", "E01009371"]
+    model = model_from(config)
+    out = simulate(model, sites=2, replications=300, seed=9)
+    p = model.params
+    later = np.max(out.t_first_armed, axis=1)  # the site the only ARV did not go to
+    assert np.all(later >= p["notify.median_min"] + p["mutual_aid.delay_low_min"] - 1e-9)
+    assert np.all(later <= p["notify.median_min"] + p["mutual_aid.delay_high_min"] + 1e-9)
+
+
+def test_sites_beyond_the_horizon_are_censored():
+    model = model_from(one_unit_config(**{"notify.median_min": 130.0}))
+    out = simulate(model, sites=1, replications=10, seed=2)
+    assert np.all(np.isinf(out.t_first_armed))
+
+
+def test_batch_size_does_not_change_any_number(default_model):
+    a = simulate(default_model, sites=3, replications=600, seed=42, batch_size=600)
+    b = simulate(default_model, sites=3, replications=600, seed=42, batch_size=97)
+    for name in ("site", "t_first_armed", "t_resolved", "deaths"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    c = simulate(default_model, sites=3, replications=100, seed=42, first_replication=250)
+    np.testing.assert_array_equal(a.t_first_armed[250:350], c.t_first_armed)
+
+
+def test_fewer_sites_are_the_first_sites_of_more(default_model):
+    three = simulate(default_model, sites=3, replications=200, seed=8)
+    five = simulate(default_model, sites=5, replications=200, seed=8)
+    np.testing.assert_array_equal(three.site, five.site[:, :3])
+    np.testing.assert_array_equal(three.report, five.report[:, :3])
+
+
+def test_adding_armed_units_does_not_delay_sites_without_workload(default_model):
+    """More ARVs: every site as early or earlier in almost every replication, and earlier on average.
+
+    Strictly every replication cannot hold once units are re-tasked after resolution: more units change
+    which sites resolve when, and so which freed unit goes where (docs/model.md, 4.4).
+    """
+    from readiness.config import UnitGroup
+    from readiness.resources import build_fleet
+
+    resources = default_model.config.resources
+    extra = [*resources.units, UnitGroup(type="arv", base="Stechford", count=2)]
+    bigger_resources = resources.model_copy(update={"units": [g if not (g.type == "arv" and g.base == "Stechford")
+                                                              else g.model_copy(update={"count": g.count + 2})
+                                                              for g in extra[:-1]]})
+    bigger = default_model.with_fleet(build_fleet(bigger_resources, default_model.area, default_model.params),
+                                      default_model.config.model_copy(update={"resources": bigger_resources}))
+    assert bigger.fleet.count(0) == default_model.fleet.count(0) + 2
+    base = simulate(default_model, sites=5, replications=2000, seed=11)
+    more = simulate(bigger, sites=5, replications=2000, seed=11)
+    np.testing.assert_array_equal(base.site, more.site)
+    no_worse = np.all(more.t_first_armed <= base.t_first_armed + 1e-9, axis=1)
+    assert no_worse.mean() >= 0.995
+    assert more.t_first_armed[np.isfinite(more.t_first_armed)].mean() < base.t_first_armed[np.isfinite(base.t_first_armed)].mean()
+
+
+@pytest.mark.parametrize("k", [1, 8])
+def test_outcome_arrays_are_consistent(default_model, k):
+    out = simulate(default_model, sites=k, replications=500, seed=4)
+    assert out.t_first_armed.shape == (500, k)
+    finite = np.isfinite(out.t_enough_armed)
+    assert np.all(out.t_enough_armed[finite] >= out.t_first_armed[finite] - 1e-9)
+    assert np.all(out.t_first_armed >= out.report - out.start - 1e-9)
+    assert np.all(out.deaths >= 0)
