@@ -36,11 +36,9 @@ def test_static_site_harm_matches_the_closed_form():
     np.testing.assert_allclose(out.expected_deaths, expected, rtol=1e-9)
 
 
-def test_second_site_gets_the_nearer_free_unit_and_retasking_follows_resolution():
-    # two ARVs at two bases, two sites at the same LSOA reported at the same time (window 0):
-    # site 1 takes the nearer unit; site 2 the other one.
+def _two_sites_two_units(**parameters: float):
     config = one_unit_config(**{"attack.static_share": 1.0, "harm.siege_probability": 0.0,
-                                "attack.extra_attacker_prob": 0.0})
+                                "attack.extra_attacker_prob": 0.0, **parameters})
     config["resources"]["units"] = [{"type": "arv", "base": "Bournville Lane", "count": 1},
                                     {"type": "arv", "base": "Wolverhampton (Bilston Street)", "count": 1}]
     config["scenario"]["named_sites"] = ["E01009371", "E01009371"]
@@ -48,11 +46,27 @@ def test_second_site_gets_the_nearer_free_unit_and_retasking_follows_resolution(
     site = int(model.named_sites[0])
     near = model.fleet.base_names.index("Bournville Lane")
     far = model.fleet.base_names.index("Wolverhampton (Bilston Street)")
+    return model, site, near, far
+
+
+def test_second_site_gets_the_other_unit_when_the_first_cannot_clear():
+    # two sites at one LSOA reported together: site 1 takes the nearer unit, site 2 the farther one
+    model, site, near, far = _two_sites_two_units(**{"dispatch.scene_clear_min": 500.0})
     out = simulate(model, sites=2, replications=5, seed=0)
     notify = model.params["notify.median_min"]
     np.testing.assert_allclose(np.sort(out.t_first_armed, axis=1),
                                np.tile([notify + blue(model, near, site), notify + blue(model, far, site)], (5, 1)),
                                rtol=1e-6)
+
+
+def test_a_nearer_unit_that_frees_up_overtakes_a_far_unit_on_its_way():
+    model, site, near, far = _two_sites_two_units()
+    p = model.params
+    first = p["notify.median_min"] + blue(model, near, site)
+    retasked = first + p["dispatch.scene_clear_min"] + blue(model, model.lsoa_position(site), site)
+    assert retasked < p["notify.median_min"] + blue(model, far, site)  # the premise of the test
+    out = simulate(model, sites=2, replications=5, seed=0)
+    np.testing.assert_allclose(np.sort(out.t_first_armed, axis=1), np.tile([first, retasked], (5, 1)), rtol=1e-6)
 
 
 def test_a_unit_is_retasked_after_its_site_is_resolved():
