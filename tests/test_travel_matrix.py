@@ -14,7 +14,11 @@ from readiness.travel.factory import build_travel_model
 from readiness.travel.matrix import MatrixModel
 
 BASES = {"hub_north": (400_000.0, 290_000.0), "hub_south": (402_500.5, 281_000.25)}
-LSOAS = {"E01000001": (401_000.0, 288_000.0), "E01000002": (399_000.0, 285_500.0), "E01000003": (405_000.0, 284_000.0)}
+LSOAS = {
+    "E01000001": (401_000.0, 288_000.0),
+    "E01000002": (399_000.0, 285_500.0),
+    "E01000003": (405_000.0, 284_000.0),
+}
 MINUTES = np.array([[4.5, 9.0, 12.25], [11.0, 7.5, 6.0]])  # bases x LSOAs
 
 
@@ -67,7 +71,9 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_unknown_coordinate_is_named(files: tuple[Path, Path]) -> None:
     model = MatrixModel.from_files(*files)
-    with pytest.raises(DataError, match=r"origin coordinate \(400003\.0, 290000\.0\).*'hub_north', is 3\.0 m") as e:
+    with pytest.raises(
+        DataError, match=r"origin coordinate \(400003\.0, 290000\.0\).*'hub_north', is 3\.0 m"
+    ) as e:
         model.minutes(xy(BASES, "hub_north") + [3.0, 0.0], xy(LSOAS, "E01000001"))
     assert "m.csv" in str(e.value)
     with pytest.raises(DataError, match="destination coordinate"):
@@ -88,7 +94,9 @@ def test_missing_pair_is_named(tmp_path: Path) -> None:
 def test_empty_wide_cell_is_a_missing_pair(tmp_path: Path) -> None:
     frame = wide_frame()
     frame.loc[0, "E01000003"] = np.nan
-    model = MatrixModel.from_files(write(frame, tmp_path / "m.csv"), write(points_frame(), tmp_path / "p.csv"))
+    model = MatrixModel.from_files(
+        write(frame, tmp_path / "m.csv"), write(points_frame(), tmp_path / "p.csv")
+    )
     with pytest.raises(DataError, match="no minutes for 'hub_north' -> 'E01000003'"):
         model.minutes(xy(BASES, *BASES), xy(LSOAS, *LSOAS))
 
@@ -96,15 +104,39 @@ def test_empty_wide_cell_is_a_missing_pair(tmp_path: Path) -> None:
 def bad_matrix_cases() -> list[tuple[str, str, str]]:
     header = "origin,destination,minutes\n"
     return [
-        ("m.csv", header + "hub_north,E01000001,4.5\nhub_north,E01000002,fast\n", r"line 3, column 'minutes': 'fast'"),
-        ("m.csv", header + "hub_north,E01000001,-2\n", r"line 2, column 'minutes': '-2' is not a finite number of minutes >= 0"),
-        ("m.csv", header + "hub_north,E01000001,4\nhub_north,E01000001,5\n", r"pair 'hub_north' -> 'E01000001' appears more than once \(line 2, line 3\)"),
+        (
+            "m.csv",
+            header + "hub_north,E01000001,4.5\nhub_north,E01000002,fast\n",
+            r"line 3, column 'minutes': 'fast'",
+        ),
+        (
+            "m.csv",
+            header + "hub_north,E01000001,-2\n",
+            r"line 2, column 'minutes': '-2' is not a finite number of minutes >= 0",
+        ),
+        (
+            "m.csv",
+            header + "hub_north,E01000001,4\nhub_north,E01000001,5\n",
+            r"pair 'hub_north' -> 'E01000001' appears more than once \(line 2, line 3\)",
+        ),
         ("m.csv", header + ",E01000001,4\n", r"line 2, column 'origin': empty name"),
-        ("m.csv", "base,E01000001,E01000002\nhub_north,1,2\nhub_north,3,4\n", r"origin name 'hub_north' appears more than once \(line 2, line 3\)"),
-        ("m.csv", "base,E01000001,E01000001\nhub_north,1,2\n", r"destination column 'E01000001' appears more than once \(columns 2, 3\)"),
+        (
+            "m.csv",
+            "base,E01000001,E01000002\nhub_north,1,2\nhub_north,3,4\n",
+            r"origin name 'hub_north' appears more than once \(line 2, line 3\)",
+        ),
+        (
+            "m.csv",
+            "base,E01000001,E01000001\nhub_north,1,2\n",
+            r"destination column 'E01000001' appears more than once \(columns 2, 3\)",
+        ),
         ("m.csv", "base,E01000001,E01000002\nhub_north,1,x\n", r"line 2, column 'E01000002': 'x'"),
         ("m.csv", "base\nhub_north\n", "needs an origin column and one column per destination"),
-        ("m.csv", "origin,destination,minutes\nunknown_base,E01000001,3\n", r"origin name\(s\) have no point in .*p.csv.*unknown_base"),
+        (
+            "m.csv",
+            "origin,destination,minutes\nunknown_base,E01000001,3\n",
+            r"origin name\(s\) have no point in .*p.csv.*unknown_base",
+        ),
         ("m.xlsx", header, r"unknown file type '.xlsx'"),
         ("m.parquet", "not parquet at all", "cannot read as Parquet"),
         ("m.csv", "", "cannot read as CSV"),
@@ -124,7 +156,10 @@ def test_bad_matrix_files(tmp_path: Path, name: str, content: str, expected: str
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("name,x,y\nhub_north,1,2\nE01000001,3,4\nhub_north,5,6\n", r"point name 'hub_north' appears more than once \(line 2, line 4\)"),
+        (
+            "name,x,y\nhub_north,1,2\nE01000001,3,4\nhub_north,5,6\n",
+            r"point name 'hub_north' appears more than once \(line 2, line 4\)",
+        ),
         ("name,x,y\nhub_north,1,north\n", r"line 2, column 'y': 'north' is not a finite number"),
         ("name,easting\nhub_north,1\n", r"missing column\(s\) \['x', 'y'\]"),
     ],
@@ -140,7 +175,7 @@ def test_bad_points_files(tmp_path: Path, content: str, expected: str) -> None:
 def test_points_closer_than_the_tolerance_are_ambiguous(tmp_path: Path) -> None:
     frame = points_frame()
     frame.loc[frame.name == "hub_south", ["x", "y"]] = [400_000.5, 290_000.0]
-    with pytest.raises(DataError, match="origins 'hub_north' and 'hub_south' are within 1.0 m"):
+    with pytest.raises(DataError, match=r"origins 'hub_north' and 'hub_south' are within 1\.0 m"):
         MatrixModel.from_files(write(long_frame(), tmp_path / "m.csv"), write(frame, tmp_path / "p.csv"))
 
 
@@ -153,7 +188,9 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_factory_builds_each_model(files: tuple[Path, Path]) -> None:
     assert build_travel_model({}) == CalibratedModel()
     assert build_travel_model({"model": "calibrated", "intercept": 1}).intercept == 1.0
-    matrix = build_travel_model({"model": "matrix", "file": str(files[0]), "points": files[1], "tolerance_m": 2})
+    matrix = build_travel_model(
+        {"model": "matrix", "file": str(files[0]), "points": files[1], "tolerance_m": 2}
+    )
     assert isinstance(matrix, MatrixModel)
     assert matrix.minutes(xy(BASES, "hub_south"), xy(LSOAS, "E01000002"))[0, 0] == 7.5
 

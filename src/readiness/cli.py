@@ -131,6 +131,63 @@ def _print_assessment(results: dict) -> None:
     Console().print(table)
 
 
+@app.command()
+@user_errors
+def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (default: the shipped 2015 options)",
+                                                           show_default=False)] = None,
+            out: OutOpt = Path("out"),
+            replications: Annotated[int, typer.Option("--replications", min=2,
+                                                      help="replications per option and K")] = 2_000,
+            seed: SeedOpt = 2015,
+            config: Annotated[Path | None, typer.Option("--config", help="YAML config of the baseline")] = None,
+            quiet: QuietOpt = False) -> None:
+    """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity."""
+    from readiness.compare import DEFAULT_SITES, comparison_outputs, run_comparison
+    from readiness.config import load_config
+    from readiness.options import apply_options, load_options
+    from readiness.report import prepare_out_dir, run_record, write_outputs
+    from readiness.workload import unit_state_sampler
+
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    options_file, source = load_options(options)
+    model = load_model(config)
+    applied = apply_options(model, options_file, source=source)  # every option checked before any run
+    bar, advance = progress_bar(replications * len(DEFAULT_SITES) * (len(applied) + 1), quiet, "simulating")
+    if bar is not None:
+        bar.start()
+    try:
+        comparison = run_comparison(model, applied, replications=replications, seed=seed,
+                                    baseline_name=options_file.baseline, sampler_for=unit_state_sampler,
+                                    resources=load_config(config).resources,
+                                    sensitivity_replications=min(400, replications), progress=advance)
+    finally:
+        if bar is not None:
+            bar.stop()
+    tables, figures, html = comparison_outputs(comparison)
+    run = run_record(command="compare", out=out, seconds=time.perf_counter() - began,
+                     extra={"config_file": str(config.resolve()) if config else None,
+                            "options_file": str(Path(source).resolve())})
+    write_outputs(out, results=comparison.results, run=run, tables=tables, figures=figures, html=html)
+    if not quiet:
+        _print_comparison(comparison.results)
+        console.print(f"report: {(out / 'report.html').resolve()}")
+
+
+def _print_comparison(results: dict) -> None:
+    from rich.table import Table
+
+    k = results["reference_sites"]
+    table = Table(title=f"Options against {results['options'][0]['name']} (K = {k}, paired 95% CI)")
+    for column in ("option", "yearly cost (GBP m)", "min to first armed", "share > 10 min", "deaths per attack"):
+        table.add_column(column, justify="right")
+    for option in results["options"][1:]:
+        cells = [f"{d['mean']:+.2f} ({d['ci95'][0]:+.2f} to {d['ci95'][1]:+.2f})" for d in results["differences"]
+                 if d["option"] == option["name"] and d["sites"] == k]
+        table.add_row(option["name"], f"{option['cost']['yearly_gbp'] / 1e6:.2f}", *cells)
+    Console().print(table)
+
+
 @config_app.command("default")
 @user_errors
 def config_default() -> None:

@@ -1,9 +1,11 @@
-"""Configuration: pydantic models for area, resources, travel and scenario, loaded from YAML."""
+"""Configuration: pydantic models for area, resources, travel, scenario and workload, loaded from YAML."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+
+import re
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -92,6 +94,120 @@ class ScenarioConfig(_Strict):
         return sorted(set(value))
 
 
+WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_WEEK_TIME = re.compile(r"^([A-Za-z]{3})[A-Za-z]*\s+(\d{1,2}:\d{2})$")
+
+
+def parse_clock(text: str) -> int:
+    """Minutes after midnight of a ``HH:MM`` time (00:00 to 23:59)."""
+    match = _CLOCK.match(text.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f"expected a time of day such as '21:20', got {text!r}")
+    return int(match[1]) * 60 + int(match[2])
+
+
+def parse_week_time(text: str) -> int:
+    """Minutes after Monday 00:00 of a time of the week such as ``"Fri 21:20"`` (or ``"Friday 21:20"``)."""
+    match = _WEEK_TIME.match(text.strip())
+    day = match[1].title() if match else ""
+    if day not in WEEKDAYS:
+        raise ValueError(f"expected a day and time of the week such as 'Fri 21:20', got {text!r}")
+    return WEEKDAYS.index(day) * MINUTES_PER_DAY + parse_clock(match[2])
+
+
+class Shift(_Strict):
+    """One shift of a pattern: it starts at ``start`` on each of ``days`` and lasts ``hours``."""
+
+    name: str = Field(min_length=1)
+    start: str
+    hours: float = Field(gt=0, le=24)
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
+
+    @field_validator("start")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        parse_clock(value)
+        return value
+
+
+class ShiftPattern(_Strict):
+    """A shift pattern (a YAML file): its shifts and the duty lines dealt to units.
+
+    Each line lists the shifts whose crews staff one unit; a unit is on duty while any of its line's
+    shifts is on. Lines are dealt round-robin to the units assigned the pattern (``docs/workload.md``).
+    """
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    shifts: list[Shift] = Field(min_length=1)
+    lines: list[list[str]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _lines_name_shifts(self) -> ShiftPattern:
+        names = [s.name for s in self.shifts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"shift names repeat: {names}")
+        for i, line in enumerate(self.lines):
+            unknown = [n for n in line if n not in names]
+            if not line or unknown:
+                raise ValueError(f"lines[{i}] must list shifts from {names}, got {line}")
+        return self
+
+
+class DemandProfile(_Strict):
+    """Relative rate of everyday demand by hour of the day and by day (a YAML file; normalised to mean 1).
+
+    A day runs from ``day_starts`` to the same time next day, so the small hours of Saturday belong to
+    Friday night.
+    """
+
+    source: str = "assumption"
+    note: str = ""
+    day_starts: str = "06:00"
+    hour: list[float] = Field(min_length=24, max_length=24)
+    day: dict[Weekday, float]
+
+    @model_validator(mode="after")
+    def _positive(self) -> DemandProfile:
+        parse_clock(self.day_starts)
+        if set(self.day) != set(WEEKDAYS):
+            raise ValueError(f"day must give a factor for each of {list(WEEKDAYS)}")
+        values = [*self.hour, *self.day.values()]
+        if min(values) < 0 or sum(self.hour) <= 0 or sum(self.day.values()) <= 0:
+            raise ValueError("factors must be non-negative and not all zero")
+        return self
+
+
+#: The shipped shift pattern for ARVs (``readiness/data/shift_patterns/``).
+DEFAULT_ARV_PATTERN = "arv_five_relief_10h"
+
+
+class WorkloadConfig(_Strict):
+    """Everyday workload and shifts: which armed units are on duty, busy or free when the attack starts.
+
+    ``shifts`` maps a unit type (``arv``) or a unit group (``arv@Stechford``) to a shipped pattern name
+    or a pattern YAML file; units not mapped are on duty all the time.
+    """
+
+    enabled: bool = True
+    attack_time: str | None = "Fri 21:20"  # None: drawn uniformly over the week, per replication
+    warmup_hours: float = Field(default=24.0, gt=0, le=168)
+    incidents: Path | None = None  # data.police.uk CSV (either layout), a folder of them, or lsoa11cd,incidents
+    profile: Path | None = None  # hour-of-week demand profile YAML; None: the shipped assumption
+    shifts: dict[str, str] = Field(default_factory=lambda: {"arv": DEFAULT_ARV_PATTERN})
+
+    @field_validator("attack_time")
+    @classmethod
+    def _week_time(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_week_time(value)
+        return value
+
+
 class Config(_Strict):
     """Everything a run needs besides the seed and the replication count."""
 
@@ -100,6 +216,7 @@ class Config(_Strict):
     travel: TravelConfig = Field(default_factory=TravelConfig)
     scenario: ScenarioConfig = Field(default_factory=ScenarioConfig)
     parameters: dict[str, float] = Field(default_factory=dict)
+    workload: WorkloadConfig = Field(default_factory=WorkloadConfig)
 
     @model_validator(mode="after")
     def _unit_types_known(self) -> Config:
@@ -165,7 +282,16 @@ def _resolve_paths(config: Config, folder: Path) -> Config:
 
     area = config.area.model_copy(update={"file": absolute(config.area.file)})
     scenario = config.scenario.model_copy(update={"site_weights": absolute(config.scenario.site_weights)})
-    return config.model_copy(update={"area": area, "scenario": scenario})
+    workload = config.workload.model_copy(update={
+        "incidents": absolute(config.workload.incidents), "profile": absolute(config.workload.profile),
+        "shifts": {key: str(absolute(Path(ref))) if is_pattern_file(ref) else ref
+                   for key, ref in config.workload.shifts.items()}})
+    return config.model_copy(update={"area": area, "scenario": scenario, "workload": workload})
+
+
+def is_pattern_file(ref: str) -> bool:
+    """Whether a ``workload.shifts`` value names a YAML file (else a shipped pattern)."""
+    return ref.lower().endswith((".yaml", ".yml"))
 
 
 def portable_config(config: Config) -> dict[str, Any]:

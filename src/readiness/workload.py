@@ -1,13 +1,617 @@
-"""Everyday workload (placeholder until the workload model lands): every unit free at the attack."""
+"""Everyday workload and shifts: which armed units are on duty, busy or free when an attack starts.
+
+The named steps are: build the roster (which shifts crew each unit, ``build_roster``), draw the everyday
+jobs of the warm-up before the attack (``draw_jobs``), run the warm-up (the compiled loop ``_warmup``,
+one replication per iteration, replications in parallel), and read the units' states at the first shot
+(``WorkloadSampler``). ``coverage_results`` and ``coverage_by_lsoa`` sample the same model at every hour
+of the week. The model and its validation are described in docs/workload.md.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numba
+import numpy as np
+import yaml
+from pydantic import ValidationError
+
+from readiness.area import data_path
+from readiness.config import (MINUTES_PER_DAY, MINUTES_PER_WEEK, WEEKDAYS, ShiftPattern, is_pattern_file,
+                              parse_clock, parse_week_time)
+from readiness.demand import DemandWeights, hour_of_week, load_demand_weights, load_profile
 from readiness.engine import UnitStateSampler
+from readiness.errors import ConfigError, DataError
 from readiness.model import Model
-from readiness.scenario import draw_unit_starts
+from readiness.resources import ARMED, Fleet
+from readiness.rng import name_index, normals, uniforms
+from readiness.scenario import UnitStarts, draw_unit_starts
+
+INF = np.inf
+PATTERN_FOLDER = "shift_patterns"
+#: Reach thresholds of the coverage analytics (minutes of blue-light travel).
+THRESHOLDS_MIN: tuple[float, ...] = (5.0, 10.0, 15.0, 20.0)
+_DAY_KEY_OFFSET = 512  # absence draws are keyed by the shift's day relative to the attack's (10 bits)
+
+
+# --- shifts -------------------------------------------------------------------------------------------
+
+
+def shipped_patterns() -> list[str]:
+    """Names of the shift patterns shipped in ``readiness/data/shift_patterns``."""
+    return sorted(p.stem for p in data_path(PATTERN_FOLDER).glob("*.yaml"))
+
+
+def load_pattern(ref: str) -> ShiftPattern:
+    """A shift pattern: the name of a shipped one (``arv_five_relief_10h``) or a YAML file."""
+    if is_pattern_file(ref):
+        path = Path(ref)
+    elif ref in shipped_patterns():
+        path = data_path(PATTERN_FOLDER) / f"{ref}.yaml"
+    else:
+        raise ConfigError(f"unknown shift pattern {ref!r}; expected one of {shipped_patterns()} or a .yaml file",
+                          field="workload.shifts")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise DataError(f"cannot read the shift pattern ({error.strerror})", source=str(path)) from None
+    except yaml.YAMLError as error:
+        raise DataError(f"not valid YAML ({error})", source=str(path)) from None
+    try:
+        return ShiftPattern.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        detail = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise DataError(detail, source=str(path), field=where) from None
+
+
+@dataclass(frozen=True, eq=False)
+class Roster:
+    """Which shifts crew each unit; a unit without a pattern is on duty all the time.
+
+    Shifts of every pattern in use form one table (``start``, ``length``, ``days``); ``unit_shifts[u]``
+    lists the table rows that crew unit ``u`` (-1 pads), ``crew_key[u, j]`` keys its absence draws.
+    """
+
+    start: np.ndarray  # (G,) minute of the day the shift starts
+    length: np.ndarray  # (G,) minutes
+    days: np.ndarray  # (G, 7) bool: the weekdays on which it starts (Monday first)
+    unit_shifts: np.ndarray  # (U, S) int64
+    crew_key: np.ndarray  # (U, S) uint64
+    rostered: np.ndarray  # (U,) bool
+    assignment: dict[str, str]  # unit name -> "pattern line i" (rostered units only)
+
+    def weekly_crew_hours(self) -> np.ndarray:
+        """Hours a week each unit is crewed, counting overlapping shifts twice (168 when not rostered)."""
+        hours = np.where(self.unit_shifts >= 0, (self.length * self.days.sum(axis=1) / 60.0)[self.unit_shifts], 0.0)
+        return np.where(self.rostered, hours.sum(axis=1), 168.0)
+
+
+def _group_label(name: str) -> tuple[str, int]:
+    """The group (``type@base``) and the number within it of a unit name (``arv@Stechford#2``)."""
+    label, number = name.rsplit("#", 1)
+    return label, int(number)
+
+
+def build_roster(fleet: Fleet, shifts: Mapping[str, str], patterns: Mapping[str, ShiftPattern], *,
+                 unit_types: set[str]) -> Roster:
+    """Deal each pattern's lines to the units assigned it.
+
+    A unit takes the pattern of its group (``arv@Stechford``) if one is given, else that of its type
+    (``arv``). The units sharing an assignment are put in *staffing order* (the first unit of every group
+    in fleet order, then the second of each, ...) and take the pattern's lines round-robin, so appending
+    a unit or a group never changes the lines of the units already there.
+    """
+    labels = [_group_label(name) for name in fleet.names]
+    known = set(unit_types) | {label for label, _ in labels}
+    for key in shifts:
+        if key not in known:
+            raise ConfigError(f"{key!r} is neither a unit type {sorted(unit_types)} nor a unit group "
+                              f"(type@base) of the fleet", field=f"workload.shifts.{key}")
+    group_order = {label: i for i, label in reversed(list(enumerate(label for label, _ in labels)))}
+    members: dict[str, list[int]] = {}
+    for u, (label, _) in enumerate(labels):
+        key = label if label in shifts else fleet.types[u] if fleet.types[u] in shifts else None
+        if key is not None:
+            members.setdefault(key, []).append(u)
+    table: dict[tuple[str, str], int] = {}
+    rows: list[tuple[int, float, list[bool]]] = []
+    lines: dict[int, list[int]] = {}
+    keys: dict[int, list[int]] = {}
+    assignment: dict[str, str] = {}
+    for key, units in members.items():
+        pattern = patterns[shifts[key]]
+        for shift in pattern.shifts:
+            if (pattern.name, shift.name) not in table:
+                table[(pattern.name, shift.name)] = len(rows)
+                rows.append((parse_clock(shift.start), shift.hours * 60.0, [d in shift.days for d in WEEKDAYS]))
+        ordered = sorted(units, key=lambda u: (labels[u][1], group_order[labels[u][0]]))
+        for position, u in enumerate(ordered):
+            line = position % len(pattern.lines)
+            lines[u] = [table[(pattern.name, s)] for s in pattern.lines[line]]
+            keys[u] = [name_index(f"{fleet.names[u]}|{pattern.name}|{s}") for s in pattern.lines[line]]
+            assignment[fleet.names[u]] = f"{pattern.name} line {line + 1}"
+    width = max((len(v) for v in lines.values()), default=1)
+    unit_shifts = np.full((fleet.n, width), -1, dtype=np.int64)
+    crew_key = np.zeros((fleet.n, width), dtype=np.uint64)
+    for u, line_rows in lines.items():
+        unit_shifts[u, : len(line_rows)] = line_rows
+        crew_key[u, : len(line_rows)] = keys[u]
+    return Roster(start=np.array([r[0] for r in rows], dtype=np.int64).reshape(-1),
+                  length=np.array([r[1] for r in rows], dtype=float).reshape(-1),
+                  days=np.array([r[2] for r in rows], dtype=np.bool_).reshape(-1, 7),
+                  unit_shifts=unit_shifts, crew_key=crew_key, rostered=unit_shifts[:, 0] >= 0,
+                  assignment=assignment)
+
+
+@numba.njit(cache=True)
+def _duty(u, t, minute, unit_shifts, rostered, sh_start, sh_len, sh_days, absent, k_lo):
+    """Whether unit ``u`` is crewed ``t`` minutes after an attack that starts at ``minute`` of the week, and
+    until when that holds at least (the end of its covering shifts, or the next crewed shift start).
+
+    Shift instances are indexed by their start day relative to the attack's day; days beyond the
+    ``absent`` table count as crewed (they lie past the horizon, where only the bound is used).
+    """
+    if not rostered[u]:
+        return True, INF
+    now = minute + t
+    day0 = minute // MINUTES_PER_DAY
+    n_days = absent.shape[2]
+    on = False
+    until_on = -INF
+    next_begin = INF
+    for j in range(unit_shifts.shape[1]):
+        g = unit_shifts[u, j]
+        if g < 0:
+            break
+        day = int(np.floor((now - sh_start[g]) / MINUTES_PER_DAY))  # the latest start at or before now
+        for d in range(day, day + 8):
+            k = d - day0 - k_lo
+            if not sh_days[g, d % 7] or (k < n_days and absent[u, j, k]):
+                continue
+            begins = d * MINUTES_PER_DAY + sh_start[g] - minute
+            if d == day and t - begins < sh_len[g]:
+                on = True
+                until_on = max(until_on, begins + sh_len[g])
+            elif d > day:
+                next_begin = min(next_begin, begins)
+                break
+    return on, until_on if on else next_begin
+
+
+def _day_range(warmup_min: float, horizon_min: float) -> tuple[int, int]:
+    """First day offset (from the attack's day) and number of days whose shifts can matter."""
+    k_lo = -int(np.ceil(warmup_min / MINUTES_PER_DAY)) - 2
+    k_hi = int(np.ceil(horizon_min / MINUTES_PER_DAY)) + 2
+    return k_lo, k_hi - k_lo + 1
+
+
+def _absences(roster: Roster, units: np.ndarray, seed: int, reps: np.ndarray, probability: float,
+              k_lo: int, n_days: int) -> np.ndarray:
+    """``(R, U, S, K)``: whether the crew of each shift of each unit is missing, keyed by unit and shift."""
+    shape = (len(reps), len(units), roster.unit_shifts.shape[1], n_days)
+    absent = np.zeros(shape, dtype=np.bool_)
+    if probability <= 0:
+        return absent
+    days = (np.arange(k_lo, k_lo + n_days) + _DAY_KEY_OFFSET).astype(np.uint64)
+    for i, u in enumerate(units):
+        if not roster.rostered[u]:
+            continue
+        keys = (roster.crew_key[u][:, None] << np.uint64(10)) | days[None, :]
+        absent[:, i] = (uniforms(seed, "absence", reps, keys.ravel()) < probability).reshape(len(reps), *keys.shape)
+    return absent
+
+
+def rostered_on_duty(model: Model, minutes: np.ndarray) -> np.ndarray:
+    """``(len(minutes), n_units)``: which units the shift patterns crew at minutes of the week (no absences).
+
+    Units without a pattern are always on duty. This is the roster as planned; ``shifts.absence``
+    removes crews at random in the simulation.
+    """
+    config = model.config.workload
+    patterns = {ref: load_pattern(ref) for ref in set(config.shifts.values())}
+    roster = build_roster(model.fleet, config.shifts, patterns, unit_types=set(model.config.resources.unit_types))
+    absent = np.zeros((model.fleet.n, roster.unit_shifts.shape[1], 3), dtype=np.bool_)
+    out = np.empty((len(minutes), model.fleet.n), dtype=bool)
+    for i, minute in enumerate(np.asarray(minutes, dtype=np.int64)):
+        for u in range(model.fleet.n):
+            out[i, u] = _duty(u, 0.0, minute, roster.unit_shifts, roster.rostered, roster.start, roster.length,
+                              roster.days, absent, -1)[0]
+    return out
+
+
+# --- everyday jobs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobClass:
+    """A kind of everyday ARV job: its priority (1 most urgent) and whether an ARV on it can be diverted."""
+
+    name: str
+    priority: int
+    divertible: bool
+    rate_note: str
+
+
+JOB_CLASSES: tuple[JobClass, ...] = (
+    JobClass("firearms", 1, False, "workload.firearms_ops_ew_year x firearms_arv_share x force_share / 365.25"),
+    JobClass("other", 2, True, "workload.other_jobs_per_day"),
+)
+
+
+def job_rates_per_day(params: Mapping[str, float]) -> np.ndarray:
+    """Mean jobs a day of each class, force-wide (before the hour-of-week profile)."""
+    firearms = (params["workload.firearms_ops_ew_year"] * params["workload.firearms_arv_share"]
+                * params["workload.force_share"] / 365.25)
+    return np.array([firearms, params["workload.other_jobs_per_day"]])
+
+
+def _service(params: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    medians = np.array([params[f"workload.{c.name}_service_median_min"] for c in JOB_CLASSES])
+    sigmas = np.array([params[f"workload.{c.name}_service_sigma"] for c in JOB_CLASSES])
+    return medians, sigmas
+
+
+@dataclass(frozen=True)
+class Jobs:
+    """Everyday jobs of a batch, ``(R, J)`` sorted by time (minutes relative to the first shot, ``inf`` pads)."""
+
+    time: np.ndarray
+    kind: np.ndarray  # index into JOB_CLASSES
+    lsoa: np.ndarray
+    service: np.ndarray  # minutes the ARV is committed
+
+
+def draw_jobs(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_min: float,
+              rates_per_day: np.ndarray, service_median: np.ndarray, service_sigma: np.ndarray,
+              profile: np.ndarray, weights: np.ndarray) -> Jobs:
+    """Jobs arriving in the ``warmup_min`` minutes before the attack: a Poisson process per class.
+
+    The rate of class ``c`` at minute ``t`` of the week is ``rates_per_day[c] / 1440 * profile[hour(t)]``;
+    arrivals are drawn at the peak rate and thinned (Lewis and Shedler), located by ``weights`` and given
+    lognormal service times. Job ``k`` of a class is keyed by ``k``, so its draws do not depend on the
+    fleet, the batch or how many candidates another replication needed.
+    """
+    reps = np.asarray(reps, dtype=np.int64)
+    parts = []
+    for c, job_class in enumerate(JOB_CLASSES):
+        peak = rates_per_day[c] / MINUTES_PER_DAY * profile.max()
+        if peak <= 0:
+            continue
+        mean = peak * warmup_min
+        n = int(np.ceil(mean + 6.0 * np.sqrt(mean) + 10.0))
+        while True:  # enough candidates to pass the attack in every replication (rarely needs a second pass)
+            gaps = -np.log(uniforms(seed, f"job_gap:{job_class.name}", reps, n)) / peak
+            time = -warmup_min + np.cumsum(gaps, axis=1)
+            if (time[:, -1] >= 0).all():
+                break
+            n *= 2
+        rate = profile[hour_of_week(attack_minute[:, None] + time)] / profile.max()
+        keep = (uniforms(seed, f"job_thin:{job_class.name}", reps, n) < rate) & (time < 0)
+        site = uniforms(seed, f"job_site:{job_class.name}", reps, n)
+        service = service_median[c] * np.exp(service_sigma[c] * normals(seed, f"job_service:{job_class.name}", reps, n))
+        parts.append((np.where(keep, time, INF), np.full(time.shape, c), site, service))
+    if not parts:
+        empty = np.empty((len(reps), 0))
+        return Jobs(time=empty, kind=empty.astype(np.int64), lsoa=empty.astype(np.int64), service=empty)
+    time, kind, site, service = (np.concatenate([p[i] for p in parts], axis=1) for i in range(4))
+    order = np.argsort(time, axis=1, kind="stable")[:, : max(int(np.isfinite(time).sum(axis=1).max()), 1)]
+    cumulative = np.cumsum(weights)
+    site = np.take_along_axis(site, order, axis=1) * cumulative[-1]
+    return Jobs(time=np.take_along_axis(time, order, axis=1), kind=np.take_along_axis(kind, order, axis=1),
+                lsoa=np.minimum(np.searchsorted(cumulative, site, side="right"), len(cumulative) - 1),
+                service=np.take_along_axis(service, order, axis=1))
+
+
+# --- the warm-up ----------------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def _warmup(minute, job_time, job_kind, job_lsoa, job_service, start_pos, serves, unit_shifts, rostered,
+            sh_start, sh_len, sh_days, absent, k_lo, travel, n_bases, priority, divertible, release, horizon,
+            stats_from, busy_until, kind, lsoa, on_duty, next_start, served, offered, lost, preempted):
+    """One replication: assign the warm-up's jobs in time order, then read every unit's state at time 0.
+
+    A job takes the nearest free unit on duty (travel from its standby position); failing that, a job
+    may pre-empt the nearest unit on a divertible job of lower priority, which starts it after the release
+    delay; failing that, it is lost (handled without an ARV). A unit finishes a job after its shift ends.
+    """
+    n_units = serves.shape[0]
+    duty_on = np.zeros(n_units, np.bool_)
+    duty_until = np.full(n_units, -INF)  # duty_on[u] holds until then (jobs come in time order)
+    for u in range(n_units):
+        busy_until[u] = -INF
+        kind[u] = -1
+    for j in range(job_time.shape[0]):
+        t = job_time[j]
+        if t >= 0.0:
+            break
+        c = job_kind[j]
+        i = job_lsoa[j]
+        counted = t >= stats_from
+        if counted:
+            offered[c] += 1
+        best = -1
+        best_tt = INF
+        for u in range(n_units):
+            if not serves[u] or busy_until[u] > t:
+                continue
+            if t >= duty_until[u]:
+                duty_on[u], duty_until[u] = _duty(u, t, minute, unit_shifts, rostered, sh_start, sh_len, sh_days,
+                                                  absent, k_lo)
+            if duty_on[u]:
+                tt = travel[start_pos[u], i]
+                if tt < best_tt:
+                    best_tt, best = tt, u
+        begin = t
+        if best < 0:
+            for u in range(n_units):
+                k = kind[u]
+                if serves[u] and busy_until[u] > t and divertible[k] and priority[k] > priority[c]:
+                    tt = travel[n_bases + lsoa[u], i]
+                    if tt < best_tt:
+                        best_tt, best = tt, u
+            if best < 0:
+                if counted:
+                    lost[c] += 1
+                continue
+            if counted:
+                preempted[kind[best]] += 1
+            begin = t + release
+        busy_until[best] = begin + job_service[j]
+        kind[best] = c
+        lsoa[best] = i
+        served[best] += 1
+    for u in range(n_units):
+        if busy_until[u] <= 0.0:
+            kind[u] = -1
+        on_duty[u], until = _duty(u, 0.0, minute, unit_shifts, rostered, sh_start, sh_len, sh_days, absent, k_lo)
+        next_start[u] = 0.0 if on_duty[u] else until if until <= horizon else INF
+
+
+@numba.njit(parallel=True, cache=True)
+def _warmup_batch(minute, job_time, job_kind, job_lsoa, job_service, start_pos, serves, unit_shifts, rostered,
+                  sh_start, sh_len, sh_days, absent, k_lo, travel, n_bases, priority, divertible, release, horizon,
+                  stats_from, busy_until, kind, lsoa, on_duty, next_start, served, offered, lost, preempted):
+    for r in numba.prange(job_time.shape[0]):
+        _warmup(minute[r], job_time[r], job_kind[r], job_lsoa[r], job_service[r], start_pos[r], serves,
+                unit_shifts, rostered, sh_start, sh_len, sh_days, absent[r], k_lo, travel, n_bases, priority,
+                divertible, release, horizon, stats_from, busy_until[r], kind[r], lsoa[r], on_duty[r],
+                next_start[r], served[r], offered[r], lost[r], preempted[r])
+
+
+@dataclass(frozen=True, eq=False)
+class WorkloadState:
+    """States at the first shot of the units the workload decides (``units``: fleet indices), ``(R, U)``.
+
+    ``position`` and ``available`` are what the engine takes (``scenario.UnitStarts``); ``busy_kind`` is
+    the job class (index into ``JOB_CLASSES``) of a busy unit, -1 when free; ``offered``, ``lost`` and
+    ``preempted`` count the warm-up's jobs per class, ``(R, C)``, from ``stats_from`` minutes on.
+    """
+
+    units: np.ndarray
+    position: np.ndarray
+    available: np.ndarray
+    on_duty: np.ndarray
+    busy: np.ndarray
+    busy_kind: np.ndarray
+    served: np.ndarray
+    offered: np.ndarray
+    lost: np.ndarray
+    preempted: np.ndarray
+
+
+class WorkloadSampler:
+    """Unit states at the first shot from a warm-up of everyday jobs and shifts (a ``UnitStateSampler``).
+
+    Built once per model (it reads the shift patterns, the incident data and the demand profile);
+    calling it with a model that shares the area and workload config (an option's fleet) is allowed.
+    """
+
+    def __init__(self, model: Model) -> None:
+        config = model.config.workload
+        self.shifts = dict(config.shifts)
+        self.patterns = {ref: load_pattern(ref) for ref in set(config.shifts.values())}
+        self.demand: DemandWeights = load_demand_weights(config.incidents, model.area)
+        self.profile = load_profile(config.profile)
+        self.attack_time = config.attack_time
+        self.warmup_min = config.warmup_hours * 60.0
+        self._last: tuple[Model, int, np.ndarray, UnitStarts] | None = None  # the assessment asks once per K
+
+    def roster(self, model: Model) -> Roster:
+        """The roster of a model's fleet under this sampler's shift assignments."""
+        return build_roster(model.fleet, self.shifts, self.patterns, unit_types=set(model.config.resources.unit_types))
+
+    def attack_minutes(self, seed: int, reps: np.ndarray) -> np.ndarray:
+        """Minute of the week of each replication's first shot: the configured time, or uniform over the week."""
+        if self.attack_time is not None:
+            return np.full(len(reps), parse_week_time(self.attack_time), dtype=np.int64)
+        return np.floor(uniforms(seed, "attack_time", reps, 1)[:, 0] * MINUTES_PER_WEEK).astype(np.int64)
+
+    def state(self, model: Model, seed: int, reps: np.ndarray, attack_minute: np.ndarray, *,
+              starts: UnitStarts | None = None, stats_from: float | None = None) -> WorkloadState:
+        """Run the warm-up for replications ``reps`` with first shots at ``attack_minute`` (of the week).
+
+        ``starts`` (default: ``scenario.draw_unit_starts``) gives the units' standby positions;
+        ``stats_from`` the minute from which jobs are counted (default: the whole warm-up).
+        """
+        reps = np.asarray(reps, dtype=np.int64)
+        starts = starts or draw_unit_starts(model, seed, reps)
+        attack_minute = np.asarray(attack_minute, dtype=np.int64)
+        p, fleet = model.params, model.fleet
+        roster = self.roster(model)
+        serves = fleet.kind == ARMED
+        units = np.flatnonzero(serves | roster.rostered)
+        medians, sigmas = _service(p)
+        jobs = draw_jobs(seed, reps, attack_minute, warmup_min=self.warmup_min, rates_per_day=job_rates_per_day(p),
+                         service_median=medians, service_sigma=sigmas, profile=self.profile,
+                         weights=self.demand.weights)
+        horizon = p["horizon_min"]
+        k_lo, n_days = _day_range(self.warmup_min, horizon)
+        absent = _absences(roster, units, seed, reps, p["shifts.absence"], k_lo, n_days)
+        start_pos = starts.position[:, units]
+        shape, per_class = (len(reps), len(units)), (len(reps), len(JOB_CLASSES))
+        busy_until, next_start = np.empty(shape), np.empty(shape)
+        kind, lsoa, served = np.empty(shape, np.int64), np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+        on_duty = np.empty(shape, np.bool_)
+        offered, lost, preempted = (np.zeros(per_class, np.int64) for _ in range(3))
+        priority = np.array([c.priority for c in JOB_CLASSES], dtype=np.int64)
+        divertible = np.array([c.divertible for c in JOB_CLASSES], dtype=np.bool_)
+        release = p["workload.release_delay_min"]
+        _warmup_batch(attack_minute, jobs.time, jobs.kind, jobs.lsoa, jobs.service, start_pos, serves[units],
+                      roster.unit_shifts[units], roster.rostered[units], roster.start, roster.length, roster.days,
+                      absent, k_lo, model.travel_minutes, model.n_bases, priority, divertible, release, horizon,
+                      -self.warmup_min if stats_from is None else stats_from, busy_until, kind, lsoa, on_duty,
+                      next_start, served, offered, lost, preempted)
+        busy = busy_until > 0
+        divert = divertible[np.maximum(kind, 0)] & busy
+        available = np.where(busy, np.where(divert, np.minimum(busy_until, release), busy_until), next_start)
+        position = np.where(busy, model.n_bases + lsoa, start_pos)
+        return WorkloadState(units=units, position=position, available=available, on_duty=on_duty, busy=busy,
+                             busy_kind=kind, served=served, offered=offered, lost=lost, preempted=preempted)
+
+    def __call__(self, model: Model, seed: int, reps: np.ndarray) -> UnitStarts:
+        """Unit states at the first shot (the engine's ``unit_states`` argument).
+
+        The states do not depend on the number of sites, so the last batch is kept: an assessment that
+        runs every K on the same replications pays for the warm-up once.
+        """
+        reps = np.asarray(reps, dtype=np.int64)
+        if self._last is None or not (self._last[0] is model and self._last[1] == seed
+                                      and np.array_equal(self._last[2], reps)):
+            starts = draw_unit_starts(model, seed, reps)
+            state = self.state(model, seed, reps, self.attack_minutes(seed, reps), starts=starts)
+            position, available = starts.position.copy(), starts.available.copy()
+            position[:, state.units] = state.position
+            available[:, state.units] = state.available
+            result = UnitStarts(position=position, available=available, specialist_delay=starts.specialist_delay)
+            self._last = (model, seed, reps.copy(), result)
+        kept = self._last[3]
+        return UnitStarts(position=kept.position.copy(), available=kept.available.copy(),
+                          specialist_delay=kept.specialist_delay.copy())
 
 
 def unit_state_sampler(model: Model) -> UnitStateSampler:
-    """The sampler of unit states at the attack's start for this model."""
-    del model
-    return draw_unit_starts
+    """The sampler of unit states at the attack's start: the workload model, or all free when disabled."""
+    if not model.config.workload.enabled:
+        return draw_unit_starts
+    return WorkloadSampler(model)
+
+
+# --- coverage analytics ---------------------------------------------------------------------------------
+
+
+def _week_label(minute: int) -> str:
+    return f"{WEEKDAYS[minute // MINUTES_PER_DAY]} {minute % MINUTES_PER_DAY // 60:02d}:{minute % 60:02d}"
+
+
+def _hourly(model: Model, sampler: WorkloadSampler, seed: int, replications: int) -> Iterator[WorkloadState]:
+    """The workload state at a uniformly drawn minute of each hour of the week, ``replications`` per hour."""
+    if replications < 1:
+        raise ConfigError(f"replications must be at least 1, got {replications}", field="replications")
+    for hour in range(168):
+        reps = np.arange(hour * replications, (hour + 1) * replications, dtype=np.int64)
+        minute = hour * 60 + np.floor(uniforms(seed, "coverage_minute", reps, 1)[:, 0] * 60).astype(np.int64)
+        yield sampler.state(model, seed, reps, minute, stats_from=-60.0)
+
+
+def _reach(model: Model, state: WorkloadState) -> np.ndarray:
+    """``(R, n_lsoa)`` blue-light minutes from the nearest armed unit free and on duty (inf if none)."""
+    factor = model.params["travel.emergency_factor"]
+    armed = model.fleet.kind[state.units] == ARMED
+    best = np.full((state.position.shape[0], model.area.n), INF, dtype=np.float32)
+    for i in np.flatnonzero(armed):
+        free = state.on_duty[:, i] & ~state.busy[:, i]
+        minutes = model.travel_minutes[state.position[:, i]] * np.float32(factor)
+        best = np.minimum(best, np.where(free[:, None], minutes, np.float32(INF)))
+    return best
+
+
+def coverage_results(model: Model, *, seed: int, replications: int) -> dict[str, object]:
+    """Everyday armed coverage by hour of the week, unit utilisation and job statistics, ready for JSON.
+
+    For every hour of the week, ``replications`` instants are drawn uniformly within the hour and the
+    workload model (warm-up, shifts, absences) gives the armed units' states there. Coverage is the share
+    of residents whom a free, on-duty armed unit reaches within each threshold of blue-light travel.
+
+    Parameters
+    ----------
+    model
+        The resolved model; coverage always uses the workload model, whatever ``workload.enabled`` says.
+    seed, replications
+        The random streams and the number of instants per hour (168 x replications in all).
+    """
+    residents = model.area.residents / model.area.residents.sum()
+    armed = model.fleet.kind == ARMED
+    by_hour = []
+    served_jobs = np.zeros(len(JOB_CLASSES))
+    lost_jobs = np.zeros(len(JOB_CLASSES))
+    preempted_jobs = np.zeros(len(JOB_CLASSES))
+    busy_time = np.zeros(model.fleet.n)
+    working_time = np.zeros(model.fleet.n)
+    sampler = WorkloadSampler(model)
+    for hour, state in enumerate(_hourly(model, sampler, seed, replications)):
+        reach = _reach(model, state)
+        is_armed = armed[state.units]
+        on, busy = state.on_duty[:, is_armed], state.busy[:, is_armed]
+        free = on & ~busy
+        working = on | busy
+        by_hour.append({
+            "hour_of_week": hour,
+            "label": _week_label(hour * 60),
+            "armed_on_duty": float(working.sum(axis=1).mean()),
+            "armed_busy": float(busy.sum(axis=1).mean()),
+            "armed_free": float(free.sum(axis=1).mean()),
+            "none_free": float((free.sum(axis=1) == 0).mean()),
+            "share_within_min": {f"{t:g}": float(((reach <= t) @ residents).mean()) for t in THRESHOLDS_MIN},
+        })
+        busy_time[state.units[is_armed]] += busy.sum(axis=0)
+        working_time[state.units[is_armed]] += working.sum(axis=0)
+        served_jobs += state.offered.sum(axis=0) - state.lost.sum(axis=0)
+        lost_jobs += state.lost.sum(axis=0)
+        preempted_jobs += state.preempted.sum(axis=0)
+    roster = sampler.roster(model)
+    minutes = np.arange(168) * 60 + 30
+    planned = rostered_on_duty(model, minutes)[:, armed].sum(axis=1)
+    p = model.params
+    crew_hours = roster.weekly_crew_hours()[armed] * model.fleet.officers[armed]
+    afos = crew_hours.sum() / (p["shifts.officer_hours_week"] * (1.0 - p["shifts.abstraction"]))
+    offered = served_jobs + lost_jobs
+    weekly = {f"{t:g}": float(np.mean([h["share_within_min"][f"{t:g}"] for h in by_hour])) for t in THRESHOLDS_MIN}
+    worst = min(by_hour, key=lambda h: h["share_within_min"]["10"])
+    return {
+        "method": {"replications_per_hour": replications, "seed": seed, "warmup_hours": sampler.warmup_min / 60.0,
+                   "thresholds_min": list(THRESHOLDS_MIN),
+                   "travel": "blue-light minutes = travel minutes x travel.emergency_factor",
+                   "instants": "uniform within each hour of the week"},
+        "demand": {**sampler.demand.as_dict(),
+                   "jobs_per_day": {c.name: float(r) for c, r in zip(JOB_CLASSES, job_rates_per_day(p))}},
+        "share_within_min": weekly,
+        "worst_hour": {"label": worst["label"], "share_within_10_min": worst["share_within_min"]["10"]},
+        "by_hour": by_hour,
+        "utilisation": {
+            "overall": float(busy_time[armed].sum() / max(working_time[armed].sum(), 1.0)),
+            "by_unit": {model.fleet.names[u]: float(busy_time[u] / max(working_time[u], 1.0))
+                        for u in np.flatnonzero(armed)},
+        },
+        "jobs": {c.name: {"offered": int(offered[i]), "lost_share": float(lost_jobs[i] / max(offered[i], 1.0)),
+                          "preempted_share": float(preempted_jobs[i] / max(served_jobs[i], 1.0))}
+                 for i, c in enumerate(JOB_CLASSES)},
+        "shifts": {"assignment": roster.assignment,
+                   "armed_rostered_by_hour": [int(n) for n in planned],
+                   "afos_to_crew": float(afos)},
+    }
+
+
+def coverage_by_lsoa(model: Model, *, seed: int, replications: int, threshold_min: float = 10.0) -> np.ndarray:
+    """Probability, over the hours of the week, that a free armed unit reaches each LSOA within a threshold.
+
+    Uses the same instants as :func:`coverage_results` (same seed and replications give the same draws).
+    """
+    hits = np.zeros(model.area.n)
+    for state in _hourly(model, WorkloadSampler(model), seed, replications):
+        hits += (_reach(model, state) <= threshold_min).sum(axis=0)
+    return hits / (168 * replications)

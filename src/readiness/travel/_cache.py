@@ -57,7 +57,7 @@ def load(cache_dir: Path, name: str) -> dict[str, np.ndarray] | None:
 
 
 def save(cache_dir: Path, name: str, arrays: dict[str, np.ndarray]) -> None:
-    """Store arrays atomically (write a temporary file, then rename), so parallel workers never see half a file."""
+    """Store arrays atomically (a temporary file, then a rename): parallel workers never see half a file."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
     try:

@@ -87,7 +87,7 @@ def read_extract(path: Path) -> EdgeTable:
         raise DataError(msg, source=str(path)) from e
     # The readers raise many kinds of errors for a file that is not what its name says (XML syntax
     # errors, protobuf errors, empty-data errors): each is a problem with the user's file.
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         msg = f"cannot read as OpenStreetMap data ({type(e).__name__}: {e}); expected {EXPECTED}"
         raise DataError(msg, source=str(path)) from e
 

@@ -74,11 +74,16 @@ def build_travel_model(spec: Mapping[str, Any], *, crs: str = "EPSG:27700") -> T
     options = dict(spec)
     kind = options.pop("model", "calibrated")
     if kind not in _KEYS:
-        raise ConfigError(f"unknown travel model {kind!r}; expected one of {sorted(_KEYS)}", field="travel.model")
+        raise ConfigError(
+            f"unknown travel model {kind!r}; expected one of {sorted(_KEYS)}", field="travel.model"
+        )
     required, names = _KEYS[kind]
     unknown = sorted(set(options) - set(names))
     if unknown:
-        raise ConfigError(f"unknown key(s) {unknown} for the {kind} model; expected {sorted(names)}", field=f"travel.{unknown[0]}")
+        raise ConfigError(
+            f"unknown key(s) {unknown} for the {kind} model; expected {sorted(names)}",
+            field=f"travel.{unknown[0]}",
+        )
     missing = sorted(required - set(options))
     if missing:
         raise ConfigError(f"the {kind} model needs {missing}", field=f"travel.{missing[0]}")

@@ -28,7 +28,9 @@ def _read_cells(path: Path, what: str) -> tuple[list[str], pd.DataFrame]:
     """
     kind = _SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise DataError(f"unknown file type {path.suffix!r}; expected {what} as .csv or .parquet", source=str(path))
+        raise DataError(
+            f"unknown file type {path.suffix!r}; expected {what} as .csv or .parquet", source=str(path)
+        )
     if not path.is_file():
         raise DataError(f"file not found; expected {what}", source=str(path))
     try:
@@ -87,7 +89,9 @@ def _names(cells: pd.Series, path: Path, column: str, what: str) -> list[str]:
     repeat = _first_repeat(cells.to_frame())
     if repeat:
         rows = ", ".join(_row(path, i) for i in repeat)
-        raise DataError(f"{what} name {cells.iloc[repeat[0]]!r} appears more than once ({rows})", source=str(path))
+        raise DataError(
+            f"{what} name {cells.iloc[repeat[0]]!r} appears more than once ({rows})", source=str(path)
+        )
     return cells.tolist()
 
 
@@ -104,9 +108,13 @@ def read_points(path: str | Path) -> tuple[list[str], np.ndarray]:
     columns = {h.lower(): i for i, h in enumerate(header)}
     missing = [c for c in _POINT_COLUMNS if c not in columns]
     if missing:
-        raise DataError(f"missing column(s) {missing}; expected name, x, y (found {header})", source=str(path))
+        raise DataError(
+            f"missing column(s) {missing}; expected name, x, y (found {header})", source=str(path)
+        )
     names = _names(cells[columns["name"]], path, header[columns["name"]], "point")
-    xy = [_numbers(cells[columns[a]], path, header[columns[a]], empty_ok=False, negative_ok=True) for a in "xy"]
+    xy = [
+        _numbers(cells[columns[a]], path, header[columns[a]], empty_ok=False, negative_ok=True) for a in "xy"
+    ]
     return names, np.column_stack(xy).reshape(-1, 2)
 
 
@@ -142,11 +150,16 @@ def read_matrix(path: str | Path) -> tuple[list[str], list[str], np.ndarray]:
         table[np.searchsorted(origins, cells[o]), np.searchsorted(destinations, cells[d])] = minutes
         return origins, destinations, table
     if len(header) < 2:
-        raise DataError("a wide matrix needs an origin column and one column per destination", source=str(path))
+        raise DataError(
+            "a wide matrix needs an origin column and one column per destination", source=str(path)
+        )
     repeat = _first_repeat(pd.DataFrame({"name": header[1:]}))
     if repeat:
         columns = ", ".join(str(j + 2) for j in repeat)
-        raise DataError(f"destination column {header[repeat[0] + 1]!r} appears more than once (columns {columns})", source=str(path))
+        raise DataError(
+            f"destination column {header[repeat[0] + 1]!r} appears more than once (columns {columns})",
+            source=str(path),
+        )
     if "" in header[1:]:
         raise DataError(f"column {header.index('', 1) + 1} has no destination name", source=str(path))
     origins = _names(cells[0], path, header[0], "origin")
@@ -219,7 +232,9 @@ class MatrixModel:
             raise ConfigError(f"must be a number of metres >= 0, got {tolerance_m!r}", field="tolerance_m")
         origins, destinations, table = read_matrix(matrix)
         if table.size == 0:
-            raise DataError("the matrix has no minutes (no origin rows or no destination columns)", source=str(matrix))
+            raise DataError(
+                "the matrix has no minutes (no origin rows or no destination columns)", source=str(matrix)
+            )
         names, xy = read_points(points)
         position = {name: i for i, name in enumerate(names)}
         located = []
@@ -232,7 +247,8 @@ class MatrixModel:
             close = sorted(cKDTree(where).query_pairs(tolerance))
             if close:
                 i, j = close[0]
-                msg = f"{role}s {wanted[i]!r} and {wanted[j]!r} are within {tolerance} m of each other in {points}"
+                msg = f"{role}s {wanted[i]!r} and {wanted[j]!r} are within {tolerance} m of each other"
+                msg += f" in {points}, so a coordinate could match either"
                 raise DataError(msg, source=str(matrix))
             located.append(where)
         return cls(
@@ -273,11 +289,15 @@ class MatrixModel:
         """
         origin_tree, destination_tree = self._trees
         rows = self._match(_as_points(origins, "origins"), origin_tree, self.origins, "origin")
-        columns = self._match(_as_points(destinations, "destinations"), destination_tree, self.destinations, "destination")
+        columns = self._match(
+            _as_points(destinations, "destinations"), destination_tree, self.destinations, "destination"
+        )
         result = self.table[np.ix_(rows, columns)]
         missing = np.argwhere(np.isnan(result))
         if len(missing):
             i, j = missing[0]
             pair = f"{self.origins[rows[i]]!r} -> {self.destinations[columns[j]]!r}"
-            raise DataError(f"no minutes for {pair} ({len(missing)} requested pair(s) missing)", source=self.source)
+            raise DataError(
+                f"no minutes for {pair} ({len(missing)} requested pair(s) missing)", source=self.source
+            )
         return result

@@ -1,0 +1,293 @@
+"""Compare options with the baseline on common random numbers: differences, money, Pareto, prevention."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from readiness import __version__
+from readiness.config import ResourcesConfig, portable_config
+from readiness.costs import Cost, cost_per_life_saved, officers_for_cut, option_cost
+from readiness.engine import Outcomes, UnitStateSampler, simulate
+from readiness.model import Model
+from readiness.options import AppliedOption
+from readiness.registry import Parameters
+from readiness.report import Figure, parameter_table, render_figure, render_html
+from readiness.resources import ARMED, SPECIALIST, UNARMED
+from readiness.scenario import draw_unit_starts
+from readiness.sensitivity import model_with_parameters, morris, ranged, tornado
+from readiness.summary import _round, censored, paired_difference, summarise_sites
+
+RESULTS_FORMAT = "readiness.compare/1"
+DEFAULT_SITES: tuple[int, ...] = (1, 3, 5)
+#: The K of the Pareto chart and the sensitivity analysis (Paris 2015 had three teams).
+REFERENCE_SITES = 3
+METRICS: tuple[str, ...] = ("time_to_first_armed_min", "share_sites_waiting_over_10_min", "deaths_per_attack")
+#: Registry namespaces that never enter a simulation: swept analytically on the money, not re-simulated.
+MONEY_PREFIXES: tuple[str, ...] = ("costs.", "threat.", "prevention.", "options.cut_share_")
+FUNDING_CUT_GBP = 28_300_000.0
+
+SamplerFor = Callable[[Model], UnitStateSampler]
+
+
+def _plain_sampler(model: Model) -> UnitStateSampler:
+    del model
+    return draw_unit_starts
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Outcomes of the baseline and each option (by name, then K) and the results document."""
+
+    baseline: Model
+    options: tuple[AppliedOption, ...]
+    outcomes: dict[str, dict[int, Outcomes]]
+    results: dict[str, object]
+
+
+def replication_metrics(outcomes: Outcomes, horizon: float) -> dict[str, np.ndarray]:
+    """Per replication: mean minutes to first armed (censored at the horizon), share waiting > 10, deaths."""
+    return {"time_to_first_armed_min": censored(outcomes.t_first_armed, horizon).mean(axis=1),
+            "share_sites_waiting_over_10_min": (outcomes.t_first_armed > 10.0).mean(axis=1),
+            "deaths_per_attack": outcomes.deaths.sum(axis=1).astype(float)}
+
+
+def disruption_probability(neighbourhood: float, params: Mapping[str, float]) -> float:
+    """P(plot disrupted) at a neighbourhood staffing level: an assumption, never mixed with response results.
+
+    Plots not disrupted scale as (staffing / today's staffing) ^ -elasticity, where staffing is
+    intelligence officers plus weighted neighbourhood officers; capped at 1.
+    """
+    weight = params["prevention.neighbourhood_weight"]
+    today = params["prevention.intelligence_officers"] + weight * params["prevention.neighbourhood_officers"]
+    staffing = params["prevention.intelligence_officers"] + weight * max(neighbourhood, 0.0)
+    if staffing <= 0:
+        return 0.0
+    missed = (1.0 - params["prevention.disruption_probability"]) * (staffing / today) ** -params[
+        "prevention.staffing_elasticity"]
+    return max(0.0, 1.0 - min(missed, 1.0))
+
+
+def prevention_rows(names: Sequence[str], officers_lost: Sequence[Mapping[str, float]], deaths: Sequence[float],
+                    params: Mapping[str, float]) -> list[dict[str, object]]:
+    """Expected deaths per year = plots per year x (1 - P(disrupted)) x deaths per attack, per option.
+
+    Plots per year are backed out of ``threat.attacks_per_year`` (attacks that happen today) and today's
+    P(disrupted), so the baseline reproduces the registry's attack rate.
+    """
+    plots = params["threat.attacks_per_year"] / (1.0 - params["prevention.disruption_probability"])
+    rows = []
+    for name, lost, per_attack in zip(names, officers_lost, deaths):
+        neighbourhood = params["prevention.neighbourhood_officers"] - lost.get("neighbourhood", 0.0)
+        p = disruption_probability(neighbourhood, params)
+        rows.append({"option": name, "neighbourhood_officers": _round(neighbourhood),
+                     "p_disrupted": _round(p), "attacks_per_year": _round(plots * (1 - p)),
+                     "deaths_per_attack": _round(per_attack),
+                     "expected_deaths_per_year": _round(plots * (1 - p) * per_attack)})
+    return rows
+
+
+def pareto_frontier(points: Mapping[str, tuple[float, float]]) -> list[str]:
+    """Names not dominated in (lower yearly cost, more deaths averted), cheapest first."""
+    frontier = []
+    for name, (cost, gain) in points.items():
+        dominated = any(c <= cost and g >= gain and (c < cost or g > gain) for other, (c, g) in points.items()
+                        if other != name)
+        if not dominated:
+            frontier.append(name)
+    return sorted(frontier, key=lambda n: (points[n][0], n))
+
+
+def funding_cut(params: Parameters, amount_gbp: float = FUNDING_CUT_GBP) -> dict[str, object]:
+    """Officers a cut removes at the registry's full cost per officer, with the range of that cost."""
+    entry = next(p for p in params.entries() if p.name == "costs.officer_full_gbp")
+    return {"amount_gbp": amount_gbp, "source": "Hansard / MP statements Nov 2015; BBC 9 Nov 2015",
+            "officers_lost": round(officers_for_cut(amount_gbp, params)),
+            "officers_lost_range": [round(amount_gbp / entry.high), round(amount_gbp / entry.low)],
+            "officer_full_cost_gbp": [entry.low, entry.value, entry.high]}
+
+
+def _fleet_record(model: Model) -> dict[str, int]:
+    fleet = model.fleet
+    return {"armed_units": fleet.count(ARMED), "specialist_teams": fleet.count(SPECIALIST),
+            "unarmed_units": fleet.count(UNARMED), "armed_officers": int(fleet.officers.sum())}
+
+
+def _ci_record(stats: Mapping[str, object]) -> dict[str, object]:
+    return {"mean": stats["mean"], "ci95": stats["ci95"]}
+
+
+def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replications: int, seed: int,
+                   baseline_name: str = "baseline", sites: Sequence[int] = DEFAULT_SITES,
+                   sampler_for: SamplerFor = _plain_sampler, resources: ResourcesConfig | None = None,
+                   sensitivity_replications: int = 400, morris_trajectories: int = 6,
+                   progress: Callable[[int], None] | None = None) -> Comparison:
+    """Run the baseline and every option on the same seed (common random numbers) and build the results.
+
+    ``sensitivity_replications = 0`` skips the sensitivity analysis; ``resources`` is the baseline's
+    resources config before defaults (so ``arv.on_duty`` moves the fleet in the sensitivity sweeps).
+    """
+    params, horizon = baseline.params, baseline.params["horizon_min"]
+    models = {baseline_name: baseline, **{a.name: a.model for a in options}}
+    outcomes = {name: {k: simulate(model, sites=k, replications=replications, seed=seed,
+                                   unit_states=sampler_for(model), progress=progress) for k in sites}
+                for name, model in models.items()}
+    metrics = {name: {k: replication_metrics(o, horizon) for k, o in by_k.items()} for name, by_k in outcomes.items()}
+    costs: dict[str, Cost] = {a.name: option_cost(a.changes, params) for a in options}
+    differences, money = [], []
+    for applied in options:
+        for k in sites:
+            for metric in METRICS:
+                stats = paired_difference(metrics[applied.name][k][metric], metrics[baseline_name][k][metric])
+                differences.append({"option": applied.name, "sites": k, "metric": metric, **_ci_record(stats)})
+            averted = paired_difference(metrics[baseline_name][k]["deaths_per_attack"],
+                                        metrics[applied.name][k]["deaths_per_attack"])
+            money.append(_money_row(applied.name, k, costs[applied.name].yearly_gbp, averted, params))
+    reference = REFERENCE_SITES if REFERENCE_SITES in sites else sites[len(sites) // 2]
+    points = {baseline_name: (0.0, 0.0), **{r["option"]: (r["yearly_cost_gbp"], r["deaths_averted_per_attack"]["mean"])
+                                            for r in money if r["sites"] == reference}}
+    deaths_ref = [float(metrics[n][reference]["deaths_per_attack"].mean()) for n in models]
+    lost = [{}, *(a.changes.officers_lost for a in options)]
+    results: dict[str, object] = {
+        "format": RESULTS_FORMAT, "version": __version__, "seed": seed, "replications": replications,
+        "sites": list(sites), "reference_sites": reference,
+        "area": {"name": baseline.area.name, "lsoas": baseline.area.n},
+        "config": portable_config(baseline.config),
+        "parameters": params.as_records(),
+        "options": [{"name": baseline_name, "description": "the configuration as it stands", "changes": [],
+                     "fleet": _fleet_record(baseline), "cost": None,
+                     "by_sites": [summarise_sites(outcomes[baseline_name][k], horizon) for k in sites]}]
+        + [{"name": a.name, "description": a.option.description, "changes": list(a.summary),
+            "fleet": _fleet_record(a.model), "cost": costs[a.name].as_record(),
+            "by_sites": [summarise_sites(outcomes[a.name][k], horizon) for k in sites]} for a in options],
+        "differences": differences,
+        "value_for_money": money,
+        "pareto": {"sites": reference, "points": [{"option": n, "yearly_cost_gbp": round(c), "deaths_averted_per_attack": _round(g)}
+                                                  for n, (c, g) in points.items()],
+                   "frontier": pareto_frontier(points)},
+        "funding_cut": funding_cut(params),
+        "prevention": {"label": "assumption: not part of the response results",
+                       "sites": reference,
+                       "rows": prevention_rows(list(models), lost, deaths_ref, params)},
+    }
+    if sensitivity_replications > 0:
+        results["sensitivity"] = _sensitivity(baseline, options, resources, points, seed=seed,
+                                              replications=sensitivity_replications, sites=reference,
+                                              trajectories=morris_trajectories, sampler_for=sampler_for)
+    return Comparison(baseline=baseline, options=tuple(options), outcomes=outcomes, results=results)
+
+
+def _money_row(name: str, k: int, yearly: float, averted: Mapping[str, object],
+               params: Mapping[str, float]) -> dict[str, object]:
+    gain = float(averted["mean"])
+    rate = params["threat.attacks_per_year"]
+    per_life = cost_per_life_saved(yearly, gain, rate)
+    return {"option": name, "sites": k, "yearly_cost_gbp": round(yearly),
+            "deaths_averted_per_attack": _ci_record(averted),
+            "lives_saved_per_year": _round(rate * gain),
+            "cost_per_life_saved_gbp": None if per_life is None else round(per_life),
+            "lives_saved_per_gbp_m_per_year": _round(rate * gain / (yearly / 1e6)) if yearly > 0 else None}
+
+
+def _sensitivity(baseline: Model, options: Sequence[AppliedOption], resources: ResourcesConfig | None,
+                 points: Mapping[str, tuple[float, float]], *, seed: int, replications: int, sites: int,
+                 trajectories: int, sampler_for: SamplerFor) -> dict[str, object]:
+    """Response outputs of the baseline swept by simulation; money outputs of each option swept analytically."""
+    params, horizon = baseline.params, baseline.params["horizon_min"]
+
+    def response(values: Parameters) -> dict[str, float]:
+        model = model_with_parameters(baseline, values, resources=resources)
+        outcomes = simulate(model, sites=sites, replications=replications, seed=seed,
+                            unit_states=sampler_for(model))
+        return {name: float(v.mean()) for name, v in replication_metrics(outcomes, horizon).items()}
+
+    def money(values: Parameters) -> dict[str, float]:
+        out = {}
+        for applied in options:
+            gain = points[applied.name][1] * values["threat.attacks_per_year"]
+            out[f"yearly cost, {applied.name} (GBP m)"] = option_cost(applied.changes, values).yearly_gbp / 1e6
+            out[f"lives saved per GBP m, {applied.name}"] = gain / max(
+                option_cost(applied.changes, values).yearly_gbp / 1e6, 1e-9) if gain > 0 else 0.0
+        return out
+
+    simulated = ranged(params, exclude_prefixes=MONEY_PREFIXES)
+    analytic = [p for p in ranged(params) if p.name.startswith(MONEY_PREFIXES)]
+    result: dict[str, object] = {"sites": sites, "replications": replications,
+                                 "tornado": _rounded(tornado(response, params, simulated)),
+                                 "money_tornado": _rounded(tornado(money, params, analytic))}
+    if trajectories > 0:
+        result["morris"] = _rounded(morris(response, params, simulated, trajectories=trajectories, seed=seed))
+        result["morris_trajectories"] = trajectories
+    return result
+
+
+def _rounded(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [{k: _round(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows]
+
+
+def _tornado_figure(rows: list[dict[str, object]], output: str, top: int = 12) -> Figure:
+    chosen = [r for r in rows if r["output"] == output][:top][::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(chosen) + 1.5))
+    base = chosen[0]["base_output"] if chosen else 0.0
+    for i, row in enumerate(chosen):
+        for end, colour in (("output_at_low", "#2c3e50"), ("output_at_high", "#c0392b")):
+            ax.barh(i, row[end] - base, left=base, color=colour, alpha=0.8)
+    ax.set_yticks(range(len(chosen)), [r["parameter"] for r in chosen])
+    ax.axvline(base, color="black", linewidth=0.8)
+    ax.set_xlabel(f"{output.replace('_', ' ')} (baseline, K = {REFERENCE_SITES})")
+    return render_figure(fig, f"tornado_{output}", f"Which assumption moves {output.replace('_', ' ')}",
+                         "Each parameter set to the low (dark) and high (red) end of its registry range, the others "
+                         "at their values, on the same random numbers.")
+
+
+def _pareto_figure(pareto: Mapping[str, object]) -> Figure:
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    frontier = set(pareto["frontier"])
+    for point in pareto["points"]:
+        x, y = point["yearly_cost_gbp"] / 1e6, point["deaths_averted_per_attack"]
+        ax.scatter(x, y, s=60, color="#c0392b" if point["option"] in frontier else "#7b8794", zorder=3)
+        ax.annotate(point["option"], (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    line = sorted((p["yearly_cost_gbp"] / 1e6, p["deaths_averted_per_attack"]) for p in pareto["points"]
+                  if p["option"] in frontier)
+    ax.plot(*zip(*line), color="#c0392b", linewidth=1, zorder=2)
+    ax.axhline(0, color="grey", linewidth=0.6)
+    ax.axvline(0, color="grey", linewidth=0.6)
+    ax.set_xlabel("yearly cost (GBP m; negative: saving)")
+    ax.set_ylabel(f"deaths averted per attack (K = {pareto['sites']})")
+    ax.grid(alpha=0.3)
+    return render_figure(fig, "pareto", "Cost against deaths averted",
+                         "Each option against the baseline on the same attacks; red: the Pareto frontier "
+                         "(no other option is both cheaper and averts more deaths).")
+
+
+def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables, figures and HTML of a comparison."""
+    results = comparison.results
+    differences = pd.DataFrame([{**{k: v for k, v in r.items() if k != "ci95"}, "ci95_low": r["ci95"][0],
+                                 "ci95_high": r["ci95"][1]} for r in results["differences"]])
+    money = pd.DataFrame([{**{k: v for k, v in r.items() if k != "deaths_averted_per_attack"},
+                           "deaths_averted_per_attack": r["deaths_averted_per_attack"]["mean"],
+                           "deaths_averted_ci95_low": r["deaths_averted_per_attack"]["ci95"][0],
+                           "deaths_averted_ci95_high": r["deaths_averted_per_attack"]["ci95"][1]}
+                          for r in results["value_for_money"]])
+    costs = pd.DataFrame([{"option": o["name"], **{k: v for k, v in o["cost"].items() if k != "breakdown"},
+                           **o["cost"]["breakdown"]} for o in results["options"] if o["cost"] is not None])
+    tables = {"differences": differences, "value_for_money": money, "costs": costs,
+              "prevention": pd.DataFrame(results["prevention"]["rows"]),
+              "parameters": parameter_table(comparison.baseline.params)}
+    figures = [_pareto_figure(results["pareto"])]
+    sensitivity = results.get("sensitivity")
+    if sensitivity:
+        tables["tornado"] = pd.DataFrame(sensitivity["tornado"])
+        tables["money_tornado"] = pd.DataFrame(sensitivity["money_tornado"])
+        if "morris" in sensitivity:
+            tables["morris"] = pd.DataFrame(sensitivity["morris"])
+        figures += [_tornado_figure(sensitivity["tornado"], output) for output in ("deaths_per_attack",
+                                                                                  "share_sites_waiting_over_10_min")]
+    html = render_html("compare.html.j2", results=results, figures=figures,
+                       parameters=comparison.baseline.params.entries(), metrics=METRICS)
+    return tables, figures, html

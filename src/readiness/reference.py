@@ -1,0 +1,550 @@
+"""SimPy reference implementation of the attack model (docs/model.md), used only to cross-check the engine."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, fields
+from enum import IntEnum
+from typing import Any, Protocol
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL, EventPriority
+
+from readiness.errors import ConfigError
+from readiness.resources import ARMED, NO_BASE, SPECIALIST, UNARMED
+
+#: Kind code of a neighbouring force's ARV; such units are not in the fleet, they come by mutual aid.
+MUTUAL_AID = 3
+
+#: A SimPy process body.
+ProcessBody = Generator[simpy.Event, Any, None]
+
+
+class Phase(IntEnum):
+    """Order of events at equal times (docs/model.md section 4).
+
+    Arrivals come first; an attack stopping by itself (mobile end, siege end) shares their phase.
+    """
+
+    ARRIVAL = 0
+    FREE = 1
+    REPORT = 2
+    READY = 3
+
+
+class _At(simpy.Event):
+    """An event at an absolute time, processed after every same-time event of an earlier phase.
+
+    SimPy breaks ties between events at equal times by scheduling order; the model fixes the order
+    by kind instead, so the phase becomes the event's priority (after SimPy's own NORMAL events, so
+    that a process woken by ``succeed()`` finishes its step first). Built like ``simpy.Timeout``.
+    """
+
+    def __init__(self, env: simpy.Environment, when: float, phase: Phase) -> None:
+        if when < env.now:
+            raise ValueError(f"event at {when} is in the past (now {env.now})")
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, EventPriority(NORMAL + 1 + phase), when - env.now)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The registry values a replication uses, read once so a missing name fails at the boundary."""
+
+    emergency_factor: float
+    horizon: float
+    window: float
+    notify_median: float
+    notify_sigma: float
+    extra_attacker_prob: float
+    static_share: float
+    mobile_median: float
+    mobile_sigma: float
+    siege_probability: float
+    assault_median: float
+    assault_sigma: float
+    officers_per_attacker: float
+    scene_clear: float
+    unarmed_per_site: float
+    mobilise_low: float
+    mobilise_high: float
+    external_low: float
+    external_high: float
+    aid_threshold: float
+    aid_units_low: float
+    aid_units_high: float
+    aid_delay_low: float
+    aid_delay_high: float
+    arv_crew: float
+    kill_rate: float
+    flight_time: float
+    plato_reduction: float
+    siege_kill_rate: float
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, float]) -> _Settings:
+        values = {}
+        for field in fields(cls):
+            name = _PARAMETER_NAMES[field.name]
+            if name not in params:
+                raise ConfigError(f"the attack model needs parameter {name!r}", field="parameters")
+            values[field.name] = float(params[name])
+        return cls(**values)
+
+
+_PARAMETER_NAMES = {
+    "emergency_factor": "travel.emergency_factor",
+    "horizon": "horizon_min",
+    "window": "attack.window_min",
+    "notify_median": "notify.median_min",
+    "notify_sigma": "notify.sigma",
+    "extra_attacker_prob": "attack.extra_attacker_prob",
+    "static_share": "attack.static_share",
+    "mobile_median": "attack.mobile_duration_median_min",
+    "mobile_sigma": "attack.mobile_duration_sigma",
+    "siege_probability": "harm.siege_probability",
+    "assault_median": "ctsfo.assault_median_min",
+    "assault_sigma": "ctsfo.assault_sigma",
+    "officers_per_attacker": "dispatch.officers_per_attacker",
+    "scene_clear": "dispatch.scene_clear_min",
+    "unarmed_per_site": "response.units_per_site",
+    "mobilise_low": "ctsfo.mobilise_low_min",
+    "mobilise_high": "ctsfo.mobilise_high_min",
+    "external_low": "ctsfo.external_delay_low_min",
+    "external_high": "ctsfo.external_delay_high_min",
+    "aid_threshold": "mutual_aid.threshold_sites",
+    "aid_units_low": "mutual_aid.units_low",
+    "aid_units_high": "mutual_aid.units_high",
+    "aid_delay_low": "mutual_aid.delay_low_min",
+    "aid_delay_high": "mutual_aid.delay_high_min",
+    "arv_crew": "arv.crew",
+    "kill_rate": "harm.kill_rate_per_attacker_min",
+    "flight_time": "harm.flight_time_min",
+    "plato_reduction": "harm.plato_reduction",
+    "siege_kill_rate": "harm.siege_kill_rate_min",
+}
+
+
+class _Fleet(Protocol):
+    names: Any
+    kind: np.ndarray
+    officers: np.ndarray
+    position: np.ndarray
+    patrol: np.ndarray
+
+
+class ModelLike(Protocol):
+    """What the reference reads from :class:`readiness.model.Model`."""
+
+    params: Mapping[str, float]
+    fleet: _Fleet
+    site_weights: np.ndarray
+    named_sites: np.ndarray | None
+    travel_minutes: np.ndarray
+
+    @property
+    def n_bases(self) -> int: ...
+
+
+def expected_deaths(*, attackers: float, kill_rate: float, flight_time: float, plato_reduction: float,
+                    shooting_minutes: float, unarmed_minutes: float, siege_minutes: float,
+                    siege_kill_rate: float) -> float:
+    """Expected deaths at one site, the closed form of docs/model.md section 5.
+
+    Parameters
+    ----------
+    attackers, kill_rate, flight_time, plato_reduction
+        ``A_k``, ``λ``, ``θ`` and ``ε``.
+    shooting_minutes
+        ``L_k``: minutes from the site's start until the shooting stops (already capped at the horizon).
+    unarmed_minutes
+        ``U_k``: minutes from the start to the first unarmed arrival, ``inf`` if none.
+    siege_minutes, siege_kill_rate
+        Length of the siege within the horizon and ``ρ_siege``.
+
+    Returns
+    -------
+    float
+        ``Λ_k``, the mean of the Poisson number of deaths.
+    """
+    before = min(shooting_minutes, unarmed_minutes)
+    decay_before = math.exp(-before / flight_time)
+    free_fire = (1.0 - decay_before) + (1.0 - plato_reduction) * (
+        decay_before - math.exp(-shooting_minutes / flight_time))
+    return attackers * kill_rate * flight_time * free_fire + siege_kill_rate * siege_minutes
+
+
+@dataclass(frozen=True)
+class _Scenario:
+    """The per-site draws of docs/model.md section 3 (arrays over sites)."""
+
+    site: np.ndarray
+    start: np.ndarray
+    report: np.ndarray
+    attackers: np.ndarray
+    static: np.ndarray
+    mobile_duration: np.ndarray
+    siege: np.ndarray
+    assault: np.ndarray
+
+
+def _draw_scenario(rng: np.random.Generator, settings: _Settings, site_p: np.ndarray,
+                   named: np.ndarray | None, sites: int) -> _Scenario:
+    """Draw K sites independently (the first starts at 0)."""
+    site = named[:sites].copy() if named is not None else rng.choice(len(site_p), size=sites, p=site_p)
+    start = np.concatenate([[0.0], rng.uniform(0.0, settings.window, size=sites - 1)])
+    notify = rng.lognormal(math.log(settings.notify_median), settings.notify_sigma, size=sites)
+    return _Scenario(
+        site=site.astype(np.int64),
+        start=start,
+        report=start + notify,
+        attackers=1 + rng.binomial(2, settings.extra_attacker_prob, size=sites),
+        static=rng.random(sites) < settings.static_share,
+        mobile_duration=rng.lognormal(math.log(settings.mobile_median), settings.mobile_sigma, size=sites),
+        siege=rng.random(sites) < settings.siege_probability,
+        assault=rng.lognormal(math.log(settings.assault_median), settings.assault_sigma, size=sites),
+    )
+
+
+@dataclass(eq=False)
+class _Unit:
+    """A unit during one replication; ``position`` is a row of the travel matrix or ``NO_BASE``."""
+
+    index: int
+    name: str
+    kind: int
+    officers: float
+    position: int
+
+
+@dataclass(eq=False)
+class _Site:
+    """One attack site: its draws and what has happened there so far (absolute times)."""
+
+    index: int
+    lsoa: int
+    start: float
+    report: float
+    attackers: int
+    static: bool
+    mobile_duration: float
+    siege: bool
+    assault: float
+    needed: float
+    horizon_end: float
+    resolved: simpy.Event
+    reported: bool = False
+    assigned: float = 0.0  # armed officers assigned: on the way or on scene
+    on_scene: float = 0.0
+    first_armed: float = math.inf
+    next_arrival: float = math.inf  # earliest arrival of a dispatched armed unit (ARV or mutual aid)
+    first_unarmed: float = math.inf
+    engaged: float = math.inf
+    team_on_scene: float = math.inf
+    stopped: float = math.inf
+    resolved_at: float = math.inf
+    siege_end_scheduled: bool = False
+
+
+class _Replication:
+    """One replication as SimPy processes: a process per site report, per unit trip and per team.
+
+    The dispatcher's state is plain: lists of free armed and unarmed units, the sites in report order,
+    and a ``FilterStore`` of reported static sites from which specialist teams take their next job.
+    """
+
+    def __init__(self, *, settings: _Settings, travel: np.ndarray, n_bases: int, scenario: _Scenario,
+                 units: list[_Unit], team_delays: np.ndarray, aid_delays: np.ndarray) -> None:
+        self.env = simpy.Environment()
+        self.settings = settings
+        self.travel = travel
+        self.n_bases = n_bases
+        self.sites = [
+            _Site(index=k, lsoa=int(scenario.site[k]), start=float(scenario.start[k]),
+                  report=float(scenario.report[k]), attackers=int(scenario.attackers[k]),
+                  static=bool(scenario.static[k]), mobile_duration=float(scenario.mobile_duration[k]),
+                  siege=bool(scenario.siege[k]), assault=float(scenario.assault[k]),
+                  needed=settings.officers_per_attacker * int(scenario.attackers[k]),
+                  horizon_end=float(scenario.start[k]) + settings.horizon, resolved=self.env.event())
+            for k in range(len(scenario.site))
+        ]
+        self.reported: list[_Site] = []
+        self.free_armed = [u for u in units if u.kind == ARMED]
+        self.free_unarmed = [u for u in units if u.kind == UNARMED]
+        self.static_sites = simpy.FilterStore(self.env)
+        self.first_report = self.env.event()
+        self.aid_requested = False
+        self.aid_units = [_Unit(index=len(units) + j, name=f"mutual_aid#{j + 1}", kind=MUTUAL_AID,
+                                officers=settings.arv_crew, position=NO_BASE) for j in range(len(aid_delays))]
+        self.aid_delays = aid_delays
+        for site in self.sites:
+            self.env.process(self._report(site))
+            if not site.static:
+                self.env.process(self._stop_at(site, site.start + site.mobile_duration))
+        teams = [u for u in units if u.kind == SPECIALIST]
+        for team, delay in zip(teams, team_delays, strict=True):
+            self.env.process(self._team(team, float(delay)))
+
+    def run(self) -> list[_Site]:
+        """Run until no event is left (trips to sites never resolved within the horizon just wait)."""
+        self.env.run()
+        return self.sites
+
+    # --- processes -------------------------------------------------------------------------------
+
+    def _report(self, site: _Site) -> ProcessBody:
+        """Section 4.1: dispatch armed and unarmed units, request specialists and mutual aid."""
+        if site.report > site.horizon_end:
+            return  # not reported within the horizon: nothing is simulated for this site
+        yield _At(self.env, site.report, Phase.REPORT)
+        site.reported = True
+        self.reported.append(site)
+        while site.assigned < site.needed and self.free_armed:
+            self._dispatch(self._take_nearest(self.free_armed, site), site)
+        for _ in range(min(int(self.settings.unarmed_per_site), len(self.free_unarmed))):
+            self._dispatch(self._take_nearest(self.free_unarmed, site), site)
+        if not self.first_report.triggered:
+            self.first_report.succeed()
+        if site.static:
+            self.static_sites.put(site)
+        active = sum(self._is_open(s) for s in self.reported)
+        if not self.aid_requested and active > self.settings.aid_threshold:
+            self.aid_requested = True
+            for unit, delay in zip(self.aid_units, self.aid_delays, strict=True):
+                self.env.process(self._mutual_aid(unit, float(delay)))
+
+    def _trip(self, unit: _Unit, site: _Site, arrival: float) -> ProcessBody:
+        """An armed unit's trip: travel, stay until released, then re-task (section 4.4)."""
+        yield from self._travel(unit, site, arrival)
+        yield from self._stay(unit, site, arrival)
+        waiting = self._site_for_free_unit(unit)
+        if waiting is None:
+            self.free_armed.append(unit)
+        else:
+            self._dispatch(unit, waiting)
+
+    def _travel(self, unit: _Unit, site: _Site, arrival: float) -> ProcessBody:
+        """Drive (blue lights) to the site; units arriving directly join it at once."""
+        if arrival > self.env.now:
+            yield _At(self.env, arrival, Phase.ARRIVAL)
+        self._arrive(unit, site)
+
+    def _stay(self, unit: _Unit, site: _Site, arrival: float) -> ProcessBody:
+        """Wait for the site's resolution, then clear the scene; the unit is then free at the site."""
+        yield site.resolved
+        yield _At(self.env, max(site.resolved_at, arrival) + self.settings.scene_clear, Phase.FREE)
+        unit.position = self.n_bases + site.lsoa
+
+    def _team(self, team: _Unit, delay: float) -> ProcessBody:
+        """A specialist team: requested at the first report, ready after ``delay``, then site after site."""
+        yield self.first_report
+        yield _At(self.env, self.env.now + delay, Phase.READY)
+        while True:
+            site = yield self.static_sites.get(self._is_open)
+            arrival = self._arrival(team, site)
+            yield from self._travel(team, site, arrival)
+            yield from self._stay(team, site, arrival)
+
+    def _mutual_aid(self, unit: _Unit, delay: float) -> ProcessBody:
+        """A neighbouring force's ARV: arrives directly where a freed unit would go (section 4.5), if anywhere."""
+        yield _At(self.env, self.env.now + delay, Phase.READY)
+        site = self._site_for_free_unit(unit)
+        if site is not None:
+            self._dispatch(unit, site)
+
+    def _stop_at(self, site: _Site, when: float) -> ProcessBody:
+        """The attack stops by itself: a mobile attack's end or a siege's end."""
+        yield _At(self.env, when, Phase.ARRIVAL)
+        self._stop(site)
+
+    # --- rules -----------------------------------------------------------------------------------
+
+    def _arrival(self, unit: _Unit, site: _Site) -> float:
+        """When ``unit`` would reach ``site`` if sent now; units from outside arrive directly."""
+        if unit.position == NO_BASE:
+            return self.env.now
+        return self.env.now + self.settings.emergency_factor * float(self.travel[unit.position, site.lsoa])
+
+    def _take_nearest(self, pool: list[_Unit], site: _Site) -> _Unit:
+        """Remove and return the unit of ``pool`` with the earliest arrival (ties: lowest index)."""
+        unit = min(pool, key=lambda u: (self._arrival(u, site), u.index))
+        pool.remove(unit)
+        return unit
+
+    def _dispatch(self, unit: _Unit, site: _Site) -> None:
+        """Commit ``unit`` to ``site``; unarmed units stay there for good, armed ones are re-tasked."""
+        site.assigned += unit.officers
+        arrival = self._arrival(unit, site)
+        if unit.officers > 0:
+            site.next_arrival = min(site.next_arrival, arrival)
+        trip = self._travel(unit, site, arrival) if unit.kind == UNARMED else self._trip(unit, site, arrival)
+        self.env.process(trip)
+
+    def _is_open(self, site: _Site) -> bool:
+        """Reported, not resolved, and still within its horizon."""
+        return site.reported and site.resolved_at == math.inf and self.env.now <= site.horizon_end
+
+    def _site_for_free_unit(self, unit: _Unit) -> _Site | None:
+        """Section 4.4: the earliest-reported open site short of officers, or with no armed officer on
+        scene yet that ``unit`` would reach before every unit already on its way."""
+        for site in self.reported:
+            if not self._is_open(site):
+                continue
+            if site.assigned < site.needed:
+                return site
+            if site.first_armed == math.inf and self._arrival(unit, site) < site.next_arrival:
+                return site
+        return None
+
+    def _arrive(self, unit: _Unit, site: _Site) -> None:
+        """Section 4.2: officers join the site; engagement; a siege's end once a team is on scene."""
+        now = self.env.now
+        if now > site.horizon_end:
+            return
+        if unit.officers > 0:
+            site.first_armed = min(site.first_armed, now)
+            site.on_scene += unit.officers
+        else:
+            site.first_unarmed = min(site.first_unarmed, now)
+        if unit.kind == SPECIALIST:
+            site.team_on_scene = min(site.team_on_scene, now)
+        if site.engaged == math.inf and (site.on_scene >= site.needed or unit.kind == SPECIALIST):
+            site.engaged = now
+            if not (site.static and site.siege):
+                self._stop(site)
+        if (site.static and site.siege and not site.siege_end_scheduled
+                and site.engaged < math.inf and site.team_on_scene < math.inf):
+            site.siege_end_scheduled = True
+            self.env.process(self._stop_at(site, max(site.team_on_scene, site.engaged) + site.assault))
+        self._check_resolved(site)
+
+    def _stop(self, site: _Site) -> None:
+        """The attack at ``site`` stops now, unless it already has or the site is past its horizon."""
+        if self.env.now <= site.horizon_end and site.stopped == math.inf:
+            site.stopped = self.env.now
+            self._check_resolved(site)
+
+    def _check_resolved(self, site: _Site) -> None:
+        """Resolved when the attack has stopped and an armed unit is on scene (section 4.3)."""
+        if site.resolved_at == math.inf and site.stopped < math.inf and site.first_armed < math.inf:
+            site.resolved_at = self.env.now
+            site.resolved.succeed(self.env.now)
+
+
+def _site_harm(site: _Site, settings: _Settings) -> float:
+    """Expected deaths at a simulated site: shooting until engaged (or a mobile end), then any siege."""
+    shooting_end = site.engaged if site.static else min(site.start + site.mobile_duration, site.engaged)
+    siege_minutes = 0.0
+    if site.static and site.siege and site.engaged < math.inf:
+        siege_minutes = min(site.stopped, site.horizon_end) - site.engaged
+    return expected_deaths(
+        attackers=site.attackers, kill_rate=settings.kill_rate, flight_time=settings.flight_time,
+        plato_reduction=settings.plato_reduction,
+        shooting_minutes=min(shooting_end - site.start, settings.horizon),
+        unarmed_minutes=site.first_unarmed - site.start, siege_minutes=siege_minutes,
+        siege_kill_rate=settings.siege_kill_rate)
+
+
+def _check_model(model: ModelLike, sites: int, replications: int) -> np.ndarray:
+    """Validate the request; return the site-choice probabilities."""
+    if sites < 1 or replications < 1:
+        raise ConfigError(f"need at least one site and one replication, got sites={sites}, "
+                          f"replications={replications}")
+    named = model.named_sites
+    if named is not None and sites > len(named):
+        raise ConfigError(f"{sites} sites asked for but only {len(named)} named",
+                          field="scenario.named_sites")
+    fleet = model.fleet
+    outside = [fleet.names[u] for u in range(len(fleet.kind))
+               if fleet.position[u] == NO_BASE and not fleet.patrol[u] and fleet.kind[u] != SPECIALIST]
+    if outside:
+        raise ConfigError(f"only specialist teams can start outside the area, got {outside[:3]}",
+                          field="resources.units")
+    weights = np.asarray(model.site_weights, dtype=float)
+    if weights.sum() <= 0 or np.any(weights < 0):
+        raise ConfigError("site weights must be non-negative with a positive sum",
+                          field="scenario.site_weights")
+    return weights / weights.sum()
+
+
+def _draw_units(rng: np.random.Generator, model: ModelLike, site_p: np.ndarray) -> list[_Unit]:
+    """The fleet at the start of a replication; patrolling units start at an LSOA drawn by weight."""
+    fleet = model.fleet
+    position = np.asarray(fleet.position, dtype=np.int64).copy()
+    patrol = np.asarray(fleet.patrol, dtype=bool)
+    position[patrol] = model.n_bases + rng.choice(len(site_p), size=int(patrol.sum()), p=site_p)
+    return [_Unit(index=u, name=str(fleet.names[u]), kind=int(fleet.kind[u]),
+                  officers=float(fleet.officers[u]), position=int(position[u]))
+            for u in range(len(fleet.kind))]
+
+
+def _team_delays(rng: np.random.Generator, units: list[_Unit], settings: _Settings) -> np.ndarray:
+    """Per specialist team: mobilisation if based in the area, arrival delay if it comes from outside."""
+    external = np.array([u.position == NO_BASE for u in units if u.kind == SPECIALIST], dtype=bool)
+    low = np.where(external, settings.external_low, settings.mobilise_low)
+    high = np.where(external, settings.external_high, settings.mobilise_high)
+    return rng.uniform(low, high)
+
+
+def simulate_reference(model: ModelLike, *, sites: int, replications: int,
+                       seed: int) -> dict[str, np.ndarray]:
+    """Simulate ``replications`` attacks on ``sites`` sites with SimPy, independently of the engine.
+
+    Parameters
+    ----------
+    model
+        The resolved model (:class:`readiness.model.Model` or anything with the same fields).
+    sites
+        Number of sites K; with named sites, the first K of them.
+    replications
+        Number of independent replications.
+    seed
+        Seed of the single ``numpy.random.Generator`` used; the draws differ from the engine's, so
+        agreement with it is statistical.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Arrays of shape ``(replications, sites)``: ``t_first_armed``, ``t_enough_armed``,
+        ``t_resolved`` and ``t_first_unarmed`` (minutes since the site's start, ``inf`` when not
+        within the horizon), ``deaths`` (Poisson draw) and ``expected_deaths`` (its mean), ``site``
+        (LSOA index), ``static``, ``attackers``, ``start`` and ``report`` (minutes since the first
+        start).
+    """
+    site_p = _check_model(model, sites, replications)
+    settings = _Settings.from_params(model.params)
+    travel = np.asarray(model.travel_minutes, dtype=float)
+    named = None if model.named_sites is None else np.asarray(model.named_sites, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    since_start: dict[str, Callable[[_Site], float]] = {
+        "t_first_armed": lambda s: s.first_armed - s.start,
+        "t_enough_armed": lambda s: s.engaged - s.start,
+        "t_resolved": lambda s: s.resolved_at - s.start,
+        "t_first_unarmed": lambda s: s.first_unarmed - s.start,
+    }
+    shape = (replications, sites)
+    out: dict[str, np.ndarray] = {
+        name: np.empty(shape, dtype=float)
+        for name in (*since_start, "expected_deaths", "start", "report")
+    }
+    out.update(site=np.empty(shape, dtype=np.int64), static=np.empty(shape, dtype=bool),
+               attackers=np.empty(shape, dtype=np.int64))
+    for r in range(replications):
+        scenario = _draw_scenario(rng, settings, site_p, named, sites)
+        units = _draw_units(rng, model, site_p)
+        team_delays = _team_delays(rng, units, settings)
+        n_aid = rng.integers(int(settings.aid_units_low), int(settings.aid_units_high), endpoint=True)
+        aid_delays = rng.uniform(settings.aid_delay_low, settings.aid_delay_high, size=n_aid)
+        done = _Replication(settings=settings, travel=travel, n_bases=model.n_bases, scenario=scenario,
+                            units=units, team_delays=team_delays, aid_delays=aid_delays).run()
+        for name, measure in since_start.items():
+            out[name][r] = [measure(s) for s in done]
+        out["expected_deaths"][r] = [_site_harm(s, settings) for s in done]
+        for name in ("site", "static", "attackers", "start", "report"):
+            out[name][r] = getattr(scenario, name)
+    out["deaths"] = rng.poisson(out["expected_deaths"])
+    return out
