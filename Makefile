@@ -24,6 +24,9 @@ test: install
 test-fast: install
 	$(PYTHON) -m pytest -n 2 -q -m "not slow"
 
+bench: install
+	$(PYTHON) benchmarks/bench_engine.py
+
 bench-travel: install
 	$(PYTHON) benchmarks/bench_travel.py
 

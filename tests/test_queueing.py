@@ -13,7 +13,6 @@ from scipy import stats
 from readiness.errors import ConfigError
 from readiness.queueing import erlang_b, erlang_c, hypercube, larson_correction_factors
 
-
 # --- Erlang formulas ------------------------------------------------------------------------------
 
 
@@ -112,12 +111,22 @@ def test_correction_factors_match_larsons_closed_form() -> None:
     # (N-j-1)! (N-k) / (k-j)! * N^k / N! * rho^(k-j) / (1 - rho) * P_0.
     servers, load = 7, 5.25
     rho = load / servers
-    p0 = 1 / (sum(load**k / math.factorial(k) for k in range(servers))
-              + load**servers / math.factorial(servers) / (1 - rho))
+    p0 = 1 / (
+        sum(load**k / math.factorial(k) for k in range(servers))
+        + load**servers / math.factorial(servers) / (1 - rho)
+    )
     expected = [
-        sum(math.factorial(servers - j - 1) * (servers - k) / math.factorial(k - j)
-            * servers**k / math.factorial(servers) * rho ** (k - j) / (1 - rho) * p0
-            for k in range(j, servers))
+        sum(
+            math.factorial(servers - j - 1)
+            * (servers - k)
+            / math.factorial(k - j)
+            * servers**k
+            / math.factorial(servers)
+            * rho ** (k - j)
+            / (1 - rho)
+            * p0
+            for k in range(j, servers)
+        )
         for j in range(servers)
     ]
     assert larson_correction_factors(servers, load) == pytest.approx(expected, rel=1e-12)
@@ -142,7 +151,7 @@ def test_one_shared_preference_order_reduces_to_mmn(units: int, load: float) -> 
     rates *= load / rates.sum()  # service_rate 1: load in erlangs
     order = rng.permutation(units)
     preferences = np.tile(order, (7, 1))
-    popcount = np.array([bin(s).count("1") for s in range(2**units)])
+    popcount = np.array([s.bit_count() for s in range(2**units)])
     for queue, formula in [("loss", erlang_b), ("infinite", erlang_c)]:
         result = hypercube(rates, 1.0, preferences, queue=queue)
         assert result.all_busy_probability == pytest.approx(formula(load, units), abs=1e-10)
@@ -306,7 +315,11 @@ def test_approximation_handles_many_units() -> None:
 
 
 def _simulate(
-    rates: np.ndarray, preferences: np.ndarray, queue: str, horizon: float, batches: int,
+    rates: np.ndarray,
+    preferences: np.ndarray,
+    queue: str,
+    horizon: float,
+    batches: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Busy fraction of each unit per batch, and dispatch counts (unit x atom), service rate 1."""

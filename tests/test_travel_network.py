@@ -326,3 +326,15 @@ def test_factory_builds_the_network_model(tmp_path: Path) -> None:
     model = build_travel_model(spec, crs=UTM)
     assert isinstance(model, NetworkModel)
     assert model.minutes(at("C"), at("A"))[0, 0] == pytest.approx(HAND["C", "A"], rel=1e-9)
+
+
+def test_graph_keeps_quickest_parallel_edge_and_drops_loops_and_one_way_spurs() -> None:
+    xy = np.array([[0.0, 0.0], [100.0, 0.0], [200.0, 0.0], [300.0, 0.0]])
+    u, v, minutes = [0, 0, 1, 1, 1, 2, 2], [1, 1, 0, 1, 2, 1, 3], [5.0, 4.0, 3.0, 0.0, 1.0, 2.0, 1.0]
+    graph = RoadGraph.from_edges(xy, u, v, minutes, crs="EPSG:27700")  # node 3 is a one-way spur
+    assert graph.n_nodes == 3
+    model = NetworkModel(graph)
+    got = model.minutes(xy[:3], xy[:3])
+    np.testing.assert_allclose(got, [[0, 4, 5], [3, 0, 1], [5, 2, 0]])
+    with pytest.raises(DataError, match="do not form a network"):
+        RoadGraph.from_edges(xy[:2], [0], [1], [1.0], crs="EPSG:27700")

@@ -164,8 +164,12 @@ def larson_correction_factors(servers: int, offered_load: float, *, queue: Queue
     for j in range(count):
         k = np.arange(j, count)
         log_first_free = (
-            gammaln(k + 1) - gammaln(k - j + 1) - gammaln(count + 1) + gammaln(count - j + 1)
-            + np.log(count - k) - math.log(count - j)
+            gammaln(k + 1)
+            - gammaln(k - j + 1)
+            - gammaln(count + 1)
+            + gammaln(count - j + 1)
+            + np.log(count - k)
+            - math.log(count - j)
         )
         log_probability = logsumexp(log_busy[k] + log_first_free)
         factors[j] = math.exp(log_probability - j * math.log(utilisation) - math.log1p(-utilisation))
@@ -214,8 +218,9 @@ def _check_rates(atom_rates: ArrayLike, service_rate: float) -> tuple[np.ndarray
     except (TypeError, ValueError) as e:
         raise ConfigError("expected a list of calls per unit time, one per atom", field="atom_rates") from e
     if rates.ndim != 1 or rates.size == 0:
-        raise ConfigError(f"expected a non-empty list, one rate per atom; got shape {rates.shape}",
-                          field="atom_rates")
+        raise ConfigError(
+            f"expected a non-empty list, one rate per atom; got shape {rates.shape}", field="atom_rates"
+        )
     bad = ~np.isfinite(rates) | (rates < 0)
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
@@ -236,8 +241,9 @@ def _check_preferences(preferences: ArrayLike, atoms: int) -> np.ndarray:
     try:
         orders = np.asarray(preferences)
     except ValueError as e:  # ragged nested lists
-        raise ConfigError("lists have different lengths; each atom must rank every unit",
-                          field="preferences") from e
+        raise ConfigError(
+            "lists have different lengths; each atom must rank every unit", field="preferences"
+        ) from e
     if orders.ndim != 2 or orders.shape[0] != atoms or orders.shape[1] == 0:
         msg = f"expected {atoms} lists (one per atom) of unit indices; got shape {orders.shape}"
         raise ConfigError(msg, field="preferences")
@@ -247,7 +253,9 @@ def _check_preferences(preferences: ArrayLike, atoms: int) -> np.ndarray:
     expected = np.arange(units)
     for atom, order in enumerate(orders):
         if not np.array_equal(np.sort(order), expected):
-            msg = f"atom {atom}: {order.tolist()} is not an ordering of every unit 0..{units - 1} exactly once"
+            msg = (
+                f"atom {atom}: {order.tolist()} is not an ordering of every unit 0..{units - 1} exactly once"
+            )
             raise ConfigError(msg, field="preferences")
     return orders.astype(np.intp)
 
@@ -329,8 +337,10 @@ def _solve_exact(
         if np.abs(step).max() < _EXACT_STEP_TOLERANCE:
             break
     else:
-        msg = (f"the exact hypercube did not converge in {_MAX_EXACT_ITERATIONS} iterations (load "
-               f"{load:.4g} on {units} units is too close to saturation); use method='approx'")
+        msg = (
+            f"the exact hypercube did not converge in {_MAX_EXACT_ITERATIONS} iterations (load "
+            f"{load:.4g} on {units} units is too close to saturation); use method='approx'"
+        )
         raise ConfigError(msg, field="atom_rates")
     probabilities = np.clip(probabilities, 0.0, None)
     probabilities /= probabilities.sum()
@@ -343,7 +353,11 @@ def _solve_exact(
 
 
 def _solve_approx(
-    group_rates: np.ndarray, groups: np.ndarray, service_rate: float, queue: Queue, all_busy: float,
+    group_rates: np.ndarray,
+    groups: np.ndarray,
+    service_rate: float,
+    queue: Queue,
+    all_busy: float,
     tolerance: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Workloads and per-group immediate dispatch probabilities by Larson's (1975) approximation.
@@ -372,11 +386,15 @@ def _solve_approx(
         if change < tolerance:
             break
     else:
-        msg = f"Larson's approximation did not converge to {tolerance:g} in {_MAX_APPROX_ITERATIONS} iterations"
+        msg = (
+            f"Larson's approximation did not converge to {tolerance:g} in {_MAX_APPROX_ITERATIONS} iterations"
+        )
         raise ConfigError(msg, field="tolerance")
     if not ((workloads > 0) & (workloads < 1)).all():
-        raise ConfigError(f"Larson's approximation gave workloads outside (0, 1): {workloads}; use "
-                          "method='exact'", field="method")
+        raise ConfigError(
+            f"Larson's approximation gave workloads outside (0, 1): {workloads}; use method='exact'",
+            field="method",
+        )
     busy_before = np.cumprod(np.c_[np.ones(len(groups)), workloads[groups[:, :-1]]], axis=1)
     by_rank = factors[None, :] * busy_before * (1.0 - workloads[groups])
     # The approximate probabilities of a group's dispatches need not add up to the exact 1 - P_N;
@@ -436,8 +454,10 @@ def hypercube(
     _check_choice(method, _METHODS, "method")
     load = rates.sum() / mu
     if queue == "infinite" and load >= units:
-        msg = (f"total load {load:.6g} erlangs (calls x mean service time) is not below the {units} units; "
-               "an infinite queue would grow without bound (use queue='loss' or fewer calls)")
+        msg = (
+            f"total load {load:.6g} erlangs (calls x mean service time) is not below the {units} units; "
+            "an infinite queue would grow without bound (use queue='loss' or fewer calls)"
+        )
         raise ConfigError(msg, field="atom_rates")
     if method == "exact" and units > MAX_EXACT_UNITS:
         msg = f"{units} units means 2^{units} states; the exact method takes up to {MAX_EXACT_UNITS}"

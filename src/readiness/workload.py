@@ -420,6 +420,7 @@ class WorkloadSampler:
         self.attack_time = config.attack_time
         self.warmup_min = config.warmup_hours * 60.0
         self._last: tuple[Model, int, np.ndarray, UnitStarts] | None = None  # the assessment asks once per K
+        self.roster(model)  # check the shift assignments now, not in the middle of a run
 
     def roster(self, model: Model) -> Roster:
         """The roster of a model's fleet under this sampler's shift assignments."""

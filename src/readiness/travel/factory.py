@@ -13,36 +13,28 @@ from readiness.travel.network import NetworkModel
 if TYPE_CHECKING:
     from readiness.travel import TravelModel
 
-# Each model's config keys: which are required, and the keyword each maps to in its constructor.
-_KEYS: dict[str, tuple[set[str], dict[str, str]]] = {
-    "calibrated": (set(), {"intercept": "intercept", "sqrt_coef": "sqrt_coef", "linear_coef": "linear_coef"}),
-    "network": (
-        {"osm"},
-        {
-            "osm": "path",
-            "speeds_kph": "speeds_kph",
-            "maxspeed_factor": "maxspeed_factor",
-            "offroad_kph": "offroad_kph",
-            "far_m": "far_m",
-            "cache_dir": "cache_dir",
-        },
-    ),
-    "matrix": ({"file", "points"}, {"file": "matrix", "points": "points", "tolerance_m": "tolerance_m"}),
-}
-
 
 def _calibrated(options: dict[str, Any], crs: str) -> CalibratedModel:
-    """The calibrated model works in any projected CRS, so ``crs`` is not needed."""
+    """The calibrated model: distance in metres works the same in any projected CRS, so ``crs`` is unused."""
     try:
         return CalibratedModel(**{key: float(value) for key, value in options.items()})
     except (TypeError, ValueError) as e:
         raise ConfigError(f"calibrated coefficients must be numbers, got {options}", field="travel") from e
 
 
-_BUILDERS: dict[str, Callable[[dict[str, Any], str], TravelModel]] = {
-    "calibrated": _calibrated,
-    "network": lambda options, crs: NetworkModel.from_osm(crs=crs, **options),
-    "matrix": lambda options, crs: MatrixModel.from_files(**options),
+def _network(options: dict[str, Any], crs: str) -> NetworkModel:
+    return NetworkModel.from_osm(options.pop("osm"), crs=crs, **options)
+
+
+def _matrix(options: dict[str, Any], crs: str) -> MatrixModel:
+    return MatrixModel.from_files(options.pop("file"), options.pop("points"), **options)
+
+
+# Each model: its builder, its required keys and its optional keys (named as in the config).
+_MODELS: dict[str, tuple[Callable[[dict[str, Any], str], TravelModel], set[str], set[str]]] = {
+    "calibrated": (_calibrated, set(), {"intercept", "sqrt_coef", "linear_coef"}),
+    "network": (_network, {"osm"}, {"speeds_kph", "maxspeed_factor", "offroad_kph", "far_m", "cache_dir"}),
+    "matrix": (_matrix, {"file", "points"}, {"tolerance_m"}),
 }
 
 
@@ -73,18 +65,17 @@ def build_travel_model(spec: Mapping[str, Any], *, crs: str = "EPSG:27700") -> T
     """
     options = dict(spec)
     kind = options.pop("model", "calibrated")
-    if kind not in _KEYS:
+    if kind not in _MODELS:
         raise ConfigError(
-            f"unknown travel model {kind!r}; expected one of {sorted(_KEYS)}", field="travel.model"
+            f"unknown travel model {kind!r}; expected one of {sorted(_MODELS)}", field="travel.model"
         )
-    required, names = _KEYS[kind]
-    unknown = sorted(set(options) - set(names))
+    build, required, optional = _MODELS[kind]
+    unknown = sorted(set(options) - required - optional)
     if unknown:
-        raise ConfigError(
-            f"unknown key(s) {unknown} for the {kind} model; expected {sorted(names)}",
-            field=f"travel.{unknown[0]}",
-        )
+        expected = sorted(required | optional)
+        msg = f"unknown key(s) {unknown} for the {kind} model; expected {expected}"
+        raise ConfigError(msg, field=f"travel.{unknown[0]}")
     missing = sorted(required - set(options))
     if missing:
         raise ConfigError(f"the {kind} model needs {missing}", field=f"travel.{missing[0]}")
-    return _BUILDERS[kind]({names[key]: value for key, value in options.items()}, crs)
+    return build(options, crs)

@@ -35,7 +35,14 @@ def _read_cells(path: Path, what: str) -> tuple[list[str], pd.DataFrame]:
         raise DataError(f"file not found; expected {what}", source=str(path))
     try:
         if kind == "CSV":
-            raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, skipinitialspace=True)
+            raw = pd.read_csv(
+                path,
+                header=None,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                encoding="utf-8-sig",
+            ).fillna("")  # a short row's missing cells
             header, cells = [str(h) for h in raw.iloc[0]], raw.iloc[1:].reset_index(drop=True)
         else:
             frame = pd.read_parquet(path)

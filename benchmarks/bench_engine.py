@@ -1,0 +1,85 @@
+"""Engine benchmark: attack replications per second against the SimPy reference, and how it scales.
+
+Run with ``make bench`` (or ``python benchmarks/bench_engine.py [--quick]``). Prints one table and writes
+``benchmarks/results.json`` whose top level holds ``speedup_vs_simpy``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+import tracemalloc
+from pathlib import Path
+
+from readiness.config import config_from_mapping, default_config
+from readiness.engine import simulate
+from readiness.model import Model, build_model
+from readiness.reference import simulate_reference
+
+SEED = 1
+
+
+def _rate(run, replications: int) -> tuple[float, float, float]:
+    """(replications per second, seconds, peak traced MiB) of one call."""
+    tracemalloc.start()
+    began = time.perf_counter()
+    run(replications)
+    seconds = time.perf_counter() - began
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return replications / seconds, seconds, peak
+
+
+def _model_with_arvs(base: Model, arvs: int) -> Model:
+    return build_model(config_from_mapping({"parameters": {"arv.on_duty": arvs}}), area=base.area)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    args = parser.parse_args()
+    model = build_model(default_config())
+    simulate(model, sites=5, replications=100, seed=SEED)  # compile once, outside the timings
+    engine_reps = 20_000 if args.quick else 200_000
+    reference_reps = 100 if args.quick else 500
+    engine_rate, engine_s, engine_mem = _rate(lambda n: simulate(model, sites=5, replications=n, seed=SEED),
+                                              engine_reps)
+    simpy_rate, simpy_s, simpy_mem = _rate(
+        lambda n: simulate_reference(model, sites=5, replications=n, seed=SEED), reference_reps)
+    rows = [{"what": "engine (both cores)", "replications": engine_reps, "sites": 5, "armed_units": 8,
+             "seconds": engine_s, "replications_per_s": engine_rate, "peak_mib": engine_mem},
+            {"what": "SimPy reference (one process)", "replications": reference_reps, "sites": 5,
+             "armed_units": 8, "seconds": simpy_s, "replications_per_s": simpy_rate, "peak_mib": simpy_mem}]
+    for reps in ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]):
+        rate, seconds, peak = _rate(lambda n: simulate(model, sites=5, replications=n, seed=SEED), reps)
+        rows.append({"what": "scaling: replications", "replications": reps, "sites": 5, "armed_units": 8,
+                     "seconds": seconds, "replications_per_s": rate, "peak_mib": peak})
+    for sites in (1, 5, 10, 20):
+        rate, seconds, peak = _rate(lambda n, k=sites: simulate(model, sites=k, replications=n, seed=SEED), 20_000)
+        rows.append({"what": "scaling: sites", "replications": 20_000, "sites": sites, "armed_units": 8,
+                     "seconds": seconds, "replications_per_s": rate, "peak_mib": peak})
+    for arvs in (4, 8, 50, 200):
+        bigger = _model_with_arvs(model, arvs)
+        rate, seconds, peak = _rate(lambda n, m=bigger: simulate(m, sites=5, replications=n, seed=SEED), 20_000)
+        rows.append({"what": "scaling: units", "replications": 20_000, "sites": 5, "armed_units": arvs,
+                     "seconds": seconds, "replications_per_s": rate, "peak_mib": peak})
+    results = {
+        "speedup_vs_simpy": engine_rate / simpy_rate,
+        "scenario": "default West Midlands, 8 ARVs, K = 5; every unit free at the attack (no everyday workload)",
+        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                    "cpus": os.cpu_count()},
+        "rows": rows,
+    }
+    Path(__file__).with_name("results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"{'what':32} {'reps':>9} {'K':>3} {'ARVs':>5} {'seconds':>9} {'reps/s':>11} {'peak MiB':>9}")
+    for row in rows:
+        print(f"{row['what']:32} {row['replications']:>9} {row['sites']:>3} {row['armed_units']:>5} "
+              f"{row['seconds']:>9.2f} {row['replications_per_s']:>11.0f} {row['peak_mib']:>9.1f}")
+    print(f"speedup_vs_simpy = {results['speedup_vs_simpy']:.0f}")
+
+
+if __name__ == "__main__":
+    main()
