@@ -47,11 +47,17 @@ def user_errors(command: F) -> F:
 def load_model(config: Path | None, *, sites: list[int] | None = None):  # noqa: ANN201
     """Read a config (or the default), apply ``--sites``, and build the model; errors name the file."""
     from readiness.config import load_config
-    from readiness.model import build_model
 
     cfg = load_config(config)
     if sites is not None:
         cfg = cfg.model_copy(update={"scenario": cfg.scenario.model_copy(update={"sites": sorted(set(sites))})})
+    return load_model_from(cfg, config)
+
+
+def load_model_from(cfg, config: Path | None):  # noqa: ANN001, ANN201
+    """Build the model of a loaded config; errors name the config file."""
+    from readiness.model import build_model
+
     try:
         return build_model(cfg)
     except ReadinessError as error:
@@ -209,6 +215,35 @@ def validate(config: Annotated[Path, typer.Argument(help="YAML config to check")
     """Check a config (keys, types, counts, bases, LSOA codes, files) without running anything."""
     model = load_model(config)
     console.print(f"{config}: valid ({model.area.n} LSOAs, {model.fleet.n} units on {model.fleet.n_bases} bases)")
+
+
+travel_app = typer.Typer(no_args_is_help=True, help="Travel models.")
+app.add_typer(travel_app, name="travel")
+
+
+@travel_app.command("build")
+@user_errors
+def travel_build(osm: Annotated[Path, typer.Option("--osm", help="OpenStreetMap extract (.osm.pbf, .osm, .graphml)")],
+                 config: ConfigArg = None,
+                 cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="matrix cache folder")] = None,
+                 quiet: QuietOpt = False) -> None:
+    """Prebuild the road-network travel matrix for a config's bases and LSOAs, and print the snapping report."""
+    import numpy as np
+
+    from readiness.config import load_config
+    from readiness.model import travel_model_for
+
+    cfg = load_config(config)
+    spec = {"model": "network", "osm": str(osm.resolve()), **({"cache_dir": str(cache_dir)} if cache_dir else {})}
+    cfg = cfg.model_copy(update={"travel": cfg.travel.model_validate(spec)})
+    model = load_model_from(cfg, config)
+    travel = travel_model_for(cfg, model.params, model.area)
+    positions = np.vstack([model.fleet.base_xy, model.area.centroids])
+    report = travel.snap_report(positions)
+    travel.minutes(positions, model.area.centroids)  # computes and caches the matrix
+    if not quiet:
+        console.print(f"{osm}: matrix of {len(positions)} positions x {model.area.n} LSOAs cached")
+    Console().print(str(report))
 
 
 def main() -> None:  # pragma: no cover - console entry point

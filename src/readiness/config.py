@@ -71,6 +71,10 @@ class TravelConfig(_Strict):
     model: Literal["calibrated", "network", "matrix"] = "calibrated"
 
 
+#: Keys of the ``travel:`` section that name files or folders (resolved against the config's folder).
+TRAVEL_PATH_KEYS = ("osm", "file", "points", "cache_dir")
+
+
 class ResourcesConfig(_Strict):
     """Bases, unit types and units on duty. ``None`` fields take the shipped West Midlands defaults."""
 
@@ -281,12 +285,15 @@ def _resolve_paths(config: Config, folder: Path) -> Config:
         return p if p is None or p.is_absolute() else (folder / p).resolve()
 
     area = config.area.model_copy(update={"file": absolute(config.area.file)})
+    travel_paths = {key: str(absolute(Path(value))) for key, value in config.travel.model_dump().items()
+                    if key in TRAVEL_PATH_KEYS and isinstance(value, str)}
+    travel = TravelConfig.model_validate({**config.travel.model_dump(), **travel_paths})
     scenario = config.scenario.model_copy(update={"site_weights": absolute(config.scenario.site_weights)})
     workload = config.workload.model_copy(update={
         "incidents": absolute(config.workload.incidents), "profile": absolute(config.workload.profile),
         "shifts": {key: str(absolute(Path(ref))) if is_pattern_file(ref) else ref
                    for key, ref in config.workload.shifts.items()}})
-    return config.model_copy(update={"area": area, "scenario": scenario, "workload": workload})
+    return config.model_copy(update={"area": area, "scenario": scenario, "workload": workload, "travel": travel})
 
 
 def is_pattern_file(ref: str) -> bool:

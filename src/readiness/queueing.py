@@ -44,7 +44,7 @@ def _loads(offered_load: ArrayLike) -> np.ndarray:
         raise ConfigError(f"{offered_load!r} is not a number of erlangs", field="offered_load") from e
     bad = ~np.isfinite(loads) | (loads < 0)
     if bad.any():
-        value = loads[bad].flat[0]
+        value = float(loads[bad].flat[0])
         raise ConfigError(f"{value!r} is not a finite load >= 0 erlangs", field="offered_load")
     return loads
 
@@ -107,7 +107,7 @@ def erlang_c(offered_load: ArrayLike, servers: int) -> float | np.ndarray:
     loads = _loads(offered_load)
     count = _servers(servers)
     if (loads >= count).any():
-        value = loads[loads >= count].flat[0]
+        value = float(loads[loads >= count].flat[0])
         msg = f"load {value!r} erlangs is not below the {count} servers; an M/M/c queue needs load < servers"
         raise ConfigError(msg, field="offered_load")
     blocking = np.asarray(erlang_b(loads, count))
@@ -147,7 +147,7 @@ def larson_correction_factors(servers: int, offered_load: float, *, queue: Queue
     Returns
     -------
     numpy.ndarray
-        Q(N, rho, j) for j = 0..N-1; Q(N, rho, 0) = 1 for the infinite queue.
+        Q(N, rho, j) for j = 0..N-1 (Q(N, rho, 0) = 1).
     """
     count = _servers(servers)
     load = float(_loads(offered_load))
@@ -224,7 +224,9 @@ def _check_rates(atom_rates: ArrayLike, service_rate: float) -> tuple[np.ndarray
     bad = ~np.isfinite(rates) | (rates < 0)
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
-        raise ConfigError(f"atom {index}: {rates[index]!r} is not a finite rate >= 0", field="atom_rates")
+        raise ConfigError(
+            f"atom {index}: {float(rates[index])!r} is not a finite rate >= 0", field="atom_rates"
+        )
     if rates.sum() <= 0:
         raise ConfigError("all atom rates are 0; expected a positive total call rate", field="atom_rates")
     try:
@@ -270,7 +272,9 @@ def _check_travel(travel_minutes: ArrayLike | None, units: int, atoms: int) -> n
         raise ConfigError(msg, field="travel_minutes")
     if not (np.isfinite(travel) & (travel >= 0)).all():
         unit, atom = np.argwhere(~(np.isfinite(travel) & (travel >= 0)))[0]
-        msg = f"unit {unit}, atom {atom}: {travel[unit, atom]!r} is not a finite number of minutes >= 0"
+        msg = (
+            f"unit {unit}, atom {atom}: {float(travel[unit, atom])!r} is not a finite number of minutes >= 0"
+        )
         raise ConfigError(msg, field="travel_minutes")
     return travel
 

@@ -67,6 +67,8 @@ def lsoa_map(area: Area, values: np.ndarray, *, label: str, points: np.ndarray |
              point_label: str = "bases", cmap: str = "viridis_r", vmax: float | None = None) -> plt.Figure:
     """A choropleth of one value per LSOA, with optional points (bases, chosen sites) on top."""
     fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    if vmax is not None and np.nanmin(values) >= vmax:
+        vmax = None  # everything beyond the cap: let the data set the scale
     if area.geometry is not None:
         frame = area.geometry.to_frame("geometry").assign(value=values)
         frame.plot(column="value", ax=ax, cmap=cmap, legend=True, vmax=vmax, linewidth=0.05,
