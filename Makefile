@@ -37,6 +37,7 @@ bench-optimise: install
 data: install
 	$(PYTHON) -m pip install --quiet -e '.[build]'
 	$(PYTHON) scripts/build_area.py
+	$(PYTHON) scripts/build_incidents.py
 	$(PYTHON) scripts/fit_travel.py
 
 clean:

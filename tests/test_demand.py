@@ -9,8 +9,14 @@ import pandas as pd
 import pytest
 
 from readiness.area import Area, data_path, load_area
-from readiness.demand import (DEFAULT_INCIDENTS_FILE, hour_of_week, load_demand_weights, load_profile,
-                              read_incident_counts, read_street_csv)
+from readiness.demand import (
+    DEFAULT_INCIDENTS_FILE,
+    hour_of_week,
+    load_demand_weights,
+    load_profile,
+    read_incident_counts,
+    read_street_csv,
+)
 from readiness.errors import DataError
 
 DATA = Path(__file__).parent / "data"
@@ -48,10 +54,10 @@ def test_current_layout_falls_back_to_codes_and_counts_every_dropped_row(area: A
     report = incidents.report
     assert report.layout == "lonlat"
     # 6 points in shapes (one of them with a wrong Stafford code: the point wins), 2 by code (no location;
-    # a point outside every shape), 1 point just outside a shape without a code, 1 point in Stafford,
-    # 2 rows without a usable point or code ("No Location", "n/a")
+    # a point outside every shape), 1 point just outside a shape without a code, 2 outside (a point in
+    # Stafford; no location and a Stafford code), 2 without a usable point or any code ("No Location", "n/a")
     assert (report.rows, report.by_point, report.by_code, report.near_edge, report.outside,
-            report.bad_coordinates) == (12, 6, 2, 1, 1, 2)
+            report.bad_coordinates) == (13, 6, 2, 1, 2, 2)
     codes = [area.codes[i] for i in incidents.lsoa]
     assert codes[:5] == ["E01009371", "E01010264", "E01009086", "E01009746", "E01010086"]
     assert codes[5] == "E01009505"  # Bristol Road point, listed with a Stafford code
@@ -83,7 +89,7 @@ def test_demand_weights_default_folder_and_other_areas(area: Area, tmp_path: Pat
     (folder / "2015-11" / CURRENT.name).write_bytes(CURRENT.read_bytes())
     (folder / "2011-02" / OLD.name).write_bytes(OLD.read_bytes())
     combined = load_demand_weights(folder, area)
-    assert combined.weights.sum() == 9 + 495
+    assert combined.weights.sum() == 9 + 495  # kept rows of the two files
     assert [r.layout for r in combined.reports] == ["bng", "lonlat"]
     assert all("/" not in str(r.as_dict()["source"]) for r in combined.reports)
     other = Area(name="elsewhere", codes=np.array(["W01000001", "W01000002"]), names=np.array(["a", "b"]),

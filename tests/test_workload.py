@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import model_from
 from scipy import stats
 
 from readiness.config import config_from_mapping, load_config, parse_week_time
@@ -17,10 +19,14 @@ from readiness.errors import ConfigError, DataError
 from readiness.model import Model
 from readiness.queueing import erlang_b
 from readiness.scenario import draw_unit_starts
-from readiness.workload import (WorkloadSampler, coverage_by_lsoa, coverage_results, job_rates_per_day,
-                                rostered_on_duty, unit_state_sampler)
-
-from conftest import model_from
+from readiness.workload import (
+    WorkloadSampler,
+    coverage_by_lsoa,
+    coverage_results,
+    job_rates_per_day,
+    rostered_on_duty,
+    unit_state_sampler,
+)
 
 EVENING_HOURS = set(range(15, 24)) | {0}  # the default pattern's late shift, 15:00-01:00
 QUIET = {"response.on_duty": 0, "shifts.absence": 0.0}
@@ -312,7 +318,7 @@ def test_coverage_results_are_json_ready_and_consistent(default_model: Model) ->
     assert len(results["by_hour"]) == 168 and results["by_hour"][0]["label"] == "Mon 00:00"
     shares = list(results["share_within_min"].values())
     assert list(results["share_within_min"]) == ["5", "10", "15", "20"]
-    assert all(0 <= a <= b <= 1 for a, b in zip(shares, shares[1:]))
+    assert all(0 <= a <= b <= 1 for a, b in itertools.pairwise(shares))
     assert 0.1 < results["utilisation"]["overall"] < 0.6
     expected = np.where(np.isin(np.arange(168) % 24, list(EVENING_HOURS)), 8, 6)
     assert results["shifts"]["armed_rostered_by_hour"] == expected.tolist()

@@ -40,8 +40,8 @@ class ImportReport:
     by_point: int  # inside an LSOA shape
     by_code: int  # outside every shape (or no usable point) but with a valid LSOA code
     near_edge: int  # within the edge tolerance of a (generalised) LSOA shape: its nearest LSOA
-    outside: int  # dropped: a usable point (or code) outside the area
-    bad_coordinates: int  # dropped: no usable point and no valid LSOA code
+    outside: int  # dropped: a usable point, or only an LSOA code, outside the area
+    bad_coordinates: int  # dropped: no usable point and no LSOA code
 
     @property
     def kept(self) -> int:
@@ -84,11 +84,11 @@ class DemandWeights:
                 "files": [r.as_dict() for r in self.reports]}
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, *, nrows: int | None = None) -> pd.DataFrame:
     if not path.is_file():
         raise DataError("file not found", source=str(path))
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", nrows=nrows)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise DataError(f"cannot read as CSV ({error})", source=str(path)) from None
 
@@ -102,11 +102,12 @@ def _layout(frame: pd.DataFrame, path: Path) -> str:
                     f"or {list(COUNT_COLUMNS)}; found {list(frame.columns)}", source=str(path))
 
 
-def _valid_codes(frame: pd.DataFrame, area: Area) -> np.ndarray:
-    """LSOA index from the code column, or -1 (no column, blank or not an LSOA of the area)."""
+def _codes(frame: pd.DataFrame, area: Area) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each row gives an LSOA code, and its LSOA index (-1: none, or not an LSOA of the area)."""
     if CODE_COLUMN not in frame.columns:
-        return np.full(len(frame), -1, dtype=np.int64)
-    return frame[CODE_COLUMN].str.strip().map(area.index_of).fillna(-1).to_numpy(np.int64)
+        return np.zeros(len(frame), dtype=bool), np.full(len(frame), -1, dtype=np.int64)
+    codes = frame[CODE_COLUMN].str.strip()
+    return (codes != "").to_numpy(), codes.map(area.index_of).fillna(-1).to_numpy(np.int64)
 
 
 def _polygons(area: Area, path: Path) -> gpd.GeoDataFrame:
@@ -166,7 +167,7 @@ def read_street_csv(path: str | Path, area: Area, *, edge_tolerance_m: float = B
     y = pd.to_numeric(frame[y_col].str.strip(), errors="coerce").to_numpy(float)
     usable = np.isfinite(x) & np.isfinite(y) & (x >= x_min) & (x <= x_max) & (y >= y_min) & (y <= y_max)
     usable &= (x != 0) | (y != 0)  # (0, 0) is a placeholder, never a West Midlands incident
-    codes = _valid_codes(frame, area)
+    has_code, codes = _codes(frame, area)
     if len(frame) and not usable.any() and not (codes >= 0).any():
         column = x_col if not np.isfinite(x).any() else y_col
         raise DataError(f"no row has a usable {x_col}/{y_col} point or a valid {CODE_COLUMN!r}; expected "
@@ -179,10 +180,12 @@ def read_street_csv(path: str | Path, area: Area, *, edge_tolerance_m: float = B
     kept = lsoa >= 0
     report = ImportReport(source=str(path), layout=layout, rows=len(frame), by_point=int(by_point.sum()),
                           by_code=int(by_code.sum()), near_edge=int(near_edge.sum()),
-                          outside=int((~kept & usable).sum()), bad_coordinates=int((~kept & ~usable).sum()))
-    column = frame["Crime type"] if "Crime type" in frame.columns else pd.Series([""] * len(frame))
-    month = frame["Month"] if "Month" in frame.columns else pd.Series([""] * len(frame))
-    return Incidents(lsoa=lsoa[kept], crime_type=column.to_numpy()[kept], month=month.to_numpy()[kept],
+                          outside=int((~kept & (usable | has_code)).sum()),
+                          bad_coordinates=int((~kept & ~usable & ~has_code).sum()))
+    blank = pd.Series([""] * len(frame))
+    crime = frame["Crime type"] if "Crime type" in frame.columns else blank
+    month = frame["Month"] if "Month" in frame.columns else blank
+    return Incidents(lsoa=lsoa[kept], crime_type=crime.to_numpy()[kept], month=month.to_numpy()[kept],
                      report=report)
 
 
@@ -208,8 +211,8 @@ def read_incident_counts(path: str | Path, area: Area) -> tuple[np.ndarray, Impo
 
 
 def _read_any(path: Path, area: Area) -> tuple[np.ndarray, ImportReport]:
-    frame_columns = _read_csv(path).columns
-    if all(c in frame_columns for c in COUNT_COLUMNS):
+    columns = _read_csv(path, nrows=0).columns
+    if all(c in columns for c in COUNT_COLUMNS):
         return read_incident_counts(path, area)
     incidents = read_street_csv(path, area)
     return incidents.counts(area.n).astype(float), incidents.report

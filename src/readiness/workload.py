@@ -19,8 +19,15 @@ import yaml
 from pydantic import ValidationError
 
 from readiness.area import data_path
-from readiness.config import (MINUTES_PER_DAY, MINUTES_PER_WEEK, WEEKDAYS, ShiftPattern, is_pattern_file,
-                              parse_clock, parse_week_time)
+from readiness.config import (
+    MINUTES_PER_DAY,
+    MINUTES_PER_WEEK,
+    WEEKDAYS,
+    ShiftPattern,
+    is_pattern_file,
+    parse_clock,
+    parse_week_time,
+)
 from readiness.demand import DemandWeights, hour_of_week, load_demand_weights, load_profile
 from readiness.engine import UnitStateSampler
 from readiness.errors import ConfigError, DataError
@@ -125,13 +132,13 @@ def build_roster(fleet: Fleet, shifts: Mapping[str, str], patterns: Mapping[str,
     for key, units in members.items():
         pattern = patterns[shifts[key]]
         for shift in pattern.shifts:
-            if (pattern.name, shift.name) not in table:
-                table[(pattern.name, shift.name)] = len(rows)
+            if (shifts[key], shift.name) not in table:
+                table[(shifts[key], shift.name)] = len(rows)
                 rows.append((parse_clock(shift.start), shift.hours * 60.0, [d in shift.days for d in WEEKDAYS]))
         ordered = sorted(units, key=lambda u: (labels[u][1], group_order[labels[u][0]]))
         for position, u in enumerate(ordered):
             line = position % len(pattern.lines)
-            lines[u] = [table[(pattern.name, s)] for s in pattern.lines[line]]
+            lines[u] = [table[(shifts[key], s)] for s in pattern.lines[line]]
             keys[u] = [name_index(f"{fleet.names[u]}|{pattern.name}|{s}") for s in pattern.lines[line]]
             assignment[fleet.names[u]] = f"{pattern.name} line {line + 1}"
     width = max((len(v) for v in lines.values()), default=1)
@@ -205,15 +212,21 @@ def _absences(roster: Roster, units: np.ndarray, seed: int, reps: np.ndarray, pr
     return absent
 
 
+def roster_for(model: Model, patterns: Mapping[str, ShiftPattern] | None = None) -> Roster:
+    """The roster of a model's fleet under its ``workload.shifts`` (``patterns``: those already loaded)."""
+    shifts = model.config.workload.shifts
+    known = patterns or {}
+    loaded = {ref: known[ref] if ref in known else load_pattern(ref) for ref in set(shifts.values())}
+    return build_roster(model.fleet, shifts, loaded, unit_types=set(model.config.resources.unit_types))
+
+
 def rostered_on_duty(model: Model, minutes: np.ndarray) -> np.ndarray:
     """``(len(minutes), n_units)``: which units the shift patterns crew at minutes of the week (no absences).
 
     Units without a pattern are always on duty. This is the roster as planned; ``shifts.absence``
     removes crews at random in the simulation.
     """
-    config = model.config.workload
-    patterns = {ref: load_pattern(ref) for ref in set(config.shifts.values())}
-    roster = build_roster(model.fleet, config.shifts, patterns, unit_types=set(model.config.resources.unit_types))
+    roster = roster_for(model)
     absent = np.zeros((model.fleet.n, roster.unit_shifts.shape[1], 3), dtype=np.bool_)
     out = np.empty((len(minutes), model.fleet.n), dtype=bool)
     for i, minute in enumerate(np.asarray(minutes, dtype=np.int64)):
@@ -233,13 +246,10 @@ class JobClass:
     name: str
     priority: int
     divertible: bool
-    rate_note: str
 
 
-JOB_CLASSES: tuple[JobClass, ...] = (
-    JobClass("firearms", 1, False, "workload.firearms_ops_ew_year x firearms_arv_share x force_share / 365.25"),
-    JobClass("other", 2, True, "workload.other_jobs_per_day"),
-)
+#: Rates in ``job_rates_per_day``; service times from ``workload.<name>_service_*`` parameters.
+JOB_CLASSES: tuple[JobClass, ...] = (JobClass("firearms", 1, False), JobClass("other", 2, True))
 
 
 def job_rates_per_day(params: Mapping[str, float]) -> np.ndarray:
@@ -413,7 +423,6 @@ class WorkloadSampler:
 
     def __init__(self, model: Model) -> None:
         config = model.config.workload
-        self.shifts = dict(config.shifts)
         self.patterns = {ref: load_pattern(ref) for ref in set(config.shifts.values())}
         self.demand: DemandWeights = load_demand_weights(config.incidents, model.area)
         self.profile = load_profile(config.profile)
@@ -423,8 +432,8 @@ class WorkloadSampler:
         self.roster(model)  # check the shift assignments now, not in the middle of a run
 
     def roster(self, model: Model) -> Roster:
-        """The roster of a model's fleet under this sampler's shift assignments."""
-        return build_roster(model.fleet, self.shifts, self.patterns, unit_types=set(model.config.resources.unit_types))
+        """The roster of a model's fleet (an option's fleet may differ from the one the sampler was built for)."""
+        return roster_for(model, self.patterns)
 
     def attack_minutes(self, seed: int, reps: np.ndarray) -> np.ndarray:
         """Minute of the week of each replication's first shot: the configured time, or uniform over the week."""
@@ -440,7 +449,7 @@ class WorkloadSampler:
         ``stats_from`` the minute from which jobs are counted (default: the whole warm-up).
         """
         reps = np.asarray(reps, dtype=np.int64)
-        starts = starts or draw_unit_starts(model, seed, reps)
+        starts = draw_unit_starts(model, seed, reps) if starts is None else starts
         attack_minute = np.asarray(attack_minute, dtype=np.int64)
         p, fleet = model.params, model.fleet
         roster = self.roster(model)
