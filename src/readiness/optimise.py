@@ -23,13 +23,20 @@ MIP_REL_GAP = 1e-4
 DEFAULT_TIME_LIMIT = 300.0
 """Seconds HiGHS may run before it returns its best plan with its gap (status ``time_limit``)."""
 
-AUTO_MAX_COVERAGE_NONZEROS = 2_000_000
-"""``method="auto"`` solves covering models exactly while the merged coverage matrix has at most this many
-demand-site pairs; above it the heuristic runs (national instances fit either way, see docs/optimise.md)."""
+AUTO_MAX_COVERAGE_NONZEROS = 100_000
+"""Under ``method="auto"`` a covering model whose heuristic plan is not proved optimal goes to HiGHS while
+its merged coverage matrix has at most this many demand-site pairs (the West Midlands at 10 minutes has
+about 61,000 and solves in seconds; the national MCLP with 149,000 did not close in 300 s)."""
+
+AUTO_MAX_COVER_NONZEROS = 500_000
+"""The same for LSCP, whose MILP is smaller (no demand variables): the West Midlands at 15 minutes
+(280,000 pairs) solves in about 8 s; the national LSCP (924,000 pairs) was still 1.6 % from optimal
+after 300 s, against 4.5 % from the heuristic in 13 s."""
 
 AUTO_MAX_PAIRS = 160_000
-"""``method="auto"`` solves p-median and p-center exactly up to this many demand × site pairs (the exact
-p-median has one variable and one row per pair)."""
+"""Under ``method="auto"`` p-median and p-center go to HiGHS up to this many demand × site pairs (the
+exact p-median has one variable and one row per pair); p-median only when the Lagrangian bound has not
+already proved the heuristic plan optimal."""
 
 _LAGRANGE_ITERATIONS = 400
 _SWAP_PASSES = 50
@@ -93,7 +100,7 @@ class LocationPlan:
     @property
     def n_sites(self) -> int:
         """Number of sites opened (for LSCP the same as ``objective``)."""
-        return int(len(self.sites))
+        return len(self.sites)
 
     @property
     def n_units(self) -> int:
@@ -144,7 +151,9 @@ def _weights(weights: Any, n_demand: int) -> np.ndarray:
 def _cost_matrix(cost: Any) -> np.ndarray:
     c = np.asarray(cost.toarray() if sp.issparse(cost) else cost, dtype=float)
     if c.ndim != 2 or 0 in c.shape:
-        raise InfeasibleError(f"cost must be a non-empty demand × site matrix of minutes, got shape {c.shape}")
+        raise InfeasibleError(
+            f"cost must be a non-empty demand × site matrix of minutes, got shape {c.shape}"
+        )
     if not np.all(np.isfinite(c)) or np.any(c < 0):
         raise InfeasibleError("cost must hold finite, non-negative minutes for every demand-site pair")
     return c
@@ -167,15 +176,17 @@ def _fixed(fixed: Sequence[int] | None, n_sites: int) -> np.ndarray:
     return np.sort(f.astype(np.int64))
 
 
-def _check_p(p: int, n_sites: int, n_fixed: int, *, what: str = "p") -> int:
+def _check_p(p: int, n_sites: int, n_fixed: int) -> int:
     if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
-        raise InfeasibleError(f"{what} must be a whole number, got {p!r}")
+        raise InfeasibleError(f"p must be a whole number, got {p!r}")
     if p < 1:
-        raise InfeasibleError(f"{what} must be at least 1, got {p}")
+        raise InfeasibleError(f"p must be at least 1, got {p}")
     if p > n_sites:
-        raise InfeasibleError(f"{what} = {p} is larger than the number of candidate sites ({n_sites})")
+        raise InfeasibleError(f"p = {p} is larger than the number of candidate sites ({n_sites})")
     if p < n_fixed:
-        raise InfeasibleError(f"{what} = {p} is smaller than the number of fixed sites ({n_fixed}), which count towards it")
+        raise InfeasibleError(
+            f"p = {p} is smaller than the number of fixed sites ({n_fixed}), which count towards it"
+        )
     return int(p)
 
 
@@ -191,6 +202,8 @@ def _use_highs(method: str, size: int, threshold: int) -> bool:
 
 
 def _gap(value: float, bound: float) -> float:
+    if not np.isfinite(bound):
+        return np.inf
     scale = max(abs(value), abs(bound))
     return 0.0 if scale == 0 else abs(bound - value) / scale
 
@@ -225,19 +238,21 @@ def _solve_mip(
     row_upper: np.ndarray,
     maximise: bool,
     time_limit: float,
+    start: np.ndarray | None = None,
 ) -> _MipOutcome:
-    """Solve one sparse MILP with HiGHS (silent, ``MIP_REL_GAP``, ``time_limit``).
+    """Solve one sparse MILP with HiGHS (silent, ``MIP_REL_GAP``, ``time_limit``) from a feasible start.
 
-    No MIP start is passed: with HiGHS 1.16 a start that presolve reduces can be mis-scored and the
-    search stopped early with a wrong "optimal" (seen on a 159 × 200 set-covering model). Callers
-    compare HiGHS's plan with their heuristic plan instead and keep the better one, so a time limit
-    that stops HiGHS before it finds a plan still returns a plan (``values`` is then None).
+    The start (the heuristic's plan) lets HiGHS prune from the first node. HiGHS 1.16 can mis-score a
+    start that presolve reduces and stop with a wrong "optimal" whose reported objective differs from
+    its returned plan (seen on a 159 × 200 set-covering model); that mismatch is detected and the model
+    solved again without the start. ``values`` is None when the time limit stops HiGHS without a plan.
     """
+    began = time.perf_counter()
+    inf = highspy.kHighsInf
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
     h.setOptionValue("time_limit", float(time_limit))
-    inf = highspy.kHighsInf
     h.passModel(
         int(matrix.shape[1]),
         int(matrix.shape[0]),
@@ -255,16 +270,37 @@ def _solve_mip(
         np.ascontiguousarray(matrix.data, dtype=np.float64),
         np.ascontiguousarray(integer, dtype=np.int32),
     )
+    if start is not None:
+        h.setSolution(int(start.size), np.arange(start.size, dtype=np.int32), start.astype(np.float64))
     h.run()
     model_status = h.getModelStatus()
     info = h.getInfo()
-    if model_status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+    if model_status in (
+        highspy.HighsModelStatus.kInfeasible,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
         raise InfeasibleError("the optimisation model has no feasible plan (HiGHS proved it infeasible)")
+    values = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
+    reported = float(info.objective_function_value)
+    if start is not None and values is not None:
+        scored = float(objective @ values)
+        if abs(scored - reported) > 1e-6 * max(1.0, abs(reported)):
+            remaining = max(1.0, time_limit - (time.perf_counter() - began))
+            return _solve_mip(
+                objective=objective,
+                lower=lower,
+                upper=upper,
+                integer=integer,
+                matrix=matrix,
+                row_lower=row_lower,
+                row_upper=row_upper,
+                maximise=maximise,
+                time_limit=remaining,
+            )
     status = {
         highspy.HighsModelStatus.kOptimal: "optimal",
         highspy.HighsModelStatus.kTimeLimit: "time_limit",
     }.get(model_status, h.modelStatusToString(model_status).lower().replace(" ", "_"))
-    values = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
     return _MipOutcome(values, float(info.mip_dual_bound), status)
 
 
@@ -368,6 +404,7 @@ def _coverage_highs(
         row_upper=row_upper,
         maximise=True,
         time_limit=time_limit,
+        start=np.concatenate([fallback, (np.arange(levels)[:, None] < a @ fallback).ravel()]),
     )
     x = fallback
     if outcome.values is not None:
@@ -411,12 +448,13 @@ class _CoverageSearch:
         return float(before.sum() if step > 0 else after.sum())
 
     def best_column(self) -> int:
+        """The column where one more unit would add most value, among those with room."""
         return int(np.argmax(np.where(self.x < self.model.upper, self.gains, -np.inf)))
 
-    def greedy(self, total: int) -> np.ndarray:
+    def greedy(self, total: int) -> None:
+        """Add units one at a time, each where it adds most, until ``total`` are placed."""
         for _ in range(total - int(self.x.sum())):
             self.shift(self.best_column(), 1)
-        return self.x.copy()
 
     def improve(self) -> np.ndarray:
         """Move single units to the best other column while that strictly increases the value."""
@@ -455,16 +493,19 @@ def _coverage_lagrangian(model: _CoverageModel, total: int, incumbent: float) ->
     """Upper bound by relaxing ``sum_k y_ik <= (A x)_i`` with multipliers ``λ_i >= 0`` (subgradient).
 
     For fixed λ the problem splits: each demand group takes the number of levels ``k`` that maximises
-    ``w_i S[k] - λ_i k`` and the units go to the columns with the largest ``(Aᵀλ)_j``. Every such unit
-    placement is also a feasible plan, so the best one found is returned with the bound.
+    ``w_i S[k] - λ_i k`` (over the concave envelope of ``S``, which gives the same maximum) and the
+    units go to the columns with the largest ``(Aᵀλ)_j``. Steps follow Polyak's rule towards the
+    incumbent along a deflected direction (half the previous one added), which converges faster on
+    national instances. Returns the bound and the best unit placement the subproblems produced (every
+    one is a feasible plan), for local search to polish.
     """
     a = model.matrix
     w = model.weights
     shares = _concave_envelope(model.shares)
     levels = np.concatenate([[0.0], np.cumsum(shares)])
     lam = 0.5 * w * shares[0]
-    bound, best_value, best_x = np.inf, incumbent, np.zeros(0, dtype=np.int64)
-    step, stall = 2.0, 0
+    bound, best_value, best_x = np.inf, -np.inf, model.lower.copy()
+    step, stall, direction = 2.0, 0, np.zeros(a.shape[0])
     for _ in range(_LAGRANGE_ITERATIONS):
         take = np.searchsorted(-shares, -lam / w, side="left")
         reduced = a.T @ lam
@@ -480,11 +521,11 @@ def _coverage_lagrangian(model: _CoverageModel, total: int, incumbent: float) ->
         primal = model.value(counts)
         if primal > best_value:
             best_value, best_x = primal, x
-        subgradient = counts - take
-        norm = float(subgradient @ subgradient)
-        if norm == 0 or _gap(best_value, bound) <= MIP_REL_GAP / 10 or step < 1e-4:
+        direction = (counts - take) + 0.5 * direction
+        norm = float(direction @ direction)
+        if norm == 0 or _gap(max(best_value, incumbent), bound) <= MIP_REL_GAP / 10 or step < 1e-4:
             break
-        lam = np.maximum(0.0, lam - step * (value - best_value) / norm * subgradient)
+        lam = np.maximum(0.0, lam - step * (value - max(best_value, incumbent)) / norm * direction)
     return bound, best_x
 
 
@@ -501,7 +542,12 @@ def _solve_coverage(
     time_limit: float,
     started: float,
 ) -> LocationPlan:
-    """Place ``total`` units (at most ``per_site`` per site, ``fixed`` sites at least one) exactly or not."""
+    """Place ``total`` units (at most ``per_site`` per site, ``fixed`` sites at least one).
+
+    The heuristic (greedy, unit moves, Lagrangian bound, unit moves from the best Lagrangian plan)
+    runs unless HiGHS is forced; HiGHS runs when forced, or under ``"auto"`` when the heuristic has not
+    proved its plan optimal and the model is small enough. The better plan and the tighter bound win.
+    """
     n_sites = matrix.shape[1]
     lower = np.zeros(n_sites, dtype=np.int64)
     lower[fixed] = 1
@@ -509,21 +555,23 @@ def _solve_coverage(
     search = _CoverageSearch(model, lower)
     search.greedy(total)
     x = search.improve()
-    if _use_highs(method, model.matrix.nnz, AUTO_MAX_COVERAGE_NONZEROS):
-        x, bound, status = _coverage_highs(
+    bound, status, used = np.inf, "feasible", "heuristic"
+    if method != "highs":
+        bound, lagrangian_x = _coverage_lagrangian(model, total, model.value(model.matrix @ x))
+        polished = _CoverageSearch(model, lagrangian_x).improve()
+        if model.value(model.matrix @ polished) > model.value(model.matrix @ x):
+            x = polished
+        status = _status(_gap(model.value(model.matrix @ x), bound))
+    if method == "highs" or (
+        status != "optimal" and _use_highs(method, model.matrix.nnz, AUTO_MAX_COVERAGE_NONZEROS)
+    ):
+        x, highs_bound, status = _coverage_highs(
             model, x, resource=np.ones(n_sites), resource_range=(total, total), time_limit=time_limit
         )
-        value = model.value(model.matrix @ x)
-        status = status if status != "optimal" or _gap(value, bound) <= MIP_REL_GAP else "feasible"
-        used = "highs"
-    else:
-        bound, lagrangian_x = _coverage_lagrangian(model, total, model.value(model.matrix @ x))
-        if lagrangian_x.size:
-            x = _CoverageSearch(model, lagrangian_x).improve()
-        value = model.value(model.matrix @ x)
-        bound = max(bound, value)
-        status = _status(_gap(value, bound))
-        used = "heuristic"
+        bound, used = min(bound, highs_bound), "highs"
+    value = model.value(model.matrix @ x)
+    bound = max(bound, value)
+    gap = _gap(value, bound)
     counts = matrix @ x
     return LocationPlan(
         model=model_name,
@@ -531,9 +579,9 @@ def _solve_coverage(
         units_per_site=_readonly(x),
         objective=value,
         bound=bound,
-        gap=_gap(value, bound),
+        gap=gap,
         method=used,
-        status=status,
+        status=status if status != "optimal" or gap <= MIP_REL_GAP else "feasible",
         solve_seconds=time.perf_counter() - started,
         covered=_readonly(counts >= 1),
         covered_twice=_readonly(counts >= 2) if model_name == "backup" else None,
@@ -668,7 +716,9 @@ def mexclp(
     w = _weights(weights, matrix.shape[0])
     f = _fixed(fixed, matrix.shape[1])
     if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < max(1, f.size):
-        raise InfeasibleError(f"units must be a whole number of at least max(1, number of fixed sites), got {units!r}")
+        raise InfeasibleError(
+            f"units must be a whole number of at least max(1, number of fixed sites), got {units!r}"
+        )
     per_site = int(units) if max_per_site is None else int(max_per_site)
     if per_site < 1 or per_site * matrix.shape[1] < units:
         msg = f"max_per_site = {max_per_site} cannot hold {units} units on {matrix.shape[1]} candidate sites"
@@ -677,19 +727,37 @@ def mexclp(
         raise InfeasibleError(f"busy_fraction must lie in [0, 1), got {busy_fraction!r}")
     shares = (1.0 - busy_fraction) * busy_fraction ** np.arange(int(units))
     return _solve_coverage(
-        "mexclp", matrix, w, shares, int(units), f, per_site, method=method, time_limit=time_limit, started=started
+        "mexclp",
+        matrix,
+        w,
+        shares,
+        int(units),
+        f,
+        per_site,
+        method=method,
+        time_limit=time_limit,
+        started=started,
     )
 
 
 # ------------------------------------------------------------------------------------- set covering
 
 
-def _greedy_cover(matrix: sp.csr_array, lower: np.ndarray) -> np.ndarray:
-    """Chvátal's greedy set cover from the fixed sites, then drop sites whose points are all covered twice."""
+def _greedy_cover(
+    matrix: sp.csr_array, start: np.ndarray, fixed: np.ndarray, row_weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Chvátal's greedy set cover from ``start`` and the fixed sites, then drop redundant sites.
+
+    Each step opens the site covering the most weight of still-uncovered points (``row_weights``,
+    e.g. Lagrangian multipliers, which mark the points that are hard to cover; default 1 each). A site
+    is redundant when every point it covers is covered twice; the sites added last are tried first,
+    then the non-fixed sites of ``start``.
+    """
     columns = sp.csc_array(matrix)
-    x = lower.astype(bool)
+    weights = np.ones(matrix.shape[0]) if row_weights is None else row_weights
+    x = start | fixed
     covered = (matrix @ x) > 0
-    gains = matrix.T @ (~covered).astype(float)
+    gains = matrix.T @ np.where(covered, 0.0, weights)
     opened = []
     while not covered.all():
         j = int(np.argmax(np.where(x, -np.inf, gains)))
@@ -698,9 +766,9 @@ def _greedy_cover(matrix: sp.csr_array, lower: np.ndarray) -> np.ndarray:
         rows = columns.indices[columns.indptr[j] : columns.indptr[j + 1]]
         new = rows[~covered[rows]]
         covered[new] = True
-        gains -= matrix[new].T @ np.ones(new.size)
+        gains -= matrix[new].T @ weights[new]
     counts = matrix @ x
-    for j in reversed(opened):
+    for j in [*reversed(opened), *np.flatnonzero(start & ~fixed)]:
         rows = columns.indices[columns.indptr[j] : columns.indptr[j + 1]]
         if counts[rows].min() >= 2:
             x[j] = False
@@ -708,17 +776,20 @@ def _greedy_cover(matrix: sp.csr_array, lower: np.ndarray) -> np.ndarray:
     return x
 
 
-def _cover_lagrangian(matrix: sp.csr_array, lower: np.ndarray, incumbent: int) -> float:
+def _cover_lagrangian(
+    matrix: sp.csr_array, fixed: np.ndarray, incumbent: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Lower bound on the number of sites by relaxing ``A x >= 1`` with multipliers ``u_i >= 0``.
 
     ``L(u) = sum(u) + sum_j min(0, 1 - (Aᵀu)_j)`` (fixed sites pay ``1 - (Aᵀu)_j`` regardless); it
     starts from the dual-feasible ``u_i = 1 / (largest column covering i)`` and climbs by subgradient.
+    Every tenth Lagrangian solution is completed greedily into a cover (Beasley 1990); the smallest
+    cover found is returned with the bound, rounded up.
     """
     sizes = np.diff(sp.csc_array(matrix).indptr).astype(float)
     u = 1.0 / (matrix @ sp.diags_array(sizes)).max(axis=1).toarray().ravel()
-    fixed = lower.astype(bool)
-    best, step, stall = 0.0, 2.0, 0
-    for _ in range(_LAGRANGE_ITERATIONS):
+    best, step, stall, x_best = 0.0, 2.0, 0, incumbent
+    for iteration in range(_LAGRANGE_ITERATIONS):
         reduced = 1.0 - matrix.T @ u
         x = fixed | (reduced < 0)
         value = float(u.sum() + reduced[x].sum())
@@ -728,25 +799,33 @@ def _cover_lagrangian(matrix: sp.csr_array, lower: np.ndarray, incumbent: int) -
             stall += 1
             if stall >= 20:
                 step, stall = step / 2, 0
+        if iteration % 10 == 0:
+            candidate = _greedy_cover(matrix, x, fixed, u + 1e-3 * u.mean())
+            x_best = candidate if candidate.sum() < x_best.sum() else x_best
         subgradient = 1.0 - matrix @ x
         norm = float(subgradient @ subgradient)
-        if norm == 0 or np.ceil(best - 1e-6) >= incumbent or step < 1e-4:
+        if norm == 0 or np.ceil(best - 1e-6) >= x_best.sum() or step < 1e-4:
             break
-        u = np.maximum(0.0, u + step * (incumbent - value) / norm * subgradient)
-    return float(np.ceil(best - 1e-6))
+        u = np.maximum(0.0, u + step * (x_best.sum() - value) / norm * subgradient)
+    return float(np.ceil(best - 1e-6)), x_best
 
 
 def _solve_cover(
-    matrix: sp.csr_array, lower: np.ndarray, *, exact: bool, time_limit: float
-) -> tuple[np.ndarray, float, str]:
-    """Fewest sites covering every row of ``matrix`` (each row covered by some site): sites, bound, status."""
+    matrix: sp.csr_array, fixed: np.ndarray, *, highs: str, time_limit: float
+) -> tuple[np.ndarray, float, str, str]:
+    """Fewest sites covering every row of ``matrix`` (each row covered by some site).
+
+    The Lagrangian heuristic runs first; HiGHS then runs ``"always"``, ``"never"`` or only when the
+    heuristic has not proved its cover minimal (``"unproven"``). Returns the sites, the lower bound,
+    the status and the method.
+    """
     merged, _ = _merge_rows(matrix, np.ones(matrix.shape[0]))
-    x = _greedy_cover(merged, lower)
-    if exact:
+    bound, x = _cover_lagrangian(merged, fixed, _greedy_cover(merged, np.zeros_like(fixed), fixed))
+    if highs == "always" or (highs == "unproven" and bound < x.sum()):
         n_sites = merged.shape[1]
         outcome = _solve_mip(
             objective=np.ones(n_sites),
-            lower=lower.astype(float),
+            lower=fixed.astype(float),
             upper=np.ones(n_sites),
             integer=np.ones(n_sites),
             matrix=sp.csc_array(merged),
@@ -754,12 +833,12 @@ def _solve_cover(
             row_upper=np.full(merged.shape[0], np.inf),
             maximise=False,
             time_limit=time_limit,
+            start=x.astype(float),
         )
         if outcome.values is not None and (outcome.values > 0.5).sum() <= x.sum():
             x = outcome.values > 0.5
-        return x, float(np.ceil(outcome.bound - 1e-6)), outcome.status
-    bound = _cover_lagrangian(merged, lower, int(x.sum()))
-    return x, bound, _status(_gap(float(x.sum()), bound))
+        return x, max(bound, float(np.ceil(outcome.bound - 1e-6))), outcome.status, "highs"
+    return x, bound, _status(_gap(float(x.sum()), bound)), "heuristic"
 
 
 def lscp(
@@ -789,15 +868,17 @@ def lscp(
     started = time.perf_counter()
     _check_options(method, time_limit)
     matrix = _coverage_matrix(coverage)
-    lower = np.zeros(matrix.shape[1], dtype=np.int64)
-    lower[_fixed(fixed, matrix.shape[1])] = 1
+    fixed_mask = np.zeros(matrix.shape[1], dtype=bool)
+    fixed_mask[_fixed(fixed, matrix.shape[1])] = True
     lonely = np.flatnonzero(np.diff(matrix.indptr) == 0)
     if lonely.size:
         shown = ", ".join(map(str, lonely[:20])) + (", ..." if lonely.size > 20 else "")
         msg = f"{lonely.size} demand point(s) are within the standard of no candidate site: indices {shown}"
         raise InfeasibleError(msg)
-    exact = _use_highs(method, matrix.nnz, AUTO_MAX_COVERAGE_NONZEROS)
-    x, bound, status = _solve_cover(matrix, lower, exact=exact, time_limit=time_limit)
+    highs = {"highs": "always", "heuristic": "never"}.get(method, "unproven")
+    if not _use_highs(method, matrix.nnz, AUTO_MAX_COVER_NONZEROS):
+        highs = "never"
+    x, bound, status, used = _solve_cover(matrix, fixed_mask, highs=highs, time_limit=time_limit)
     value = float(x.sum())
     return LocationPlan(
         model="lscp",
@@ -806,7 +887,7 @@ def lscp(
         objective=value,
         bound=bound,
         gap=_gap(value, bound),
-        method="highs" if exact else "heuristic",
+        method=used,
         status=status,
         solve_seconds=time.perf_counter() - started,
         covered=_readonly(np.ones(matrix.shape[0], dtype=bool)),
@@ -857,7 +938,9 @@ def _swap(
     return opened
 
 
-def _median_lagrangian(weighted: np.ndarray, fixed: np.ndarray, p: int, incumbent: float) -> tuple[float, np.ndarray]:
+def _median_lagrangian(
+    weighted: np.ndarray, fixed: np.ndarray, p: int, incumbent: float
+) -> tuple[float, np.ndarray]:
     """Lower bound by relaxing each point's assignment ``sum_j z_ij = 1`` with a multiplier ``λ_i``.
 
     ``L(λ) = sum(λ) + sum over the chosen sites of sum_i min(0, w_i c_ij - λ_i)``, the chosen sites
@@ -917,6 +1000,12 @@ def _median_highs(
         row_upper=row_upper,
         maximise=False,
         time_limit=time_limit,
+        start=np.concatenate(
+            [
+                fallback.astype(float),
+                np.eye(m)[np.argmin(np.where(fallback, weighted, np.inf), axis=1)].ravel(),
+            ]
+        ),
     )
     if outcome.values is None:
         return fallback, outcome.bound, outcome.status
@@ -1051,7 +1140,7 @@ def p_center(
             middle = (low + high) // 2
             remaining = max(1.0, time_limit - (time.perf_counter() - started))
             cover = sp.csr_array(c <= radii[middle])
-            x, sites_bound, _ = _solve_cover(cover, fixed_mask, exact=True, time_limit=remaining)
+            x, sites_bound, *_ = _solve_cover(cover, fixed_mask, highs="unproven", time_limit=remaining)
             if x.sum() <= p:
                 high, opened = middle, _median_greedy(c, x, p)
             else:
@@ -1189,13 +1278,17 @@ def travel_coverage(
     points = [np.asarray(xy, dtype=float) for xy in (demand_xy, site_xy)]
     for name, xy in zip(("demand_xy", "site_xy"), points):
         if xy.ndim != 2 or xy.shape[1] != 2 or not np.all(np.isfinite(xy)):
-            raise InfeasibleError(f"{name} must be an (n, 2) array of finite coordinates, got shape {xy.shape}")
+            raise InfeasibleError(
+                f"{name} must be an (n, 2) array of finite coordinates, got shape {xy.shape}"
+            )
     a, b, c = model.intercept, model.sqrt_coef, model.linear_coef
     slack = standard_minutes - a
     if slack < 0:
         return sp.csr_array((len(points[0]), len(points[1])), dtype=bool)
     root = slack / b if c == 0 else (-b + np.sqrt(b * b + 4 * c * slack)) / (2 * c)
-    pairs = cKDTree(points[0]).sparse_distance_matrix(cKDTree(points[1]), 1000.0 * root**2, output_type="ndarray")
+    pairs = cKDTree(points[0]).sparse_distance_matrix(
+        cKDTree(points[1]), 1000.0 * root**2, output_type="ndarray"
+    )
     return sp.csr_array(
         (np.ones(pairs.size, dtype=bool), (pairs["i"], pairs["j"])), shape=(len(points[0]), len(points[1]))
     )
