@@ -64,3 +64,14 @@ def test_network_model_runs_from_config(tmp_path):
     results = run(tmp_path, "network", {**config, "travel": {"model": "network", "osm": "town.osm",
                                                              "cache_dir": "cache"}})
     assert results["by_sites"][0]["sites"] == 1
+
+
+def test_coverage_runs_with_the_matrix_model(tmp_path):
+    config = {**small_area(tmp_path), "travel": {"model": "matrix", "file": "minutes.csv", "points": "points.csv"}}
+    path = tmp_path / "matrix.yaml"
+    path.write_text(yaml.safe_dump(config))
+    out = tmp_path / "coverage"
+    result = runner.invoke(app, ["coverage", str(path), "--out", str(out), "--replications", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    shares = json.loads((out / "results.json").read_text())["coverage"]["share_within_min"]
+    assert shares["20"] > 0.5  # thirty neighbouring LSOAs around one base

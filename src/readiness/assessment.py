@@ -16,6 +16,9 @@ from readiness.scenario import draw_unit_starts
 from readiness.summary import by_district, summarise_sites
 
 RESULTS_FORMAT = "readiness.assessment/1"
+#: Times of the week at which the report compares results when the workload model is on (night, morning,
+#: afternoon, and the Paris start time).
+START_TIMES = ("Fri 03:00", "Fri 09:00", "Fri 15:00", "Fri 21:20")
 
 
 @dataclass(frozen=True)
@@ -70,4 +73,25 @@ def run_assessment(model: Model, *, replications: int, seed: int,
         "by_district": {"sites": smallest,
                         "rows": by_district(outcomes[smallest], model.area.districts, horizon)},
     }
+    if model.config.workload.enabled:
+        results["by_start_time"] = by_start_time(model, replications=replications, seed=seed, progress=progress)
     return Assessment(model=model, outcomes=outcomes, results=results)
+
+
+def by_start_time(model: Model, *, replications: int, seed: int, times: tuple[str, ...] = START_TIMES,
+                  progress: Callable[[int], None] | None = None) -> list[dict[str, object]]:
+    """The same attacks started at several times of the week: shifts and everyday workload differ.
+
+    Common random numbers: every start time sees the same sites, delays and attackers.
+    """
+    from readiness.workload import WorkloadSampler
+
+    horizon = model.params["horizon_min"]
+    rows = []
+    for start in times:
+        sampler = WorkloadSampler(model)
+        sampler.attack_time = start
+        rows.append({"start": start, "by_sites": [
+            summarise_sites(simulate(model, sites=k, replications=replications, seed=seed, unit_states=sampler,
+                                     progress=progress), horizon) for k in site_counts(model)]})
+    return rows

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -95,7 +96,7 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
            sites: Annotated[str | None, typer.Option("--sites", help="numbers of sites, e.g. 1,2,3,5,8")] = None,
            quiet: QuietOpt = False) -> None:
     """Assess K simultaneous attacks: minutes to the first armed officers, sites waiting, deaths."""
-    from readiness.assessment import run_assessment, site_counts
+    from readiness.assessment import START_TIMES, run_assessment, site_counts
     from readiness.report import assessment_outputs, prepare_out_dir, run_record, write_outputs
     from readiness.workload import unit_state_sampler
 
@@ -103,7 +104,8 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
     chosen = parse_sites(sites)
     prepare_out_dir(out)
     model = load_model(config, sites=chosen)
-    bar, advance = progress_bar(replications * len(site_counts(model)), quiet, "simulating")
+    runs = len(site_counts(model)) * (1 + (len(START_TIMES) if model.config.workload.enabled else 0))
+    bar, advance = progress_bar(replications * runs, quiet, "simulating")
     if bar is not None:
         bar.start()
     try:
@@ -192,6 +194,43 @@ def _print_comparison(results: dict) -> None:
                  if d["option"] == option["name"] and d["sites"] == k]
         table.add_row(option["name"], f"{option['cost']['yearly_gbp'] / 1e6:.2f}", *cells)
     Console().print(table)
+
+
+@app.command()
+@user_errors
+def coverage(config: ConfigArg = None, out: OutOpt = Path("out-coverage"),
+             replications: Annotated[int, typer.Option("--replications", min=1,
+                                                       help="instants per hour of the week")] = 200,
+             seed: SeedOpt = 2015, quiet: QuietOpt = False) -> None:
+    """Everyday view: share of residents a free armed unit reaches within 5/10/15/20 min, by hour of week."""
+    from readiness import __version__
+    from readiness.config import portable_config
+    from readiness.report import coverage_outputs, prepare_out_dir, run_record, write_outputs
+    from readiness.workload import coverage_by_lsoa, coverage_results
+
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    model = load_model(config)
+    with console.status("simulating the week", spinner="dots") if not quiet else _nothing():
+        analysis = coverage_results(model, seed=seed, replications=replications)
+        reached = coverage_by_lsoa(model, seed=seed, replications=replications)
+    results = {"format": "readiness.coverage/1", "version": __version__, "seed": seed,
+               "replications": replications,
+               "area": {"name": model.area.name, "lsoas": model.area.n},
+               "config": portable_config(model.config), "parameters": model.params.as_records(),
+               "coverage": analysis}
+    tables, figures, html = coverage_outputs(model, analysis, reached, results)
+    run = run_record(command="coverage", out=out, seconds=time.perf_counter() - began,
+                     extra={"config_file": str(config.resolve()) if config else None})
+    write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html)
+    if not quiet:
+        shares = ", ".join(f"{100 * v:.0f}% within {t} min" for t, v in analysis["share_within_min"].items())
+        console.print(f"residents reached by a free ARV: {shares}; report: {(out / 'report.html').resolve()}")
+
+
+@contextlib.contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 @config_app.command("default")

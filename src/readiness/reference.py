@@ -12,8 +12,11 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL, EventPriority
 
+from readiness.config import MINUTES_PER_DAY, MINUTES_PER_WEEK, WEEKDAYS, parse_clock, parse_week_time
+from readiness.demand import load_demand_weights, load_profile
 from readiness.errors import ConfigError
 from readiness.resources import ARMED, NO_BASE, SPECIALIST, UNARMED
+from readiness.workload import load_pattern
 
 #: Kind code of a neighbouring force's ARV; such units are not in the fleet, they come by mutual aid.
 MUTUAL_AID = 3
@@ -131,6 +134,7 @@ _PARAMETER_NAMES = {
 
 class _Fleet(Protocol):
     names: Any
+    types: Any
     kind: np.ndarray
     officers: np.ndarray
     position: np.ndarray
@@ -138,7 +142,11 @@ class _Fleet(Protocol):
 
 
 class ModelLike(Protocol):
-    """What the reference reads from :class:`readiness.model.Model`."""
+    """What the reference reads from :class:`readiness.model.Model`.
+
+    The everyday workload also reads ``config`` (``workload`` and ``resources`` sections) and ``area``;
+    a hand-built world without a ``config`` attribute runs with every unit free at the attack.
+    """
 
     params: Mapping[str, float]
     fleet: _Fleet
@@ -219,6 +227,7 @@ class _Unit:
     kind: int
     officers: float
     position: int
+    available: float = 0.0  # from when it can set off (inf: off duty for the whole attack)
 
 
 @dataclass(eq=False)
@@ -273,8 +282,9 @@ class _Replication:
             for k in range(len(scenario.site))
         ]
         self.reported: list[_Site] = []
-        self.free_armed = [u for u in units if u.kind == ARMED]
-        self.free_unarmed = [u for u in units if u.kind == UNARMED]
+        on_duty = [u for u in units if u.available < math.inf]
+        self.free_armed = [u for u in on_duty if u.kind == ARMED]
+        self.free_unarmed = [u for u in on_duty if u.kind == UNARMED]
         self.static_sites = simpy.FilterStore(self.env)
         self.first_report = self.env.event()
         self.aid_requested = False
@@ -287,7 +297,8 @@ class _Replication:
                 self.env.process(self._stop_at(site, site.start + site.mobile_duration))
         teams = [u for u in units if u.kind == SPECIALIST]
         for team, delay in zip(teams, team_delays, strict=True):
-            self.env.process(self._team(team, float(delay)))
+            if team.available < math.inf:
+                self.env.process(self._team(team, float(delay)))
 
     def run(self) -> list[_Site]:
         """Run until no event is left (trips to sites never resolved within the horizon just wait)."""
@@ -364,10 +375,14 @@ class _Replication:
     # --- rules -----------------------------------------------------------------------------------
 
     def _arrival(self, unit: _Unit, site: _Site) -> float:
-        """When ``unit`` would reach ``site`` if sent now; units from outside arrive directly."""
+        """When ``unit`` would reach ``site`` if sent now; units from outside arrive directly.
+
+        A unit still busy on an everyday job (or coming on duty) sets off when it becomes available.
+        """
         if unit.position == NO_BASE:
             return self.env.now
-        return self.env.now + self.settings.emergency_factor * float(self.travel[unit.position, site.lsoa])
+        setting_off = max(self.env.now, unit.available)
+        return setting_off + self.settings.emergency_factor * float(self.travel[unit.position, site.lsoa])
 
     def _take_nearest(self, pool: list[_Unit], site: _Site) -> _Unit:
         """Remove and return the unit of ``pool`` with the earliest arrival (ties: lowest index)."""

@@ -198,6 +198,20 @@ def _distribution_figure(outcomes: Mapping[int, object], horizon: float) -> Figu
                          "Distribution of the time to the first armed officers per site, by K.")
 
 
+def _start_time_figure(by_start_time: list[dict]) -> Figure:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for row in by_start_time:
+        ks = [b["sites"] for b in row["by_sites"]]
+        ax.plot(ks, [b["time_to_first_armed_min"]["mean"] for b in row["by_sites"]], marker="o", label=row["start"])
+    ax.set_xlabel("attack sites (K)")
+    ax.set_ylabel("mean minutes to first armed officers")
+    ax.grid(alpha=0.3)
+    ax.legend(title="first shot")
+    return render_figure(fig, "by_start_time", "When the attack starts",
+                         "Mean minutes to the first armed officers by the time the attack starts: shifts and "
+                         "everyday armed jobs decide how many ARVs are free and where they are.")
+
+
 def assessment_outputs(assessment) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:  # noqa: ANN001
     """Tables, figures and HTML of an assessment (``readiness.assessment.Assessment``)."""
     from readiness.assessment import minutes_to_nearest_armed_base
@@ -242,6 +256,59 @@ def assessment_outputs(assessment) -> tuple[dict[str, pd.DataFrame], list[Figure
                       "Median notification delay plus blue-light travel from the nearest ARV base, if every "
                       "ARV is free at its base. Triangles: bases."),
     ]
+    if "by_start_time" in results:
+        figures.insert(2, _start_time_figure(results["by_start_time"]))
+        tables["by_start_time"] = pd.DataFrame([
+            {"start": row["start"], "sites": b["sites"],
+             "time_to_first_armed_mean_min": b["time_to_first_armed_min"]["mean"],
+             "share_over_10_min": b["share_sites_waiting_over_10_min"]["value"],
+             "share_over_20_min": b["share_sites_waiting_over_20_min"]["value"], "victims_mean": b["victims"]["mean"]}
+            for row in results["by_start_time"] for b in row["by_sites"]])
     html = render_html("assessment.html.j2", results=results, figures=figures, tables=tables,
                        parameters=model.params.entries(), horizon=horizon)
+    return tables, figures, html
+
+
+def coverage_outputs(model, coverage: Mapping[str, object], reached_10: np.ndarray,  # noqa: ANN001
+                     results: Mapping[str, object]) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables, figures and HTML of ``readiness coverage`` (everyday armed coverage by hour of week)."""
+    by_hour = coverage["by_hour"]
+    thresholds = [f"{t:g}" for t in coverage["method"]["thresholds_min"]]
+    hours = pd.DataFrame([{"hour_of_week": h["hour_of_week"], "label": h["label"],
+                           "armed_on_duty": h["armed_on_duty"], "armed_busy": h["armed_busy"],
+                           "armed_free": h["armed_free"], "share_of_time_none_free": h["none_free"],
+                           **{f"share_residents_within_{t}_min": h["share_within_min"][t] for t in thresholds}}
+                          for h in by_hour])
+    utilisation = pd.DataFrame([{"unit": name, "utilisation": value}
+                                for name, value in coverage["utilisation"]["by_unit"].items()])
+    tables = {"by_hour": hours, "utilisation": utilisation, "parameters": parameter_table(model.params),
+              "lsoa_coverage": pd.DataFrame({"lsoa11cd": model.area.codes, "district": model.area.districts,
+                                             "residents": model.area.residents.astype(int),
+                                             "probability_reached_within_10_min": np.round(reached_10, 6)})}
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for t in thresholds:
+        ax.plot(hours["hour_of_week"], hours[f"share_residents_within_{t}_min"], label=f"within {t} min")
+    ax.set_xticks(range(0, 168, 24), [h["label"][:3] for h in by_hour[::24]])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of residents")
+    ax.set_xlabel("hour of the week")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    by_hour_figure = render_figure(fig, "coverage_by_hour", "Everyday armed coverage through the week",
+                                   "Share of residents a free, on-duty ARV reaches within 5, 10, 15 and 20 minutes "
+                                   "of blue-light travel, by hour of the week.")
+    fig, ax = plt.subplots(figsize=(7, max(3, 0.3 * len(utilisation))))
+    ax.barh(utilisation["unit"], utilisation["utilisation"], color="#2c3e50")
+    ax.set_xlabel("share of on-duty time busy with everyday jobs")
+    utilisation_figure = render_figure(fig, "utilisation", "ARV utilisation", "Share of each ARV's working time "
+                                       "spent on everyday firearms jobs and other duties.")
+    armed_bases = model.fleet.base_xy[np.unique(model.fleet.position[model.fleet.position >= 0])]
+    map_figure = render_figure(lsoa_map(model.area, reached_10, label="probability", points=armed_bases,
+                                        cmap="viridis"), "map_coverage_10_min",
+                               "Where a free ARV arrives within 10 minutes",
+                               "Probability over the hours of the week that a free, on-duty ARV reaches the LSOA "
+                               "within 10 minutes of blue-light travel. Triangles: bases.")
+    figures = [by_hour_figure, map_figure, utilisation_figure]
+    html = render_html("coverage.html.j2", results=results, coverage=coverage, figures=figures,
+                       parameters=model.params.entries())
     return tables, figures, html
