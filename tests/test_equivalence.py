@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from conftest import model_from
 
-from readiness.engine import simulate
+from readiness.engine import UnitStateSampler, simulate
 from readiness.model import Model
 from readiness.reference import simulate_reference
+from readiness.scenario import draw_unit_starts
+from readiness.workload import unit_state_sampler
 
 REPLICATIONS = 3000
 HORIZON = 120.0
@@ -23,10 +25,16 @@ OUTCOMES = ("t_first_armed", "t_enough_armed", "t_resolved", "t_first_unarmed", 
 EQUIVALENCE_REPLICATIONS = 20_000
 MARGIN_MEAN_MIN = 0.25
 MARGIN_SHARE_10 = 0.01
+# With the everyday workload the SimPy warm-up costs about 4 ms a replication, so the reference runs
+# 10,000 single-site attacks and the (cheap) engine 100,000: the 95% half-widths are then about 0.1 min
+# and 0.006 (10-minute share near 0.9), well inside the margins, and a 10% travel error (about 1 min) fails.
+WORKLOAD_REFERENCE_REPLICATIONS = 10_000
+WORKLOAD_ENGINE_REPLICATIONS = 100_000
 
 
-def _engine(model: Model, *, sites: int, replications: int, seed: int) -> dict[str, np.ndarray]:
-    outcomes = simulate(model, sites=sites, replications=replications, seed=seed)
+def _engine(model: Model, *, sites: int, replications: int, seed: int,
+            unit_states: UnitStateSampler = draw_unit_starts) -> dict[str, np.ndarray]:
+    outcomes = simulate(model, sites=sites, replications=replications, seed=seed, unit_states=unit_states)
     return {f.name: getattr(outcomes, f.name) for f in fields(outcomes)}
 
 
@@ -43,11 +51,17 @@ def _metrics(out: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def _assert_same_means(model: Model, sites: int) -> None:
-    """Means per site agree within 4 combined standard errors (plus a hair for zero variance)."""
+def _assert_same_means(model: Model, sites: int, *, workload: bool = False) -> None:
+    """Means per site agree within 4 combined standard errors (plus a hair for zero variance).
+
+    With ``workload`` both start from the everyday workload's unit states (engine: its sampler;
+    reference: its own SimPy warm-up); otherwise every unit is free at the attack.
+    """
     assert model.params["horizon_min"] == HORIZON
-    engine = _metrics(_engine(model, sites=sites, replications=REPLICATIONS, seed=11))
-    reference = _metrics(simulate_reference(model, sites=sites, replications=REPLICATIONS, seed=12))
+    states = unit_state_sampler(model) if workload else draw_unit_starts
+    engine = _metrics(_engine(model, sites=sites, replications=REPLICATIONS, seed=11, unit_states=states))
+    reference = _metrics(simulate_reference(model, sites=sites, replications=REPLICATIONS, seed=12,
+                                            workload=workload))
     problems = []
     for name, a in engine.items():
         b = reference[name]
@@ -70,14 +84,36 @@ def test_same_distribution_with_a_thin_fleet_under_pressure() -> None:
     _assert_same_means(model_from({"parameters": stressed}), 6)
 
 
+@pytest.mark.slow
+def test_same_distribution_with_everyday_workload(default_model: Model) -> None:
+    _assert_same_means(default_model, 5, workload=True)
+
+
+@pytest.mark.slow
+def test_same_distribution_with_a_busy_thin_fleet_at_a_random_time() -> None:
+    """Heavy demand (pre-emption and lost jobs are common), attack time drawn over the week."""
+    busy = {"arv.on_duty": 4, "workload.other_jobs_per_day": 120.0, "workload.force_share": 0.07,
+            "workload.firearms_service_median_min": 180.0, "shifts.absence": 0.1}
+    model = model_from({"parameters": busy, "workload": {"attack_time": None}})
+    _assert_same_means(model, 3, workload=True)
+
+
 @pytest.fixture(scope="module")
 def reference_single_site(default_model: Model) -> dict[str, np.ndarray]:
-    return simulate_reference(default_model, sites=1, replications=EQUIVALENCE_REPLICATIONS, seed=101)
+    return simulate_reference(default_model, sites=1, replications=EQUIVALENCE_REPLICATIONS, seed=101,
+                              workload=False)
 
 
-def _equivalent(model: Model, reference: Mapping[str, np.ndarray]) -> tuple[bool, str]:
+@pytest.fixture(scope="module")
+def reference_single_site_workload(default_model: Model) -> dict[str, np.ndarray]:
+    return simulate_reference(default_model, sites=1, replications=WORKLOAD_REFERENCE_REPLICATIONS, seed=103,
+                              workload=True)
+
+
+def _equivalent(model: Model, reference: Mapping[str, np.ndarray], *, replications: int = EQUIVALENCE_REPLICATIONS,
+                unit_states: UnitStateSampler = draw_unit_starts) -> tuple[bool, str]:
     """Two one-sided tests as an interval: the 95% CI of the difference inside the margins."""
-    engine = _engine(model, sites=1, replications=EQUIVALENCE_REPLICATIONS, seed=202)
+    engine = _engine(model, sites=1, replications=replications, seed=202, unit_states=unit_states)
     report, ok = [], True
     for label, transform, margin in (
             ("mean minutes to first armed", lambda t: np.minimum(t, HORIZON), MARGIN_MEAN_MIN),
@@ -100,6 +136,22 @@ def test_engine_and_reference_are_equivalent_within_margins(default_model, refer
 def test_the_equivalence_test_catches_travel_ten_percent_slower(default_model, reference_single_site):
     planted = dataclasses.replace(default_model, travel_minutes=default_model.travel_minutes * 1.10)
     ok, report = _equivalent(planted, reference_single_site)
+    assert not ok, f"a 10% travel error went unnoticed: {report}"
+
+
+@pytest.mark.slow
+def test_equivalent_within_margins_with_everyday_workload(default_model, reference_single_site_workload):
+    ok, report = _equivalent(default_model, reference_single_site_workload,
+                             replications=WORKLOAD_ENGINE_REPLICATIONS, unit_states=unit_state_sampler(default_model))
+    assert ok, report
+
+
+@pytest.mark.slow
+def test_the_workload_equivalence_test_catches_travel_ten_percent_slower(default_model,
+                                                                          reference_single_site_workload):
+    planted = dataclasses.replace(default_model, travel_minutes=default_model.travel_minutes * 1.10)
+    ok, report = _equivalent(planted, reference_single_site_workload, replications=WORKLOAD_ENGINE_REPLICATIONS,
+                             unit_states=unit_state_sampler(planted))
     assert not ok, f"a 10% travel error went unnoticed: {report}"
 
 
@@ -142,6 +194,6 @@ def test_same_outcomes_in_deterministic_worlds(case: str) -> None:
     model = model_from({"resources": {"units": groups}, "scenario": {"named_sites": sites},
                         "parameters": {**FIXED, **parameters}})
     engine = _engine(model, sites=len(sites), replications=2, seed=3)
-    reference = simulate_reference(model, sites=len(sites), replications=2, seed=4)
+    reference = simulate_reference(model, sites=len(sites), replications=2, seed=4, workload=False)
     for name in OUTCOMES:
         np.testing.assert_allclose(engine[name], reference[name], rtol=1e-6, atol=1e-4, err_msg=name)

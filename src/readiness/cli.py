@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, TypeVar
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -231,6 +232,88 @@ def coverage(config: ConfigArg = None, out: OutOpt = Path("out-coverage"),
 @contextlib.contextmanager
 def _nothing() -> Iterator[None]:
     yield
+
+
+@app.command()
+@user_errors
+def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
+             model_name: Annotated[str, typer.Option("--model", help="lscp|mclp|backup|mexclp|p-median|p-center")]
+             = "mclp",
+             units: Annotated[int | None, typer.Option("--units", min=1, help="units to place (default: ARVs on duty)")]
+             = None,
+             within: Annotated[float, typer.Option("--within", min=0.0, help="coverage standard, blue-light minutes")]
+             = 10.0,
+             busy_fraction: Annotated[float | None, typer.Option(
+                 "--busy-fraction", min=0.0, max=0.99, help="MEXCLP: chance a unit is busy (default: from workload)")]
+             = None,
+             fix_existing: Annotated[bool, typer.Option("--fix-existing", help="keep the existing ARV bases open")]
+             = False,
+             method: Annotated[str, typer.Option("--method", help="auto (exact if small enough), highs, heuristic")]
+             = "auto",
+             assess_plan: Annotated[bool, typer.Option("--assess", help="re-check the plan by simulation")] = False,
+             replications: Annotated[int, typer.Option("--replications", min=2, help="replications per K for --assess")]
+             = 2_000,
+             seed: SeedOpt = 2015, quiet: QuietOpt = False) -> None:
+    """Where should armed units stand by, and how many are needed? Optionally re-checked by simulation."""
+    from readiness import __version__
+    from readiness.assessment import run_assessment
+    from readiness.config import portable_config
+    from readiness.model import build_model
+    from readiness.planning import LOCATION_MODELS, plan_config, plan_summary, solve, standby_problem
+    from readiness.report import optimise_outputs, prepare_out_dir, run_record, write_outputs
+    from readiness.resources import ARMED
+    from readiness.workload import coverage_results, unit_state_sampler
+
+    if model_name not in LOCATION_MODELS:
+        raise ReadinessError(f"--model must be one of {', '.join(LOCATION_MODELS)}, got {model_name!r}")
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    model = load_model(config)
+    units = units or model.fleet.count(ARMED)
+    if busy_fraction is None:
+        busy_fraction = (coverage_results(model, seed=seed, replications=5)["utilisation"]["overall"]
+                         if model.config.workload.enabled else 0.0)
+    problem = standby_problem(model)
+    with console.status("solving", spinner="dots") if not quiet else _nothing():
+        plan = solve(problem, model_name, units=units, within=within, busy_fraction=busy_fraction,
+                     fix_existing=fix_existing, method=method)
+    planned = load_model_from(plan_config(model, problem, plan), config)
+    results: dict[str, object] = {
+        "format": "readiness.optimise/1", "version": __version__, "seed": seed,
+        "request": {"model": model_name, "units": units, "within_min": within,
+                    "busy_fraction": round(busy_fraction, 6), "fix_existing": fix_existing, "method": method},
+        "config": portable_config(model.config), "parameters": model.params.as_records(),
+        "existing": plan_summary(problem, _existing_plan(problem, model), within=within),
+        "plan": plan_summary(problem, plan, within=within),
+        "plan_config": portable_config(planned.config),
+    }
+    if assess_plan:
+        before = run_assessment(build_model(model.config, area=model.area), replications=replications, seed=seed,
+                                unit_states=unit_state_sampler(model))
+        after = run_assessment(planned, replications=replications, seed=seed, unit_states=unit_state_sampler(planned))
+        results["assessment"] = {"replications": replications,
+                                 "before": before.results["by_sites"], "after": after.results["by_sites"]}
+    tables, figures, html = optimise_outputs(model, problem, plan, results)
+    run = run_record(command="optimise", out=out, seconds=time.perf_counter() - began,
+                     extra={"config_file": str(config.resolve()) if config else None,
+                            "solve_seconds": plan.solve_seconds})
+    write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html)
+    if not quiet:
+        summary = results["plan"]
+        console.print(f"{model_name}: {summary['n_sites']} sites, {100 * summary['share_weight_within_standard']:.1f}% "
+                      f"of demand within {within:g} min ({plan.status}, gap {plan.gap:.2g}); "
+                      f"report: {(out / 'report.html').resolve()}")
+
+
+def _existing_plan(problem, model):  # noqa: ANN001, ANN202
+    """The current ARV bases as a plan, for the before/after comparison."""
+    from readiness.optimise import LocationPlan
+    from readiness.resources import ARMED
+
+    counts = np.bincount(model.fleet.position[(model.fleet.kind == ARMED) & (model.fleet.position >= 0)],
+                         minlength=len(problem.names))
+    return LocationPlan(model="existing", sites=problem.existing, units_per_site=counts, objective=float("nan"),
+                        bound=float("nan"), gap=0.0, method="existing", status="existing", solve_seconds=0.0)
 
 
 @config_app.command("default")

@@ -464,6 +464,233 @@ def _site_harm(site: _Site, settings: _Settings) -> float:
         siege_kill_rate=settings.siege_kill_rate)
 
 
+# --- everyday workload and shifts (docs/workload.md) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _JobClass:
+    """An everyday job class: mean arrivals per minute before the profile, lognormal service, priority."""
+
+    name: str
+    per_minute: float
+    service_median: float
+    service_sigma: float
+    priority: int  # 1 most urgent
+    divertible: bool
+
+
+@dataclass(frozen=True)
+class _ShiftTimes:
+    """One shift of a pattern: start (minute of the day), length (minutes), the weekdays it starts on."""
+
+    start: int
+    length: float
+    days: frozenset[int]  # 0 = Monday
+
+
+@dataclass(frozen=True, eq=False)
+class _Workload:
+    """What the warm-up reads from the model, once per call: demand, profile, job classes and the roster.
+
+    ``lines[u]`` lists the shifts crewing unit ``u``; units not in it are on duty all the time.
+    """
+
+    attack_minute: int | None  # minute of the week of the first shot; None: uniform per replication
+    warmup: float
+    profile: tuple[float, ...]  # relative rate by hour of the week (Monday 00:00 first), peak 1
+    peak: float  # the profile's peak over its mean
+    job_site_cumulative: np.ndarray  # cumulative incident weights, last 1
+    classes: tuple[_JobClass, ...]
+    release: float
+    absence: float
+    horizon: float
+    lines: dict[int, tuple[_ShiftTimes, ...]]
+
+    @classmethod
+    def from_model(cls, model: ModelLike) -> _Workload:
+        config, p = model.config.workload, model.params
+        profile = load_profile(config.profile)
+        weights = np.asarray(load_demand_weights(config.incidents, model.area).weights, dtype=float)
+        firearms_per_day = (p["workload.firearms_ops_ew_year"] * p["workload.firearms_arv_share"]
+                            * p["workload.force_share"] / 365.25)
+        classes = tuple(
+            _JobClass(name, per_day / MINUTES_PER_DAY, p[f"workload.{name}_service_median_min"],
+                      p[f"workload.{name}_service_sigma"], priority, divertible)
+            for name, per_day, priority, divertible in (
+                ("firearms", firearms_per_day, 1, False),
+                ("other", p["workload.other_jobs_per_day"], 2, True)))
+        return cls(attack_minute=None if config.attack_time is None else parse_week_time(config.attack_time),
+                   warmup=config.warmup_hours * 60.0, profile=tuple(profile / profile.max()), peak=profile.max(),
+                   job_site_cumulative=np.cumsum(weights) / weights.sum(), classes=classes,
+                   release=p["workload.release_delay_min"], absence=p["shifts.absence"], horizon=p["horizon_min"],
+                   lines=_deal_lines(model))
+
+
+def _deal_lines(model: ModelLike) -> dict[int, tuple[_ShiftTimes, ...]]:
+    """Give each unit mapped to a pattern its line: by staffing order, round-robin over the lines.
+
+    Staffing order is the first unit of every group (``type@base``) in fleet order, then the second of
+    each, and so on; a group's own assignment wins over its type's.
+    """
+    shifts, fleet = model.config.workload.shifts, model.fleet
+    groups = [str(name).rsplit("#", 1) for name in fleet.names]
+    known = set(model.config.resources.unit_types) | {group for group, _ in groups}
+    for key in shifts:
+        if key not in known:
+            raise ConfigError(f"{key!r} is neither a unit type nor a unit group (type@base) of the fleet",
+                              field=f"workload.shifts.{key}")
+    first_seen: dict[str, int] = {}
+    for u, (group, _) in enumerate(groups):
+        first_seen.setdefault(group, u)
+    by_key: dict[str, list[int]] = {}
+    for u, (group, _) in enumerate(groups):
+        key = group if group in shifts else fleet.types[u]
+        if key in shifts:
+            by_key.setdefault(key, []).append(u)
+    lines: dict[int, tuple[_ShiftTimes, ...]] = {}
+    for key, units in by_key.items():
+        pattern = load_pattern(shifts[key])
+        times = {s.name: _ShiftTimes(parse_clock(s.start), s.hours * 60.0,
+                                     frozenset(WEEKDAYS.index(d) for d in s.days)) for s in pattern.shifts}
+        staffing = sorted(units, key=lambda u: (int(groups[u][1]), first_seen[groups[u][0]]))
+        for rank, u in enumerate(staffing):
+            lines[u] = tuple(times[name] for name in pattern.lines[rank % len(pattern.lines)])
+    return lines
+
+
+@dataclass(eq=False)
+class _Job:
+    """An everyday job: its class, LSOA and when the unit serving it is done (minutes from the first shot)."""
+
+    job_class: _JobClass
+    lsoa: int
+    service: float
+    end: float = math.inf
+
+
+@dataclass(eq=False)
+class _Callsign:
+    """A unit during the warm-up: one car (a ``PreemptiveResource``), its crews on duty and its job."""
+
+    unit: _Unit
+    car: simpy.PreemptiveResource
+    serves: bool  # armed units take everyday jobs; other rostered units only follow their shifts
+    crews: int = 0  # crewed shifts now on (a unit without a pattern has one, always)
+    job: _Job | None = None
+    next_crew: float = math.inf  # earliest crewed shift start at or after the first shot
+
+
+class _WarmUp:
+    """The day before the attack in SimPy: shifts come and go, everyday jobs arrive and take units.
+
+    The clock runs from ``-warmup`` to the first shot (time 0). Each crewed shift is a process that
+    puts a crew on the unit for its length; each job class is an arrival process (a Poisson process
+    with the hour-of-week profile, by thinning); each job holds its unit's car, and a firearms job
+    pre-empts (interrupts) a lower-priority, divertible job, starting after the release delay.
+    """
+
+    def __init__(self, rng: np.random.Generator, workload: _Workload, units: list[_Unit], travel: np.ndarray,
+                 n_bases: int, attack_minute: int) -> None:
+        self.env = simpy.Environment(initial_time=-workload.warmup)
+        self.rng = rng
+        self.workload = workload
+        self.travel = travel
+        self.n_bases = n_bases
+        self.minute = attack_minute
+        self.callsigns = [
+            _Callsign(unit=u, car=simpy.PreemptiveResource(self.env, capacity=1), serves=u.kind == ARMED,
+                      crews=0 if u.index in workload.lines else 1)
+            for u in units if u.kind == ARMED or u.index in workload.lines]
+        for callsign in self.callsigns:
+            for shift in workload.lines.get(callsign.unit.index, ()):
+                self._roster(callsign, shift)
+        for job_class in workload.classes:
+            self.env.process(self._arrivals(job_class))
+
+    def run(self) -> None:
+        """Simulate to the first shot; set each unit's position and availability for the attack."""
+        self.env.run(until=0.0)
+        for callsign in self.callsigns:
+            unit, job = callsign.unit, callsign.job
+            if job is not None:
+                unit.position = self.n_bases + job.lsoa
+                unit.available = min(job.end, self.workload.release) if job.job_class.divertible else job.end
+            elif callsign.crews == 0:
+                starts = callsign.next_crew
+                unit.available = starts if starts <= self.workload.horizon else math.inf
+
+    def _roster(self, callsign: _Callsign, shift: _ShiftTimes) -> None:
+        """Start a process for every crewed instance of ``shift`` that overlaps the warm-up.
+
+        Each instance's crew is missing with probability ``shifts.absence``; instances starting at or
+        after the first shot only say when the unit comes on duty.
+        """
+        first_day = (self.minute - int(self.workload.warmup)) // MINUTES_PER_DAY - 1
+        last_day = (self.minute + int(self.workload.horizon)) // MINUTES_PER_DAY + 1
+        for day in range(first_day, last_day + 1):
+            begins = day * MINUTES_PER_DAY + shift.start - self.minute
+            if day % 7 not in shift.days or begins + shift.length <= self.env.now:
+                continue
+            if self.rng.random() < self.workload.absence:
+                continue
+            if begins >= 0.0:
+                callsign.next_crew = min(callsign.next_crew, begins)
+            else:
+                self.env.process(self._crew(callsign, begins, shift.length))
+
+    def _crew(self, callsign: _Callsign, begins: float, length: float) -> ProcessBody:
+        """One crewed shift: on duty from ``begins`` for ``length`` minutes (a job running over is finished)."""
+        if begins > self.env.now:
+            yield self.env.timeout(begins - self.env.now)
+        callsign.crews += 1
+        yield self.env.timeout(begins + length - self.env.now)
+        callsign.crews -= 1
+
+    def _arrivals(self, job_class: _JobClass) -> ProcessBody:
+        """Jobs of one class: candidates at the profile's peak rate, kept with probability rate / peak."""
+        peak = job_class.per_minute * self.workload.peak
+        if peak <= 0.0:
+            return
+        while True:
+            yield self.env.timeout(self.rng.exponential(1.0 / peak))
+            hour = int((self.minute + self.env.now) // 60) % 168
+            if self.rng.random() < self.workload.profile[hour]:
+                cumulative = self.workload.job_site_cumulative
+                lsoa = min(int(np.searchsorted(cumulative, self.rng.random(), side="right")), len(cumulative) - 1)
+                service = job_class.service_median * math.exp(job_class.service_sigma * self.rng.standard_normal())
+                self._dispatch(_Job(job_class, lsoa, service))
+
+    def _dispatch(self, job: _Job) -> None:
+        """The nearest free unit on duty; else pre-empt the nearest unit on a divertible, less urgent job;
+        else the job is lost (handled without an ARV). Ties go to the unit first in the fleet."""
+        free = [c for c in self.callsigns if c.serves and c.crews > 0 and c.job is None]
+        if free:
+            chosen = min(free, key=lambda c: (self.travel[c.unit.position, job.lsoa], c.unit.index))
+            self._start(chosen, job, delay=0.0)
+            return
+        divertible = [c for c in self.callsigns if c.job is not None and c.job.job_class.divertible
+                      and c.job.job_class.priority > job.job_class.priority]
+        if divertible:
+            chosen = min(divertible, key=lambda c: (self.travel[self.n_bases + c.job.lsoa, job.lsoa], c.unit.index))
+            self._start(chosen, job, delay=self.workload.release)
+
+    def _start(self, callsign: _Callsign, job: _Job, *, delay: float) -> None:
+        """Commit ``callsign`` to ``job``, which starts after ``delay`` (the release delay when pre-empting)."""
+        job.end = self.env.now + delay + job.service
+        callsign.job = job
+        self.env.process(self._serve(callsign, job))
+
+    def _serve(self, callsign: _Callsign, job: _Job) -> ProcessBody:
+        """Hold the car until the job ends; a pre-empted job is handed to others (its process just ends)."""
+        with callsign.car.request(priority=job.job_class.priority, preempt=True) as request:
+            yield request
+            try:
+                yield self.env.timeout(job.end - self.env.now)
+            except simpy.Interrupt:
+                return
+            callsign.job = None
+
+
 def _check_model(model: ModelLike, sites: int, replications: int) -> np.ndarray:
     """Validate the request; return the site-choice probabilities."""
     if sites < 1 or replications < 1:
@@ -505,8 +732,8 @@ def _team_delays(rng: np.random.Generator, units: list[_Unit], settings: _Settin
     return rng.uniform(low, high)
 
 
-def simulate_reference(model: ModelLike, *, sites: int, replications: int,
-                       seed: int) -> dict[str, np.ndarray]:
+def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed: int,
+                       workload: bool | None = None) -> dict[str, np.ndarray]:
     """Simulate ``replications`` attacks on ``sites`` sites with SimPy, independently of the engine.
 
     Parameters
@@ -520,6 +747,10 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int,
     seed
         Seed of the single ``numpy.random.Generator`` used; the draws differ from the engine's, so
         agreement with it is statistical.
+    workload
+        Whether units start the attack in the state a day of everyday jobs and shifts left them
+        (docs/workload.md, simulated here in SimPy as well); ``None`` follows
+        ``model.config.workload.enabled`` (off for a model without a ``config``).
 
     Returns
     -------
@@ -535,6 +766,9 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int,
     travel = np.asarray(model.travel_minutes, dtype=float)
     named = None if model.named_sites is None else np.asarray(model.named_sites, dtype=np.int64)
     rng = np.random.default_rng(seed)
+    config = getattr(model, "config", None)
+    enabled = workload if workload is not None else config is not None and config.workload.enabled
+    everyday = _Workload.from_model(model) if enabled else None
     since_start: dict[str, Callable[[_Site], float]] = {
         "t_first_armed": lambda s: s.first_armed - s.start,
         "t_enough_armed": lambda s: s.engaged - s.start,
@@ -554,6 +788,11 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int,
         team_delays = _team_delays(rng, units, settings)
         n_aid = rng.integers(int(settings.aid_units_low), int(settings.aid_units_high), endpoint=True)
         aid_delays = rng.uniform(settings.aid_delay_low, settings.aid_delay_high, size=n_aid)
+        if everyday is not None:
+            minute = everyday.attack_minute
+            if minute is None:
+                minute = int(rng.integers(0, MINUTES_PER_WEEK))
+            _WarmUp(rng, everyday, units, travel, model.n_bases, minute).run()
         done = _Replication(settings=settings, travel=travel, n_bases=model.n_bases, scenario=scenario,
                             units=units, team_delays=team_delays, aid_delays=aid_delays).run()
         for name, measure in since_start.items():

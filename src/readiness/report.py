@@ -312,3 +312,44 @@ def coverage_outputs(model, coverage: Mapping[str, object], reached_10: np.ndarr
     html = render_html("coverage.html.j2", results=results, coverage=coverage, figures=figures,
                        parameters=model.params.entries())
     return tables, figures, html
+
+
+def optimise_outputs(model, problem, plan, results: Mapping[str, object]  # noqa: ANN001
+                     ) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables, figures and HTML of ``readiness optimise`` (chosen standby sites, before and after)."""
+    within = results["request"]["within_min"]
+    nearest = problem.minutes[:, plan.sites].min(axis=1)
+    tables = {"plan_sites": pd.DataFrame(results["plan"]["sites"]),
+              "parameters": parameter_table(model.params),
+              "lsoa_minutes": pd.DataFrame({"lsoa11cd": model.area.codes,
+                                            "minutes_to_nearest_planned_site": np.round(nearest, 3),
+                                            "minutes_to_nearest_existing_base":
+                                                np.round(problem.minutes[:, problem.existing].min(axis=1), 3)})}
+    figures = [render_figure(lsoa_map(model.area, nearest, label="blue-light minutes", points=problem.xy[plan.sites],
+                                      point_label="chosen standby sites", vmax=max(2 * within, 1.0)),
+                             "map_plan", "The chosen standby sites",
+                             "Blue-light minutes from the nearest chosen site; triangles: chosen sites.")]
+    if "assessment" in results:
+        before, after = results["assessment"]["before"], results["assessment"]["after"]
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for rows, label in ((before, "existing bases"), (after, "optimised plan")):
+            ks = [r["sites"] for r in rows]
+            ax.plot(ks, [r["share_sites_waiting_over_10_min"]["value"] for r in rows], marker="o", label=label)
+        ax.set_xlabel("attack sites (K)")
+        ax.set_ylabel("share of sites waiting over 10 min")
+        ax.set_ylim(0, 1)
+        ax.grid(alpha=0.3)
+        ax.legend()
+        figures.append(render_figure(fig, "before_after", "Re-checked by simulation",
+                                     "Share of attack sites waiting over 10 minutes for armed officers, with the "
+                                     "existing bases and with the plan (same attacks, same seed)."))
+        tables["before_after"] = pd.DataFrame([
+            {"sites": b["sites"], "before_mean_min": b["time_to_first_armed_min"]["mean"],
+             "after_mean_min": a["time_to_first_armed_min"]["mean"],
+             "before_share_over_10": b["share_sites_waiting_over_10_min"]["value"],
+             "after_share_over_10": a["share_sites_waiting_over_10_min"]["value"],
+             "before_victims": b["victims"]["mean"], "after_victims": a["victims"]["mean"]}
+            for b, a in zip(before, after, strict=True)])
+    html = render_html("optimise.html.j2", results=results, figures=figures, tables=tables,
+                       parameters=model.params.entries())
+    return tables, figures, html

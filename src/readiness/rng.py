@@ -9,9 +9,12 @@ counter-based generators.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 
+import numba
 import numpy as np
+from numba.extending import get_cython_function_address
 from scipy import special
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -38,6 +41,28 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
+def replication_keys(seed: int, purpose: str, replications: np.ndarray) -> np.ndarray:
+    """Per-replication keys of a stream, for compiled code that draws with :func:`uniform_at`."""
+    reps = np.asarray(replications, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return _mix(stream_key(seed, purpose) + reps * _GOLDEN)
+
+
+@numba.njit(cache=True)
+def uniform_at(replication_key: np.uint64, index: int) -> float:
+    """The draw :func:`uniforms` gives at ``index`` of a replication, from its :func:`replication_keys` entry."""
+    z = replication_key ^ (np.uint64(index) * _INDEX_MULT + _GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = z ^ (z >> np.uint64(31))
+    return (np.float64(z >> np.uint64(11)) + 0.5) * _TO_UNIT
+
+
+#: SciPy's compiled inverse normal CDF, callable from Numba (the same function as ``special.ndtri``).
+ndtri_compiled = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)(
+    get_cython_function_address("scipy.special.cython_special", "ndtri"))
+
+
 def uniforms(seed: int, purpose: str, replications: np.ndarray, indices: np.ndarray | int) -> np.ndarray:
     """Uniform draws in (0, 1) of shape ``(len(replications), n_indices)``.
 
@@ -50,10 +75,9 @@ def uniforms(seed: int, purpose: str, replications: np.ndarray, indices: np.ndar
     indices
         Indices within the purpose (site number, unit name index...), or an int ``n`` for ``0..n-1``.
     """
-    reps = np.asarray(replications, dtype=np.uint64)
     idx = np.arange(indices, dtype=np.uint64) if isinstance(indices, int) else np.asarray(indices, np.uint64)
+    per_rep = replication_keys(seed, purpose, replications)
     with np.errstate(over="ignore"):
-        per_rep = _mix(stream_key(seed, purpose) + reps * _GOLDEN)
         z = _mix(per_rep[:, None] ^ (idx[None, :] * _INDEX_MULT + _GOLDEN))
     return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT
 

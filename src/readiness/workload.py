@@ -28,12 +28,12 @@ from readiness.config import (
     parse_clock,
     parse_week_time,
 )
-from readiness.demand import DemandWeights, hour_of_week, load_demand_weights, load_profile
+from readiness.demand import DemandWeights, load_demand_weights, load_profile
 from readiness.engine import UnitStateSampler
 from readiness.errors import ConfigError, DataError
 from readiness.model import Model
 from readiness.resources import ARMED, Fleet
-from readiness.rng import name_index, normals, uniforms
+from readiness.rng import name_index, ndtri_compiled, replication_keys, uniform_at, uniforms
 from readiness.scenario import UnitStarts, draw_unit_starts
 
 INF = np.inf
@@ -286,34 +286,86 @@ def draw_jobs(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_
     fleet, the batch or how many candidates another replication needed.
     """
     reps = np.asarray(reps, dtype=np.int64)
-    parts = []
-    for c, job_class in enumerate(JOB_CLASSES):
-        peak = rates_per_day[c] / MINUTES_PER_DAY * profile.max()
-        if peak <= 0:
-            continue
-        mean = peak * warmup_min
-        n = int(np.ceil(mean + 6.0 * np.sqrt(mean) + 10.0))
-        while True:  # enough candidates to pass the attack in every replication (rarely needs a second pass)
-            gaps = -np.log(uniforms(seed, f"job_gap:{job_class.name}", reps, n)) / peak
-            time = -warmup_min + np.cumsum(gaps, axis=1)
-            if (time[:, -1] >= 0).all():
-                break
-            n *= 2
-        rate = profile[hour_of_week(attack_minute[:, None] + time)] / profile.max()
-        keep = (uniforms(seed, f"job_thin:{job_class.name}", reps, n) < rate) & (time < 0)
-        site = uniforms(seed, f"job_site:{job_class.name}", reps, n)
-        service = service_median[c] * np.exp(service_sigma[c] * normals(seed, f"job_service:{job_class.name}", reps, n))
-        parts.append((np.where(keep, time, INF), np.full(time.shape, c), site, service))
-    if not parts:
-        empty = np.empty((len(reps), 0))
-        return Jobs(time=empty, kind=empty.astype(np.int64), lsoa=empty.astype(np.int64), service=empty)
-    time, kind, site, service = (np.concatenate([p[i] for p in parts], axis=1) for i in range(4))
-    order = np.argsort(time, axis=1, kind="stable")[:, : max(int(np.isfinite(time).sum(axis=1).max()), 1)]
+    peak = np.asarray(rates_per_day, dtype=float) / MINUTES_PER_DAY * profile.max()
+    keys = np.stack([np.stack([replication_keys(seed, f"{stream}:{job_class.name}", reps) for job_class in JOB_CLASSES])
+                     for stream in ("job_gap", "job_thin", "job_site", "job_service")])  # (4, C, R)
+    args = (np.asarray(attack_minute, dtype=np.int64), float(warmup_min), peak, profile / profile.max(), keys)
+    counts = _count_jobs(*args)
     cumulative = np.cumsum(weights)
-    site = np.take_along_axis(site, order, axis=1) * cumulative[-1]
-    return Jobs(time=np.take_along_axis(time, order, axis=1), kind=np.take_along_axis(kind, order, axis=1),
-                lsoa=np.minimum(np.searchsorted(cumulative, site, side="right"), len(cumulative) - 1),
-                service=np.take_along_axis(service, order, axis=1))
+    width = max(int(counts.max(initial=0)), 1)
+    time, kind = np.full((len(reps), width), INF), np.zeros((len(reps), width), np.int64)
+    lsoa, service = np.zeros((len(reps), width), np.int64), np.zeros((len(reps), width))
+    _fill_jobs(*args, np.asarray(service_median, dtype=float), np.asarray(service_sigma, dtype=float), cumulative,
+               time, kind, lsoa, service)
+    return Jobs(time=time, kind=kind, lsoa=lsoa, service=service)
+
+
+@numba.njit(cache=True)
+def _candidates(minute, warmup, peak, relative, gap_keys, thin_keys, r, out_time, out_index):
+    """Kept candidates of one class in one replication (times and candidate indices); returns how many.
+
+    Candidate ``k`` arrives ``Exp(peak)`` after candidate ``k-1`` (from ``-warmup``) and is kept with
+    probability ``profile / peak`` at its hour of the week; with ``out_time`` empty it only counts.
+    """
+    n = 0
+    if peak <= 0.0:
+        return 0
+    elapsed = 0.0
+    k = 0
+    while True:
+        elapsed += -np.log(uniform_at(gap_keys[r], k)) / peak
+        t = -warmup + elapsed
+        if t >= 0.0:
+            return n
+        hour = np.int64(np.floor((minute + t) / 60.0)) % 168
+        if uniform_at(thin_keys[r], k) < relative[hour]:
+            if out_time.shape[0] > 0:
+                out_time[n] = t
+                out_index[n] = k
+            n += 1
+        k += 1
+
+
+@numba.njit(parallel=True, cache=True)
+def _count_jobs(minute, warmup, peak, relative, keys):
+    counts = np.zeros(minute.shape[0], np.int64)
+    none_t, none_i = np.empty(0), np.empty(0, np.int64)
+    for r in numba.prange(minute.shape[0]):
+        for c in range(peak.shape[0]):
+            counts[r] += _candidates(minute[r], warmup, peak[c], relative, keys[0, c], keys[1, c], r, none_t, none_i)
+    return counts
+
+
+@numba.njit(parallel=True, cache=True)
+def _fill_jobs(minute, warmup, peak, relative, keys, median, sigma, cumulative, time, kind, lsoa, service):
+    """Each replication's jobs in time order (ties: class order): time, class, LSOA and service minutes."""
+    total = cumulative[-1]
+    for r in numba.prange(minute.shape[0]):
+        width = time.shape[1]
+        row_t = np.full(width, INF)
+        row_c = np.zeros(width, np.int64)
+        row_k = np.zeros(width, np.int64)
+        n = 0
+        for c in range(peak.shape[0]):
+            m = _candidates(minute[r], warmup, peak[c], relative, keys[0, c], keys[1, c], r, row_t[n:], row_k[n:])
+            row_c[n:n + m] = c
+            n += m
+        order = np.argsort(row_t[:n], kind="mergesort")
+        for j in range(n):
+            i = order[j]
+            c, k = row_c[i], row_k[i]
+            time[r, j] = row_t[i]
+            kind[r, j] = c
+            u = uniform_at(keys[2, c][r], k) * total
+            lo, hi = 0, cumulative.shape[0]
+            while lo < hi:  # searchsorted(cumulative, u, side="right")
+                mid = (lo + hi) // 2
+                if cumulative[mid] <= u:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            lsoa[r, j] = min(lo, cumulative.shape[0] - 1)
+            service[r, j] = median[c] * np.exp(sigma[c] * ndtri_compiled(uniform_at(keys[3, c][r], k)))
 
 
 # --- the warm-up ----------------------------------------------------------------------------------------
