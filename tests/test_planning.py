@@ -74,3 +74,16 @@ def test_infeasible_requests_give_a_clear_message(tmp_path, args, message):
     result = runner.invoke(app, ["optimise", *args, "--out", str(tmp_path / "x"), "--quiet"])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_per_shift_plans_follow_the_shift_pattern(tmp_path, default_model):
+    from readiness.planning import armed_on_duty_by_shift
+
+    periods = armed_on_duty_by_shift(default_model)
+    assert sum(len(hours) for hours in periods.values()) == 168
+    out = tmp_path / "shifts"
+    result = runner.invoke(app, ["optimise", "--model", "mclp", "--per-shift", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    plans = json.loads((out / "results.json").read_text())["plans_by_shift"]
+    assert [p["armed_on_duty"] for p in plans] == [c for c in periods if c > 0]
+    assert all(p["plan"]["n_sites"] == p["armed_on_duty"] for p in plans)

@@ -250,6 +250,8 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
              = False,
              method: Annotated[str, typer.Option("--method", help="auto (exact if small enough), highs, heuristic")]
              = "auto",
+             per_shift: Annotated[bool, typer.Option(
+                 "--per-shift", help="also one plan for each number of ARVs the shift pattern puts on duty")] = False,
              assess_plan: Annotated[bool, typer.Option("--assess", help="re-check the plan by simulation")] = False,
              replications: Annotated[int, typer.Option("--replications", min=2, help="replications per K for --assess")]
              = 2_000,
@@ -259,7 +261,7 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
     from readiness.assessment import run_assessment
     from readiness.config import portable_config
     from readiness.model import build_model
-    from readiness.planning import LOCATION_MODELS, plan_config, plan_summary, solve, standby_problem
+    from readiness.planning import LOCATION_MODELS, armed_on_duty_by_shift, plan_config, plan_summary, solve, standby_problem
     from readiness.report import optimise_outputs, prepare_out_dir, run_record, write_outputs
     from readiness.resources import ARMED
     from readiness.workload import coverage_results, unit_state_sampler
@@ -287,6 +289,13 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
         "plan": plan_summary(problem, plan, within=within),
         "plan_config": portable_config(planned.config),
     }
+    if per_shift:
+        results["plans_by_shift"] = [
+            {"armed_on_duty": count, "hours_per_week": len(hours), "first_hours": hours[:3],
+             "plan": plan_summary(problem, solve(problem, model_name, units=count, within=within,
+                                                 busy_fraction=busy_fraction, fix_existing=False, method=method),
+                                  within=within)}
+            for count, hours in armed_on_duty_by_shift(model).items() if count > 0]
     if assess_plan:
         before = run_assessment(build_model(model.config, area=model.area), replications=replications, seed=seed,
                                 unit_states=unit_state_sampler(model))

@@ -106,3 +106,16 @@ def plan_summary(problem: StandbyProblem, plan: optimise.LocationPlan, *, within
         "weighted_mean_minutes_to_nearest_site": float(np.average(assigned, weights=problem.weights)),
         "largest_minutes_to_nearest_site": float(assigned.max()),
     }
+
+
+def armed_on_duty_by_shift(model: Model) -> dict[int, list[str]]:
+    """Armed units rostered on duty, mapped to the hours of the week with that many (one plan per shift level)."""
+    from readiness.config import WEEKDAYS
+    from readiness.workload import rostered_on_duty
+
+    minutes = np.arange(168) * 60 + 30
+    counts = rostered_on_duty(model, minutes)[:, model.fleet.kind == ARMED].sum(axis=1)
+    periods: dict[int, list[str]] = {}
+    for hour, count in enumerate(counts):
+        periods.setdefault(int(count), []).append(f"{WEEKDAYS[hour // 24]} {hour % 24:02d}:00")
+    return dict(sorted(periods.items()))

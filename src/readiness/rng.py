@@ -9,12 +9,10 @@ counter-based generators.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 
 import numba
 import numpy as np
-from numba.extending import get_cython_function_address
 from scipy import special
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -56,11 +54,6 @@ def uniform_at(replication_key: np.uint64, index: int) -> float:
     z = (z ^ (z >> np.uint64(27))) * _MIX2
     z = z ^ (z >> np.uint64(31))
     return (np.float64(z >> np.uint64(11)) + 0.5) * _TO_UNIT
-
-
-#: SciPy's compiled inverse normal CDF, callable from Numba (the same function as ``special.ndtri``).
-ndtri_compiled = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)(
-    get_cython_function_address("scipy.special.cython_special", "ndtri"))
 
 
 def uniforms(seed: int, purpose: str, replications: np.ndarray, indices: np.ndarray | int) -> np.ndarray:

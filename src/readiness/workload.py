@@ -17,6 +17,7 @@ import numba
 import numpy as np
 import yaml
 from pydantic import ValidationError
+from scipy import special
 
 from readiness.area import data_path
 from readiness.config import (
@@ -33,7 +34,7 @@ from readiness.engine import UnitStateSampler
 from readiness.errors import ConfigError, DataError
 from readiness.model import Model
 from readiness.resources import ARMED, Fleet
-from readiness.rng import name_index, ndtri_compiled, replication_keys, uniform_at, uniforms
+from readiness.rng import name_index, replication_keys, uniform_at, uniforms
 from readiness.scenario import UnitStarts, draw_unit_starts
 
 INF = np.inf
@@ -295,8 +296,8 @@ def draw_jobs(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_
     width = max(int(counts.max(initial=0)), 1)
     time, kind = np.full((len(reps), width), INF), np.zeros((len(reps), width), np.int64)
     lsoa, service = np.zeros((len(reps), width), np.int64), np.zeros((len(reps), width))
-    _fill_jobs(*args, np.asarray(service_median, dtype=float), np.asarray(service_sigma, dtype=float), cumulative,
-               time, kind, lsoa, service)
+    _fill_jobs(*args, cumulative, time, kind, lsoa, service)
+    service = np.asarray(service_median)[kind] * np.exp(np.asarray(service_sigma)[kind] * special.ndtri(service))
     return Jobs(time=time, kind=kind, lsoa=lsoa, service=service)
 
 
@@ -337,8 +338,9 @@ def _count_jobs(minute, warmup, peak, relative, keys):
 
 
 @numba.njit(parallel=True, cache=True)
-def _fill_jobs(minute, warmup, peak, relative, keys, median, sigma, cumulative, time, kind, lsoa, service):
-    """Each replication's jobs in time order (ties: class order): time, class, LSOA and service minutes."""
+def _fill_jobs(minute, warmup, peak, relative, keys, cumulative, time, kind, lsoa, service_u):
+    """Each replication's jobs in time order (ties: class order): time, class, LSOA and the uniform of its
+    service time (turned into minutes by the caller: SciPy's ``ndtri`` cannot be cached in compiled code)."""
     total = cumulative[-1]
     for r in numba.prange(minute.shape[0]):
         width = time.shape[1]
@@ -365,7 +367,7 @@ def _fill_jobs(minute, warmup, peak, relative, keys, median, sigma, cumulative, 
                 else:
                     hi = mid
             lsoa[r, j] = min(lo, cumulative.shape[0] - 1)
-            service[r, j] = median[c] * np.exp(sigma[c] * ndtri_compiled(uniform_at(keys[3, c][r], k)))
+            service[r, j] = uniform_at(keys[3, c][r], k)
 
 
 # --- the warm-up ----------------------------------------------------------------------------------------
