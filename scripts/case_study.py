@@ -377,7 +377,7 @@ def _ranking_section(study: CaseStudy) -> str:
     def listing(changed: list[dict], key: str) -> str:
         if not changed:
             return " none of them."
-        return "\n" + "\n".join(f"- `{r['parameter']}` at its {r['end']} end ({r['value']:g}): "
+        return "\n" + "\n".join(f"- `{r['parameter']}` at its {r['end']} end ({r['value']:,g}): "
                                 + " > ".join(r[key]) for r in changed)
 
     return (f"Each of the {n_params} registry parameters with a range was set to its low and then its high end, the "
@@ -503,13 +503,14 @@ assumptions with no public figure.
 ## 1. The baseline: how long sites wait, and deaths per attack
 
 The baseline fleet: {fleet['armed_units']} armed units on duty ({fleet['armed_officers']} armed officers),
-{fleet['specialist_teams']} specialist (CTSFO) team(s) and {fleet['unarmed_units']} unarmed response units.
+{fleet['specialist_teams']} specialist (CTSFO) team(s) (regional, arriving
+{params['ctsfo.external_delay_low_min']:g}–{params['ctsfo.external_delay_high_min']:g} minutes after the call) and {fleet['unarmed_units']} unarmed response units.
 
 {_by_k_table(baseline['by_sites'], horizon)}
 
 At K = {k}, {100 * by_k[k]['share_sites_waiting_over_10_min']['value']:.0f}% of sites wait more than 10 minutes for
 the first armed officer and an attack kills {_f(by_k[k]['victims']['mean'])} people on average (Paris, 13 November
-2015: 130 killed at six sites). Across all K, {not_reached:,} simulated sites were not reached within {horizon:g} minutes.
+2015: 130 killed at six sites). Across all K, {not_reached:,} simulated site(s) were not reached within {horizon:g} minutes.
 
 ![Baseline by K]({figures['baseline']})
 

@@ -2,6 +2,7 @@
 
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "case_study.py"
 def _load_script():
     spec = importlib.util.spec_from_file_location("case_study", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
 

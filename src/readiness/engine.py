@@ -363,6 +363,36 @@ def _dispatch_batch(site, start, report, attackers, static, mobile_duration, sie
                      out_first[r], out_enough[r], out_resolved[r], out_unarmed[r], out_expected[r])
 
 
+#: Above this mean the Poisson inversion goes to SciPy (the running product would underflow).
+_POISSON_LOOP_MAX_MEAN = 200.0
+
+
+@numba.njit(parallel=True, cache=True)
+def _poisson_inverse(u, mean, out):
+    """Smallest ``k`` with ``P(N <= k) >= u`` for ``N ~ Poisson(mean)``, summing the pmf (mean <= 200)."""
+    for i in numba.prange(u.shape[0]):
+        term = np.exp(-mean[i])
+        cdf = term
+        k = 0
+        while cdf < u[i] and term > 0.0:
+            k += 1
+            term *= mean[i] / k
+            cdf += term
+        out[i] = k
+
+
+def poisson_deaths(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Poisson draws by inversion of counter-based uniforms (the same numbers as ``scipy.stats.poisson.ppf``
+    up to rounding at a CDF step), compiled because SciPy's ppf was the costliest step after the loop."""
+    u, mean = np.ascontiguousarray(u, dtype=float).ravel(), np.ascontiguousarray(mean, dtype=float).ravel()
+    out = np.empty(u.shape, np.int64)
+    _poisson_inverse(u, np.minimum(mean, _POISSON_LOOP_MAX_MEAN), out)
+    large = mean > _POISSON_LOOP_MAX_MEAN
+    if large.any():
+        out[large] = stats.poisson.ppf(u[large], mean[large]).astype(np.int64)
+    return out
+
+
 def _scalars(model: Model) -> np.ndarray:
     p = model.params
     return np.array([p["travel.emergency_factor"], p["dispatch.officers_per_attacker"],
@@ -385,7 +415,7 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
                     model.fleet.officers, units.position, units.available, units.specialist_delay,
                     model.travel_minutes, model.n_bases, _scalars(model),
                     out["first"], out["enough"], out["resolved"], out["unarmed"], out["expected"])
-    deaths = stats.poisson.ppf(uniforms(seed, "deaths", reps, sites), out["expected"]).astype(np.int64)
+    deaths = poisson_deaths(uniforms(seed, "deaths", reps, sites), out["expected"]).reshape(shape)
     return Outcomes(replication=reps, site=attacks.site, start=attacks.start, report=attacks.report,
                     attackers=attacks.attackers, static=attacks.static, t_first_armed=out["first"],
                     t_enough_armed=out["enough"], t_resolved=out["resolved"], t_first_unarmed=out["unarmed"],

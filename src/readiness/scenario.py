@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from readiness.model import Model
@@ -47,13 +48,34 @@ def _uniform_between(low: float, high: float, u: np.ndarray) -> np.ndarray:
     return low + (high - low) * u
 
 
+@numba.njit(parallel=True, cache=True)
+def _by_weight(cumulative, u, out):
+    n = cumulative.shape[0]
+    for r in numba.prange(u.shape[0]):
+        for j in range(u.shape[1]):
+            lo, hi = 0, n
+            while lo < hi:  # searchsorted(cumulative, u * total, side="right")
+                mid = (lo + hi) // 2
+                if cumulative[mid] <= u[r, j] * cumulative[n - 1]:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            out[r, j] = min(lo, n - 1)
+
+
+def pick_by_weight(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """LSOA indices drawn by weight from uniforms ``u`` of shape ``(R, n)`` (compiled: the patrol draws of
+    every unit start were a costly NumPy ``searchsorted``)."""
+    out = np.empty(u.shape, np.int64)
+    _by_weight(np.cumsum(weights), np.ascontiguousarray(u), out)
+    return out
+
+
 def draw_sites(model: Model, seed: int, reps: np.ndarray, k: int) -> np.ndarray:
     """LSOA index of each site, by weight with replacement, or the named sites."""
     if model.named_sites is not None:
         return np.broadcast_to(model.named_sites[:k], (len(reps), k)).copy()
-    cumulative = np.cumsum(model.site_weights)
-    u = uniforms(seed, "site", reps, k) * cumulative[-1]
-    return np.minimum(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1)
+    return pick_by_weight(model.site_weights, uniforms(seed, "site", reps, k))
 
 
 def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
@@ -93,9 +115,7 @@ def draw_unit_starts(model: Model, seed: int, reps: np.ndarray) -> UnitStarts:
     position = np.broadcast_to(fleet.position, (len(reps), fleet.n)).copy()
     patrol = fleet.patrol
     if patrol.any():
-        cumulative = np.cumsum(model.site_weights)
-        u = uniforms(seed, "patrol", reps, keys[patrol]) * cumulative[-1]
-        lsoa = np.minimum(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1)
+        lsoa = pick_by_weight(model.site_weights, uniforms(seed, "patrol", reps, keys[patrol]))
         position[:, patrol] = model.lsoa_position(lsoa)
     specialist_delay = np.full((len(reps), fleet.n), np.inf)
     specialist = fleet.kind == SPECIALIST

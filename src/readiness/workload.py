@@ -295,7 +295,7 @@ def draw_jobs(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_
     cumulative = np.cumsum(weights)
     width = max(int(counts.max(initial=0)), 1)
     time, kind = np.full((len(reps), width), INF), np.zeros((len(reps), width), np.int64)
-    lsoa, service = np.zeros((len(reps), width), np.int64), np.zeros((len(reps), width))
+    lsoa, service = np.zeros((len(reps), width), np.int64), np.full((len(reps), width), 0.5)
     _fill_jobs(*args, cumulative, time, kind, lsoa, service)
     service = np.asarray(service_median)[kind] * np.exp(np.asarray(service_sigma)[kind] * special.ndtri(service))
     return Jobs(time=time, kind=kind, lsoa=lsoa, service=service)
@@ -367,7 +367,7 @@ def _fill_jobs(minute, warmup, peak, relative, keys, cumulative, time, kind, lso
                 else:
                     hi = mid
             lsoa[r, j] = min(lo, cumulative.shape[0] - 1)
-            service[r, j] = uniform_at(keys[3, c][r], k)
+            service_u[r, j] = uniform_at(keys[3, c][r], k)
 
 
 # --- the warm-up ----------------------------------------------------------------------------------------
