@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from machine import machine
 
 import readiness
 from readiness import optimise
@@ -188,24 +185,6 @@ def national_rows(runs: int) -> list[Row]:
     return rows
 
 
-def machine() -> dict[str, Any]:
-    """CPU model, cores and package versions, for the record."""
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        model = next(
-            line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name")
-        )
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        model = platform.processor() or "unknown"
-    versions = {}
-    for package in ("highspy", "spopt", "pulp", "numpy", "scipy"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(), "versions": versions}
-
-
 def table(rows: list[Row]) -> str:
     """A fixed-width text table of the rows."""
     header = f"{'model':<30}{'size':>13}{'objective':>15}{'gap':>9}{'method':>10}{'s':>8}{'spopt s':>9}{'equal':>7}{'×':>7}"
@@ -232,7 +211,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the JSON table")
     args = parser.parse_args()
     rows = ([] if args.no_spopt else spopt_rows(args.runs)) + national_rows(args.runs)
-    info = machine()
+    info = machine(("highspy", "spopt", "pulp", "numpy", "scipy"))
     print(
         f"{info['cpu']}, {info['cores']} cores, Python {info['python']}, "
         + ", ".join(f"{k} {v}" for k, v in info["versions"].items())

@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import TypeVar
 import networkx as nx
 import numpy as np
 import scipy
+from machine import machine
 
 from readiness.travel.network import NetworkModel, RoadGraph
 
@@ -89,18 +88,6 @@ def networkx_minutes(
     return road + (o_m[:, None] + d_m[None, :]) / (model.offroad_kph * 1000 / 60)
 
 
-def machine() -> dict[str, object]:
-    """CPU model and core count, so that figures are read against the hardware that made them."""
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        model = next(
-            line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name")
-        )
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        model = platform.processor() or "unknown"
-    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version()}
-
-
 def table(results: dict) -> list[tuple[str, str]]:
     """The printed summary: one (label, value) row per figure."""
     machine, graph, ours, theirs = results["machine"], results["graph"], results["scipy"], results["networkx"]
@@ -144,7 +131,7 @@ def main() -> None:
     assert max_abs_diff < 1e-6, f"SciPy and NetworkX disagree by {max_abs_diff} minutes"
 
     results = {
-        "machine": machine(),
+        "machine": machine(()),
         "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "networkx": nx.__version__},
         "graph": {"nodes": graph.n_nodes, "edges": int(graph.minutes.nnz), "build_s": round(build_s, 3)},
         "origins": args.origins,

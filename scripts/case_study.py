@@ -15,6 +15,7 @@ from readiness.compare import Comparison, prevention_rows, replication_metrics, 
 from readiness.config import Config, ResourcesConfig, load_config
 from readiness.costs import cost_per_life_saved, officers_per_post, option_cost
 from readiness.engine import simulate
+from readiness.errors import ConfigError
 from readiness.model import Model, build_model
 from readiness.options import OptionsFile, apply_options, load_options
 from readiness.registry import Parameter, Parameters
@@ -41,6 +42,8 @@ class Settings:
     sensitivity_replications: int = 1_000
     morris_trajectories: int = 8
     ranking_replications: int = 1_000
+    #: Registry parameters the ranking sweep visits (``None``: every ranged one); tests sweep a few.
+    ranking_parameters: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,8 @@ def _orders(rows: Mapping[str, Mapping[str, float]]) -> tuple[list[str], list[st
 
 
 def ranking_sensitivity(baseline: Model, options_file: OptionsFile, resources: ResourcesConfig, *, seed: int,
-                        replications: int, sites: int) -> dict[str, object]:
+                        replications: int, sites: int,
+                        parameters: Sequence[str] | None = None) -> dict[str, object]:
     """Which registry assumptions, at the low or high end of their range, change the order of the options.
 
     The baseline and every option are re-simulated (common random numbers) at each end of every ranged
@@ -103,7 +107,11 @@ def ranking_sensitivity(baseline: Model, options_file: OptionsFile, resources: R
     base_averted = {n: r["averted"] for n, r in base.items()}
     base_deaths, base_value = _orders(base)
     rows = []
-    for entry in ranged(params):
+    entries = [e for e in ranged(params) if parameters is None or e.name in parameters]
+    if parameters is not None and len(entries) != len(set(parameters)):
+        unknown = sorted(set(parameters) - {e.name for e in entries})
+        raise ConfigError(f"not registry parameters with a range: {unknown}", field="ranking_parameters")
+    for entry in entries:
         for end, value in (("low", entry.low), ("high", entry.high)):
             values = params.overridden(**{entry.name: _end_value(entry, value)})
             summary = _option_summary(baseline, options_file, values, resources, seed=seed,
@@ -134,7 +142,8 @@ def run_case_study(settings: Settings) -> CaseStudy:
                                 morris_trajectories=settings.morris_trajectories)
     ranking = ranking_sensitivity(baseline, options_file, config.resources, seed=settings.seed,
                                   replications=settings.ranking_replications,
-                                  sites=int(comparison.results["reference_sites"]))
+                                  sites=int(comparison.results["reference_sites"]),
+                                  parameters=settings.ranking_parameters)
     return CaseStudy(settings=settings, config=config, options_file=options_file, comparison=comparison,
                      ranking=ranking, seconds=time.perf_counter() - began)
 
@@ -655,10 +664,14 @@ def main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--sensitivity-replications", type=int, default=defaults.sensitivity_replications)
     parser.add_argument("--morris-trajectories", type=int, default=defaults.morris_trajectories)
     parser.add_argument("--ranking-replications", type=int, default=defaults.ranking_replications)
+    parser.add_argument("--ranking-parameters", default=None,
+                        help="comma-separated registry names for the ranking sweep (default: every ranged one)")
     args = parser.parse_args(argv)
     settings = Settings(seed=args.seed, replications=args.replications,
                         sensitivity_replications=args.sensitivity_replications,
-                        morris_trajectories=args.morris_trajectories, ranking_replications=args.ranking_replications)
+                        morris_trajectories=args.morris_trajectories, ranking_replications=args.ranking_replications,
+                        ranking_parameters=None if args.ranking_parameters is None
+                        else tuple(args.ranking_parameters.split(",")))
     study = run_case_study(settings)
     path = write_case_study(study, args.docs)
     print(f"{path} written in {study.seconds:.0f} s", file=sys.stderr)

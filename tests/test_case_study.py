@@ -9,6 +9,9 @@ import pytest
 
 from readiness.options import load_options
 
+#: Tiny settings; the ranking sweep visits one simulated and one money-only parameter.
+TINY = ["--seed", "7", "--replications", "12", "--sensitivity-replications", "8", "--morris-trajectories", "0",
+        "--ranking-replications", "8", "--ranking-parameters", "arv.on_duty,costs.officer_full_gbp"]
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "case_study.py"
 
 
@@ -23,15 +26,14 @@ def _load_script():
 @pytest.mark.slow
 def test_case_study_writes_document_and_figures(tmp_path):
     case_study = _load_script()
-    path = case_study.main(["--docs", str(tmp_path), "--seed", "7", "--replications", "12",
-                            "--sensitivity-replications", "8", "--morris-trajectories", "0",
-                            "--ranking-replications", "8"])
+    path = case_study.main(["--docs", str(tmp_path), *TINY])
     assert path == tmp_path / "west-midlands-2015.md"
     text = path.read_text(encoding="utf-8")
     options, _ = load_options(None)
     for name in (options.baseline, *(o.name for o in options.options)):
         assert name in text, name
     assert "Seed **7**" in text and "**12** replications" in text
+    assert "Each of the 2 registry parameters" in text
     for heading in ("Cost per life saved", "formula-error cut", "Prevention: an assumption",
                     "could change the ranking", "Limits"):
         assert heading in text, heading
@@ -41,7 +43,5 @@ def test_case_study_writes_document_and_figures(tmp_path):
         png = tmp_path / image
         assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", image
     # the same seed and settings give the same document (numbers come from the run, not the clock)
-    again = case_study.main(["--docs", str(tmp_path / "again"), "--seed", "7", "--replications", "12",
-                             "--sensitivity-replications", "8", "--morris-trajectories", "0",
-                             "--ranking-replications", "8"])
+    again = case_study.main(["--docs", str(tmp_path / "again"), *TINY])
     assert again.read_text(encoding="utf-8") == text

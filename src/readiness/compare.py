@@ -20,7 +20,7 @@ from readiness.report import Figure, parameter_table, render_figure, render_html
 from readiness.resources import ARMED, SPECIALIST, UNARMED
 from readiness.scenario import draw_unit_starts
 from readiness.sensitivity import model_with_parameters, morris, ranged, tornado
-from readiness.summary import _round, censored, paired_difference, summarise_sites
+from readiness.summary import rounded, censored, paired_difference, summarise_sites
 
 RESULTS_FORMAT = "readiness.compare/1"
 DEFAULT_SITES: tuple[int, ...] = (1, 3, 5)
@@ -84,10 +84,10 @@ def prevention_rows(names: Sequence[str], officers_lost: Sequence[Mapping[str, f
     for name, lost, per_attack in zip(names, officers_lost, deaths):
         neighbourhood = params["prevention.neighbourhood_officers"] - lost.get("neighbourhood", 0.0)
         p = disruption_probability(neighbourhood, params)
-        rows.append({"option": name, "neighbourhood_officers": _round(neighbourhood),
-                     "p_disrupted": _round(p), "attacks_per_year": _round(plots * (1 - p)),
-                     "deaths_per_attack": _round(per_attack),
-                     "expected_deaths_per_year": _round(plots * (1 - p) * per_attack)})
+        rows.append({"option": name, "neighbourhood_officers": rounded(neighbourhood),
+                     "p_disrupted": rounded(p), "attacks_per_year": rounded(plots * (1 - p)),
+                     "deaths_per_attack": rounded(per_attack),
+                     "expected_deaths_per_year": rounded(plots * (1 - p) * per_attack)})
     return rows
 
 
@@ -166,7 +166,7 @@ def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replica
             "by_sites": [summarise_sites(outcomes[a.name][k], horizon) for k in sites]} for a in options],
         "differences": differences,
         "value_for_money": money,
-        "pareto": {"sites": reference, "points": [{"option": n, "yearly_cost_gbp": round(c), "deaths_averted_per_attack": _round(g)}
+        "pareto": {"sites": reference, "points": [{"option": n, "yearly_cost_gbp": round(c), "deaths_averted_per_attack": rounded(g)}
                                                   for n, (c, g) in points.items()],
                    "frontier": pareto_frontier(points)},
         "funding_cut": funding_cut(params),
@@ -188,9 +188,9 @@ def _money_row(name: str, k: int, yearly: float, averted: Mapping[str, object],
     per_life = cost_per_life_saved(yearly, gain, rate)
     return {"option": name, "sites": k, "yearly_cost_gbp": round(yearly),
             "deaths_averted_per_attack": _ci_record(averted),
-            "lives_saved_per_year": _round(rate * gain),
+            "lives_saved_per_year": rounded(rate * gain),
             "cost_per_life_saved_gbp": None if per_life is None else round(per_life),
-            "lives_saved_per_gbp_m_per_year": _round(rate * gain / (yearly / 1e6)) if yearly > 0 else None}
+            "lives_saved_per_gbp_m_per_year": rounded(rate * gain / (yearly / 1e6)) if yearly > 0 else None}
 
 
 def _sensitivity(baseline: Model, options: Sequence[AppliedOption], resources: ResourcesConfig | None,
@@ -226,7 +226,7 @@ def _sensitivity(baseline: Model, options: Sequence[AppliedOption], resources: R
 
 
 def _rounded(rows: list[dict[str, object]]) -> list[dict[str, object]]:
-    return [{k: _round(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows]
+    return [{k: rounded(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows]
 
 
 def _tornado_figure(rows: list[dict[str, object]], output: str, top: int = 12) -> Figure:

@@ -9,19 +9,19 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from readiness.errors import ConfigError
+from readiness.errors import ConfigError, DataError, ReadinessError
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     """Unknown keys are mistakes, not extensions."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Point(_Strict):
+class Point(StrictModel):
     """A position: British National Grid metres by default, or longitude/latitude with ``crs: EPSG:4326``."""
 
     x: float
@@ -29,7 +29,7 @@ class Point(_Strict):
     crs: str = BNG
 
 
-class Base(_Strict):
+class Base(StrictModel):
     """A base or standby point for units."""
 
     name: str = Field(min_length=1)
@@ -40,7 +40,7 @@ class Base(_Strict):
     outside_area: bool = False  # mutual-aid or regional bases may lie outside the force area
 
 
-class UnitType(_Strict):
+class UnitType(StrictModel):
     """A kind of unit and its capabilities."""
 
     kind: Literal["armed", "specialist", "unarmed"]
@@ -48,7 +48,7 @@ class UnitType(_Strict):
     deployment: Literal["base", "patrol", "outside"] = "base"
 
 
-class UnitGroup(_Strict):
+class UnitGroup(StrictModel):
     """``count`` units of one type at one base (or patrolling / outside the area)."""
 
     type: str
@@ -56,14 +56,14 @@ class UnitGroup(_Strict):
     base: str | None = None
 
 
-class AreaConfig(_Strict):
+class AreaConfig(StrictModel):
     """Which small areas make up the force area."""
 
     name: str = "West Midlands Police"
     file: Path | None = None  # a user's GeoPackage / GeoParquet / GeoJSON of LSOAs; None: the embedded default
 
 
-class TravelConfig(_Strict):
+class TravelConfig(StrictModel):
     """Which travel model turns positions into minutes (see ``readiness.travel``)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -74,7 +74,7 @@ class TravelConfig(_Strict):
 TRAVEL_PATH_KEYS = ("osm", "file", "points", "cache_dir")
 
 
-class ResourcesConfig(_Strict):
+class ResourcesConfig(StrictModel):
     """Bases, unit types and units on duty. ``None`` fields take the shipped West Midlands defaults."""
 
     bases: list[Base] | None = None
@@ -82,7 +82,7 @@ class ResourcesConfig(_Strict):
     units: list[UnitGroup] | None = None
 
 
-class ScenarioConfig(_Strict):
+class ScenarioConfig(StrictModel):
     """The attacks to assess."""
 
     sites: list[int] = Field(default_factory=lambda: [1, 2, 3, 5, 8])
@@ -122,7 +122,7 @@ def parse_week_time(text: str) -> int:
     return WEEKDAYS.index(day) * MINUTES_PER_DAY + parse_clock(match[2])
 
 
-class Shift(_Strict):
+class Shift(StrictModel):
     """One shift of a pattern: it starts at ``start`` on each of ``days`` and lasts ``hours``."""
 
     name: str = Field(min_length=1)
@@ -137,7 +137,7 @@ class Shift(_Strict):
         return value
 
 
-class ShiftPattern(_Strict):
+class ShiftPattern(StrictModel):
     """A shift pattern (a YAML file): its shifts and the duty lines dealt to units.
 
     Each line lists the shifts whose crews staff one unit; a unit is on duty while any of its line's
@@ -161,7 +161,7 @@ class ShiftPattern(_Strict):
         return self
 
 
-class DemandProfile(_Strict):
+class DemandProfile(StrictModel):
     """Relative rate of everyday demand by hour of the day and by day (a YAML file; normalised to mean 1).
 
     A day runs from ``day_starts`` to the same time next day, so the small hours of Saturday belong to
@@ -189,7 +189,7 @@ class DemandProfile(_Strict):
 DEFAULT_ARV_PATTERN = "arv_five_relief_10h"
 
 
-class WorkloadConfig(_Strict):
+class WorkloadConfig(StrictModel):
     """Everyday workload and shifts: which armed units are on duty, busy or free when the attack starts.
 
     ``shifts`` maps a unit type (``arv``) or a unit group (``arv@Stechford``) to a shipped pattern name
@@ -211,7 +211,7 @@ class WorkloadConfig(_Strict):
         return value
 
 
-class Config(_Strict):
+class Config(StrictModel):
     """Everything a run needs besides the seed and the replication count."""
 
     area: AreaConfig = Field(default_factory=AreaConfig)
@@ -242,7 +242,7 @@ def default_config() -> Config:
     return Config()
 
 
-def _format_validation_error(error: ValidationError, source: str) -> str:
+def format_validation_error(error: ValidationError, source: str) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "(top level)"
     detail = first["msg"]
@@ -259,7 +259,19 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "config") -> Conf
     try:
         return Config.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(_format_validation_error(error, source)) from None
+        raise ConfigError(format_validation_error(error, source)) from None
+
+
+def read_yaml(path: Path, *, what: str = "the file", error: type[ReadinessError] = DataError) -> Any:
+    """Parse a YAML file; an unreadable file or bad YAML is a user error naming the file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as failure:
+        raise error(f"cannot read {what} ({failure.strerror})", source=str(path)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as failure:
+        raise error(f"not valid YAML ({failure})", source=str(path)) from None
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -267,14 +279,7 @@ def load_config(path: str | Path | None) -> Config:
     if path is None:
         return default_config()
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"cannot read the file ({error.strerror})", source=str(path)) from None
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as error:
-        raise ConfigError(f"not valid YAML ({error})", source=str(path)) from None
+    data = read_yaml(path, error=ConfigError) or {}
     config = config_from_mapping(data, source=str(path))
     return _resolve_paths(config, path.parent)
 

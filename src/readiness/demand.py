@@ -8,11 +8,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from readiness.area import BOUNDARY_TOLERANCE_M, Area, data_path
-from readiness.config import BNG, WEEKDAYS, WGS84, DemandProfile, parse_clock
+from readiness.config import BNG, WEEKDAYS, WGS84, DemandProfile, parse_clock, read_yaml
 from readiness.errors import DataError
 
 #: Per-LSOA counts of the whole February 2011 West Midlands street-level file (the default spatial demand).
@@ -264,12 +263,7 @@ def load_profile(path: str | Path | None = None) -> np.ndarray:
         A YAML :class:`~readiness.config.DemandProfile`; ``None``: the shipped assumption.
     """
     source = Path(path) if path is not None else data_path(DEFAULT_PROFILE_FILE)
-    try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise DataError(f"cannot read the file ({error.strerror})", source=str(source)) from None
-    except yaml.YAMLError as error:
-        raise DataError(f"not valid YAML ({error})", source=str(source)) from None
+    data = read_yaml(source)
     try:
         profile = DemandProfile.model_validate(data)
     except ValidationError as error:

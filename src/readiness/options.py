@@ -18,8 +18,8 @@ from readiness.config import (
     ResourcesConfig,
     UnitGroup,
     UnitType,
-    _format_validation_error,
-    _Strict,
+    format_validation_error,
+    StrictModel,
 )
 from readiness.costs import Changes, officers_for_cut, officers_per_post
 from readiness.errors import ConfigError, ReadinessError
@@ -33,7 +33,7 @@ CTSFO_TEAM_TYPE = "ctsfo_team"
 ARMED_RESPONSE_TYPE = "armed_response"
 
 
-class UnitChange(_Strict):
+class UnitChange(StrictModel):
     """``count`` units of ``type`` added at (or removed from) ``base`` (no base for patrol units)."""
 
     type: str
@@ -41,7 +41,7 @@ class UnitChange(_Strict):
     base: str | None = None
 
 
-class BaseMove(_Strict):
+class BaseMove(StrictModel):
     """Move an existing base (and every unit on it) to a new position."""
 
     base: str
@@ -50,28 +50,28 @@ class BaseMove(_Strict):
     crs: str = BNG
 
 
-class CtsfoTeam(_Strict):
+class CtsfoTeam(StrictModel):
     """Counter-terrorism specialist firearms teams based in the force (``deployment: base``)."""
 
     base: str
     count: int = Field(default=1, ge=1)
 
 
-class ArmResponse(_Strict):
+class ArmResponse(StrictModel):
     """Arm a share of the response cars; effectiveness defaults to the registry value."""
 
     share: float = Field(default=1.0, gt=0, le=1)
     effectiveness: float | None = Field(default=None, gt=0, le=1)
 
 
-class BudgetCut(_Strict):
+class BudgetCut(StrictModel):
     """A cut of ``amount_gbp`` a year; ``split`` (role to share) defaults to the registry shares."""
 
     amount_gbp: float = Field(gt=0)
     split: dict[str, float] | None = None
 
 
-class Option(_Strict):
+class Option(StrictModel):
     """One named option: any combination of changes to the baseline."""
 
     name: str = Field(min_length=1)
@@ -86,7 +86,7 @@ class Option(_Strict):
     protect_neighbourhood: bool = False
 
 
-class OptionsFile(_Strict):
+class OptionsFile(StrictModel):
     """An options file: a title and the options compared with the baseline."""
 
     title: str = "Options"
@@ -130,7 +130,7 @@ def load_options(path: str | Path | None) -> tuple[OptionsFile, str]:
     try:
         return OptionsFile.model_validate(data), str(path)
     except ValidationError as error:
-        raise ConfigError(_format_validation_error(error, str(path))) from None
+        raise ConfigError(format_validation_error(error, str(path))) from None
 
 
 def apply_options(baseline: Model, options: OptionsFile, *, source: str = "options") -> list[AppliedOption]:

@@ -10,7 +10,7 @@ Z95 = 1.959963984540054
 DIGITS = 6
 
 
-def _round(value: float) -> float | None:
+def rounded(value: float) -> float | None:
     """JSON-safe rounding: results files must be byte-identical for the same config and seed."""
     return None if not np.isfinite(value) else round(float(value), DIGITS)
 
@@ -20,7 +20,7 @@ def mean_ci(per_replication: np.ndarray) -> dict[str, float | list[float | None]
     values = np.asarray(per_replication, dtype=float)
     mean = values.mean()
     half = Z95 * values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.inf
-    return {"mean": _round(mean), "ci95": [_round(mean - half), _round(mean + half)]}
+    return {"mean": rounded(mean), "ci95": [rounded(mean - half), rounded(mean + half)]}
 
 
 def share_ci(per_replication: np.ndarray) -> dict[str, float | list[float | None] | None]:
@@ -53,16 +53,16 @@ def summarise_sites(outcomes: Outcomes, horizon: float) -> dict[str, object]:
         "sites": outcomes.sites,
         "time_to_first_armed_min": {
             **mean_ci(first.mean(axis=1)),
-            "p50": _round(np.percentile(first, 50)),
-            "p90": _round(np.percentile(first, 90)),
+            "p50": rounded(np.percentile(first, 50)),
+            "p90": rounded(np.percentile(first, 90)),
         },
         "share_sites_waiting_over_10_min": share_ci(waiting_10),
         "share_sites_waiting_over_20_min": share_ci(waiting_20),
         "sites_not_reached": int(not_reached.sum()),
-        "share_sites_not_reached": _round(not_reached.mean()),
-        "time_to_enough_armed_min": {**mean_ci(enough.mean(axis=1)), "p90": _round(np.percentile(enough, 90))},
-        "victims": {**mean_ci(victims), "p90": _round(np.percentile(victims, 90))},
-        "victims_static_share": _round(
+        "share_sites_not_reached": rounded(not_reached.mean()),
+        "time_to_enough_armed_min": {**mean_ci(enough.mean(axis=1)), "p90": rounded(np.percentile(enough, 90))},
+        "victims": {**mean_ci(victims), "p90": rounded(np.percentile(victims, 90))},
+        "victims_static_share": rounded(
             outcomes.deaths[outcomes.static].sum() / max(outcomes.deaths.sum(), 1)),
     }
 
@@ -78,8 +78,8 @@ def by_district(outcomes: Outcomes, districts: np.ndarray, horizon: float) -> li
         if not mask.any():
             continue
         rows.append({"district": str(name), "sites": int(mask.sum()),
-                     "time_to_first_armed_min": _round(censored(first[mask], horizon).mean()),
-                     "share_waiting_over_10_min": _round((first[mask] > 10).mean()),
-                     "share_waiting_over_20_min": _round((first[mask] > 20).mean()),
-                     "deaths_per_site": _round(deaths[mask].mean())})
+                     "time_to_first_armed_min": rounded(censored(first[mask], horizon).mean()),
+                     "share_waiting_over_10_min": rounded((first[mask] > 10).mean()),
+                     "share_waiting_over_20_min": rounded((first[mask] > 20).mean()),
+                     "deaths_per_site": rounded(deaths[mask].mean())})
     return rows

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numba
 import numpy as np
-import yaml
 from pydantic import ValidationError
 from scipy import special
 
@@ -28,6 +27,7 @@ from readiness.config import (
     is_pattern_file,
     parse_clock,
     parse_week_time,
+    read_yaml,
 )
 from readiness.demand import DemandWeights, load_demand_weights, load_profile
 from readiness.engine import UnitStateSampler
@@ -61,12 +61,7 @@ def load_pattern(ref: str) -> ShiftPattern:
     else:
         raise ConfigError(f"unknown shift pattern {ref!r}; expected one of {shipped_patterns()} or a .yaml file",
                           field="workload.shifts")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise DataError(f"cannot read the shift pattern ({error.strerror})", source=str(path)) from None
-    except yaml.YAMLError as error:
-        raise DataError(f"not valid YAML ({error})", source=str(path)) from None
+    data = read_yaml(path, what="the shift pattern")
     try:
         return ShiftPattern.model_validate(data)
     except ValidationError as error:
