@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -102,15 +103,15 @@ def ranking_sensitivity(baseline: Model, options_file: OptionsFile, resources: R
     role shares move the units it removes); money and prevention parameters re-cost the base outcomes.
     """
     params = baseline.params
+    entries = [e for e in ranged(params) if parameters is None or e.name in parameters]
+    if parameters is not None and len(entries) != len(set(parameters)):
+        unknown = sorted(set(parameters) - {e.name for e in entries})
+        raise ConfigError(f"not registry parameters with a range: {unknown}", field="ranking_parameters")
     base = _option_summary(baseline, options_file, params, resources, seed=seed, replications=replications,
                            sites=sites, simulate_again=True, averted=None)
     base_averted = {n: r["averted"] for n, r in base.items()}
     base_deaths, base_value = _orders(base)
     rows = []
-    entries = [e for e in ranged(params) if parameters is None or e.name in parameters]
-    if parameters is not None and len(entries) != len(set(parameters)):
-        unknown = sorted(set(parameters) - {e.name for e in entries})
-        raise ConfigError(f"not registry parameters with a range: {unknown}", field="ranking_parameters")
     for entry in entries:
         for end, value in (("low", entry.low), ("high", entry.high)):
             values = params.overridden(**{entry.name: _end_value(entry, value)})
@@ -329,7 +330,7 @@ def _ranking_figure(ranking: Mapping[str, object], folder: Path, top: int = 10) 
     ax.set_yticks(range(len(chosen)), chosen)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(f"deaths averted per attack (K = {ranking['sites']}), low end to high end (arrow)")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08 - 0.3 / len(chosen)), ncol=3)
     ax.grid(alpha=0.3, axis="x")
     return _save(fig, folder, "ranking_sensitivity")
 
@@ -366,7 +367,7 @@ def _adjacent_pairs(study: CaseStudy) -> list[list[str]]:
     horizon = study.comparison.baseline.params["horizon_min"]
     order = study.ranking["base_by_deaths"]
     rows = []
-    for better, worse in zip(order, order[1:]):
+    for better, worse in itertools.pairwise(order):
         a = replication_metrics(outcomes[better][k], horizon)["deaths_per_attack"]
         b = replication_metrics(outcomes[worse][k], horizon)["deaths_per_attack"]
         stats = paired_difference(b, a)
@@ -417,7 +418,6 @@ def render_markdown(study: CaseStudy, figures: Mapping[str, str]) -> str:
     by_k = {b["sites"]: b for b in baseline["by_sites"]}
     fleet = baseline["fleet"]
     rate = _entry(params, "threat.attacks_per_year")
-    applied = {a.name: a for a in study.comparison.options}
     money = {r["option"]: r for r in results["value_for_money"] if r["sites"] == k}
     cut = results["funding_cut"]
     cuts = [a for a in study.comparison.options if a.changes.cut_gbp > 0]

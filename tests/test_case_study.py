@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from readiness.config import default_config
+from readiness.errors import ConfigError
 from readiness.options import load_options
 
 #: Tiny settings; the ranking sweep visits one simulated and one money-only parameter.
@@ -23,7 +25,6 @@ def _load_script():
     return module
 
 
-@pytest.mark.slow
 def test_case_study_writes_document_and_figures(tmp_path):
     case_study = _load_script()
     path = case_study.main(["--docs", str(tmp_path), *TINY])
@@ -45,3 +46,11 @@ def test_case_study_writes_document_and_figures(tmp_path):
     # the same seed and settings give the same document (numbers come from the run, not the clock)
     again = case_study.main(["--docs", str(tmp_path / "again"), *TINY])
     assert again.read_text(encoding="utf-8") == text
+
+
+def test_ranking_sweep_rejects_an_unknown_parameter(default_model):
+    case_study = _load_script()
+    options, _ = load_options(None)
+    with pytest.raises(ConfigError, match="arv.on_dutyy"):
+        case_study.ranking_sensitivity(default_model, options, default_config().resources, seed=1, replications=4,
+                                       sites=3, parameters=("arv.on_dutyy",))
