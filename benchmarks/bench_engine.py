@@ -15,9 +15,10 @@ import tracemalloc
 from pathlib import Path
 
 from readiness.config import config_from_mapping, default_config
-from readiness.engine import simulate
+from readiness.engine import simulate, simulate_batches
 from readiness.model import Model, build_model
 from readiness.reference import simulate_reference
+from readiness.summary import StreamingSummary
 from readiness.workload import unit_state_sampler
 
 SEED = 1
@@ -36,6 +37,14 @@ def _rate(run, replications: int) -> tuple[float, float, float]:
 
 def _model_with_arvs(base: Model, arvs: int) -> Model:
     return build_model(config_from_mapping({"parameters": {"arv.on_duty": arvs}}), area=base.area)
+
+
+def _streamed(model: Model, replications: int) -> dict:
+    """Aggregate as the batches come: memory stays flat however many replications."""
+    summary = StreamingSummary(5, model.params["horizon_min"])
+    for batch in simulate_batches(model, sites=5, replications=replications, seed=SEED):
+        summary.add(batch)
+    return summary.result()
 
 
 def main() -> None:
@@ -59,6 +68,10 @@ def main() -> None:
     for reps in ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]):
         rate, seconds, peak = _rate(lambda n: simulate(model, sites=5, replications=n, seed=SEED), reps)
         rows.append({"what": "scaling: replications", "replications": reps, "sites": 5, "armed_units": 8,
+                     "seconds": seconds, "replications_per_s": rate, "peak_mib": peak})
+    for reps in ([1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000]):
+        rate, seconds, peak = _rate(lambda n: _streamed(model, n), reps)
+        rows.append({"what": "streaming summary: replications", "replications": reps, "sites": 5, "armed_units": 8,
                      "seconds": seconds, "replications_per_s": rate, "peak_mib": peak})
     for sites in (1, 5, 10, 20):
         rate, seconds, peak = _rate(lambda n, k=sites: simulate(model, sites=k, replications=n, seed=SEED), 20_000)

@@ -170,3 +170,27 @@ def test_outcome_arrays_are_consistent(default_model, k):
     assert np.all(out.t_enough_armed[finite] >= out.t_first_armed[finite] - 1e-9)
     assert np.all(out.t_first_armed >= out.report - out.start - 1e-9)
     assert np.all(out.deaths >= 0)
+
+
+def test_streaming_summary_matches_the_summary_of_all_arrays(default_model):
+    from readiness.engine import simulate_batches
+    from readiness.summary import StreamingSummary, summarise_sites
+
+    horizon = default_model.params["horizon_min"]
+    whole = summarise_sites(simulate(default_model, sites=3, replications=3000, seed=6), horizon)
+    stream = StreamingSummary(3, horizon)
+    for batch in simulate_batches(default_model, sites=3, replications=3000, seed=6, batch_size=700):
+        stream.add(batch)
+    streamed = stream.result()
+    for key in ("share_sites_waiting_over_10_min", "share_sites_waiting_over_20_min"):
+        assert streamed[key]["value"] == pytest.approx(whole[key]["value"], abs=1e-6)
+        assert streamed[key]["ci95"] == pytest.approx(whole[key]["ci95"], abs=1e-6)
+    for key in ("sites_not_reached", "share_sites_not_reached", "victims_static_share"):
+        assert streamed[key] == pytest.approx(whole[key], abs=1e-6)
+    for key in ("time_to_first_armed_min", "time_to_enough_armed_min", "victims"):
+        assert streamed[key]["mean"] == pytest.approx(whole[key]["mean"], abs=1e-6)
+        assert streamed[key]["ci95"] == pytest.approx(whole[key]["ci95"], abs=1e-6)
+    # percentiles: within one histogram bin (minutes) or exactly (integer victims, up to interpolation)
+    assert streamed["time_to_first_armed_min"]["p50"] == pytest.approx(whole["time_to_first_armed_min"]["p50"], abs=0.011)
+    assert streamed["time_to_first_armed_min"]["p90"] == pytest.approx(whole["time_to_first_armed_min"]["p90"], abs=0.011)
+    assert streamed["victims"]["p90"] == pytest.approx(whole["victims"]["p90"], abs=1.0)

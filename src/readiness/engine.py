@@ -9,7 +9,7 @@ The rules are specified in docs/model.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 
 import numba
@@ -185,8 +185,7 @@ def _replication(site, start, report, attackers, static, mobile_duration, siege,
             k = u_site[u]
             if u_kind[u] == UNARMED:
                 u_state[u] = _ONSCENE
-                if now < first_unarmed[k]:
-                    first_unarmed[k] = now
+                first_unarmed[k] = min(first_unarmed[k], now)
                 continue
             arrived[k] += u_off[u]
             if enough[k] == INF and (arrived[k] >= needed[k] or u_kind[u] == SPECIALIST):
@@ -422,15 +421,21 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
                     expected_deaths=out["expected"], deaths=deaths)
 
 
+def simulate_batches(model: Model, *, sites: int, replications: int, seed: int, first_replication: int = 0,
+                     batch_size: int = 20_000, unit_states: UnitStateSampler = draw_unit_starts,
+                     progress: Callable[[int], None] | None = None) -> Iterator[Outcomes]:
+    """Outcomes batch by batch, for callers that aggregate as they go (memory stays flat)."""
+    for lo in range(first_replication, first_replication + replications, batch_size):
+        hi = min(lo + batch_size, first_replication + replications)
+        yield simulate_batch(model, sites=sites, seed=seed, replications=np.arange(lo, hi), unit_states=unit_states)
+        if progress is not None:
+            progress(hi - lo)
+
+
 def simulate(model: Model, *, sites: int, replications: int, seed: int, first_replication: int = 0,
              batch_size: int = 20_000, unit_states: UnitStateSampler = draw_unit_starts,
              progress: Callable[[int], None] | None = None) -> Outcomes:
     """Simulate ``replications`` attacks with ``sites`` sites each; batching never changes the numbers."""
-    parts = []
-    for lo in range(first_replication, first_replication + replications, batch_size):
-        hi = min(lo + batch_size, first_replication + replications)
-        parts.append(simulate_batch(model, sites=sites, seed=seed, replications=np.arange(lo, hi),
-                                    unit_states=unit_states))
-        if progress is not None:
-            progress(hi - lo)
-    return Outcomes.concatenate(parts)
+    return Outcomes.concatenate(list(simulate_batches(
+        model, sites=sites, replications=replications, seed=seed, first_replication=first_replication,
+        batch_size=batch_size, unit_states=unit_states, progress=progress)))

@@ -83,3 +83,85 @@ def by_district(outcomes: Outcomes, districts: np.ndarray, horizon: float) -> li
                      "share_waiting_over_20_min": rounded((first[mask] > 20).mean()),
                      "deaths_per_site": rounded(deaths[mask].mean())})
     return rows
+
+
+class StreamingSummary:
+    """The ``by_sites`` summary of one K accumulated batch by batch, without keeping per-replication arrays.
+
+    Means and confidence intervals are exact (running sums and sums of squares of per-replication values);
+    percentiles of minutes come from a histogram with ``resolution_min`` bins (so they are within one bin
+    of the exact ones), percentiles of victims from exact integer counts.
+    """
+
+    def __init__(self, sites: int, horizon: float, *, resolution_min: float = 0.01) -> None:
+        self.sites, self.horizon, self.resolution = sites, horizon, resolution_min
+        self.n = 0
+        self.sums: dict[str, list[float]] = {}
+        self.first_bins = np.zeros(int(np.ceil(horizon / resolution_min)) + 1, np.int64)
+        self.enough_bins = np.zeros_like(self.first_bins)
+        self.victim_counts = np.zeros(1, np.int64)
+        self.not_reached = 0
+        self.deaths_static = 0
+        self.deaths_all = 0
+
+    def _accumulate(self, name: str, values: np.ndarray) -> None:
+        total = self.sums.setdefault(name, [0.0, 0.0])
+        total[0] += float(values.sum())
+        total[1] += float(np.square(values).sum())
+
+    def _bin(self, times: np.ndarray) -> np.ndarray:
+        index = np.floor(censored(times, self.horizon).ravel() / self.resolution + 1e-9).astype(np.int64)
+        return np.bincount(np.minimum(index, len(self.first_bins) - 1), minlength=len(self.first_bins))
+
+    def add(self, outcomes: Outcomes) -> None:
+        """Fold one batch in."""
+        self.n += outcomes.replications
+        self._accumulate("first", censored(outcomes.t_first_armed, self.horizon).mean(axis=1))
+        self._accumulate("enough", censored(outcomes.t_enough_armed, self.horizon).mean(axis=1))
+        self._accumulate("over10", (outcomes.t_first_armed > 10.0).mean(axis=1))
+        self._accumulate("over20", (outcomes.t_first_armed > 20.0).mean(axis=1))
+        victims = outcomes.deaths.sum(axis=1)
+        self._accumulate("victims", victims.astype(float))
+        counts = np.bincount(victims)
+        if len(counts) > len(self.victim_counts):
+            self.victim_counts = np.pad(self.victim_counts, (0, len(counts) - len(self.victim_counts)))
+        self.victim_counts[: len(counts)] += counts
+        self.first_bins += self._bin(outcomes.t_first_armed)
+        self.enough_bins += self._bin(outcomes.t_enough_armed)
+        self.not_reached += int((~np.isfinite(outcomes.t_first_armed)).sum())
+        self.deaths_static += int(outcomes.deaths[outcomes.static].sum())
+        self.deaths_all += int(outcomes.deaths.sum())
+
+    def _mean_ci(self, name: str) -> dict[str, object]:
+        total, squares = self.sums[name]
+        mean = total / self.n
+        variance = (squares - self.n * mean * mean) / (self.n - 1) if self.n > 1 else np.inf
+        half = Z95 * np.sqrt(max(variance, 0.0) / self.n)
+        return {"mean": rounded(mean), "ci95": [rounded(mean - half), rounded(mean + half)]}
+
+    def _share(self, name: str) -> dict[str, object]:
+        stats = self._mean_ci(name)
+        low, high = stats["ci95"]
+        return {"value": stats["mean"], "ci95": [max(0.0, low), min(1.0, high)]}
+
+    @staticmethod
+    def _percentile(counts: np.ndarray, q: float, width: float) -> float:
+        position = np.searchsorted(np.cumsum(counts), q / 100.0 * counts.sum(), side="left")
+        return float(position * width)
+
+    def result(self) -> dict[str, object]:
+        """The same fields as :func:`summarise_sites`."""
+        return {
+            "sites": self.sites,
+            "time_to_first_armed_min": {**self._mean_ci("first"),
+                                        "p50": rounded(self._percentile(self.first_bins, 50, self.resolution)),
+                                        "p90": rounded(self._percentile(self.first_bins, 90, self.resolution))},
+            "share_sites_waiting_over_10_min": self._share("over10"),
+            "share_sites_waiting_over_20_min": self._share("over20"),
+            "sites_not_reached": self.not_reached,
+            "share_sites_not_reached": rounded(self.not_reached / (self.n * self.sites)),
+            "time_to_enough_armed_min": {**self._mean_ci("enough"),
+                                         "p90": rounded(self._percentile(self.enough_bins, 90, self.resolution))},
+            "victims": {**self._mean_ci("victims"), "p90": rounded(self._percentile(self.victim_counts, 90, 1.0))},
+            "victims_static_share": rounded(self.deaths_static / max(self.deaths_all, 1)),
+        }
