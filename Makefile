@@ -24,6 +24,9 @@ test: install
 test-fast: install
 	$(PYTHON) -m pytest -n 2 -q -m "not slow"
 
+case-study: install
+	$(PYTHON) scripts/case_study.py
+
 bench: install
 	$(PYTHON) benchmarks/bench_engine.py
 

@@ -25,6 +25,7 @@ def _load_script():
     return module
 
 
+@pytest.mark.slow  # about 16-28 s: two tiny runs plus figures
 def test_case_study_writes_document_and_figures(tmp_path):
     case_study = _load_script()
     path = case_study.main(["--docs", str(tmp_path), *TINY])
