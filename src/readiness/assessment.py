@@ -87,10 +87,10 @@ def by_start_time(model: Model, *, replications: int, seed: int, times: tuple[st
     from readiness.workload import WorkloadSampler
 
     horizon = model.params["horizon_min"]
+    inputs = WorkloadSampler(model)  # reads shift patterns, incidents and profile once
     rows = []
     for start in times:
-        sampler = WorkloadSampler(model)
-        sampler.attack_time = start
+        sampler = inputs.at(start)
         rows.append({"start": start, "by_sites": [
             summarise_sites(simulate(model, sites=k, replications=replications, seed=seed, unit_states=sampler,
                                      progress=progress), horizon) for k in site_counts(model)]})

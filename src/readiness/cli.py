@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -207,14 +206,13 @@ def coverage(config: ConfigArg = None, out: OutOpt = Path("out-coverage"),
     from readiness import __version__
     from readiness.config import portable_config
     from readiness.report import coverage_outputs, prepare_out_dir, run_record, write_outputs
-    from readiness.workload import coverage_by_lsoa, coverage_results
+    from readiness.workload import coverage_analysis
 
     began = time.perf_counter()
     prepare_out_dir(out)
     model = load_model(config)
     with console.status("simulating the week", spinner="dots") if not quiet else _nothing():
-        analysis = coverage_results(model, seed=seed, replications=replications)
-        reached = coverage_by_lsoa(model, seed=seed, replications=replications)
+        analysis, reached = coverage_analysis(model, seed=seed, replications=replications)
     results = {"format": "readiness.coverage/1", "version": __version__, "seed": seed,
                "replications": replications,
                "area": {"name": model.area.name, "lsoas": model.area.n},
@@ -260,8 +258,7 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
     from readiness import __version__
     from readiness.assessment import run_assessment
     from readiness.config import portable_config
-    from readiness.model import build_model
-    from readiness.planning import LOCATION_MODELS, armed_on_duty_by_shift, plan_config, plan_summary, solve, standby_problem
+    from readiness.planning import LOCATION_MODELS, armed_on_duty_by_shift, existing_plan, plan_config, plan_summary, solve, standby_problem
     from readiness.report import optimise_outputs, prepare_out_dir, run_record, write_outputs
     from readiness.resources import ARMED
     from readiness.workload import coverage_results, unit_state_sampler
@@ -285,7 +282,7 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
         "request": {"model": model_name, "units": units, "within_min": within,
                     "busy_fraction": round(busy_fraction, 6), "fix_existing": fix_existing, "method": method},
         "config": portable_config(model.config), "parameters": model.params.as_records(),
-        "existing": plan_summary(problem, _existing_plan(problem, model), within=within),
+        "existing": plan_summary(problem, existing_plan(problem, model), within=within),
         "plan": plan_summary(problem, plan, within=within),
         "plan_config": portable_config(planned.config),
     }
@@ -297,8 +294,7 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
                                   within=within)}
             for count, hours in armed_on_duty_by_shift(model).items() if count > 0]
     if assess_plan:
-        before = run_assessment(build_model(model.config, area=model.area), replications=replications, seed=seed,
-                                unit_states=unit_state_sampler(model))
+        before = run_assessment(model, replications=replications, seed=seed, unit_states=unit_state_sampler(model))
         after = run_assessment(planned, replications=replications, seed=seed, unit_states=unit_state_sampler(planned))
         results["assessment"] = {"replications": replications,
                                  "before": before.results["by_sites"], "after": after.results["by_sites"]}
@@ -312,17 +308,6 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
         console.print(f"{model_name}: {summary['n_sites']} sites, {100 * summary['share_weight_within_standard']:.1f}% "
                       f"of demand within {within:g} min ({plan.status}, gap {plan.gap:.2g}); "
                       f"report: {(out / 'report.html').resolve()}")
-
-
-def _existing_plan(problem, model):  # noqa: ANN001, ANN202
-    """The current ARV bases as a plan, for the before/after comparison."""
-    from readiness.optimise import LocationPlan
-    from readiness.resources import ARMED
-
-    counts = np.bincount(model.fleet.position[(model.fleet.kind == ARMED) & (model.fleet.position >= 0)],
-                         minlength=len(problem.names))
-    return LocationPlan(model="existing", sites=problem.existing, units_per_site=counts, objective=float("nan"),
-                        bound=float("nan"), gap=0.0, method="existing", status="existing", solve_seconds=0.0)
 
 
 @config_app.command("default")
@@ -359,21 +344,16 @@ def travel_build(osm: Annotated[Path, typer.Option("--osm", help="OpenStreetMap 
                  cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="matrix cache folder")] = None,
                  quiet: QuietOpt = False) -> None:
     """Prebuild the road-network travel matrix for a config's bases and LSOAs, and print the snapping report."""
-    import numpy as np
-
     from readiness.config import load_config
     from readiness.model import travel_model_for
 
     cfg = load_config(config)
     spec = {"model": "network", "osm": str(osm.resolve()), **({"cache_dir": str(cache_dir)} if cache_dir else {})}
     cfg = cfg.model_copy(update={"travel": cfg.travel.model_validate(spec)})
-    model = load_model_from(cfg, config)
-    travel = travel_model_for(cfg, model.params, model.area)
-    positions = np.vstack([model.fleet.base_xy, model.area.centroids])
-    report = travel.snap_report(positions)
-    travel.minutes(positions, model.area.centroids)  # computes and caches the matrix
+    model = load_model_from(cfg, config)  # computes the matrix, which the network model caches on disk
+    report = travel_model_for(cfg, model.params, model.area).snap_report(model.positions)
     if not quiet:
-        console.print(f"{osm}: matrix of {len(positions)} positions x {model.area.n} LSOAs cached")
+        console.print(f"{osm}: matrix of {len(model.positions)} positions x {model.area.n} LSOAs cached")
     Console().print(str(report))
 
 

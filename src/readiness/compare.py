@@ -121,6 +121,13 @@ def _ci_record(stats: Mapping[str, object]) -> dict[str, object]:
     return {"mean": stats["mean"], "ci95": stats["ci95"]}
 
 
+def _outcomes_by_k(model: Model, sampler: UnitStateSampler, sites: Sequence[int], *, replications: int, seed: int,
+                   progress: Callable[[int], None] | None) -> dict[int, Outcomes]:
+    """One model at every K with one sampler, so the workload warm-up runs once and serves every K."""
+    return {k: simulate(model, sites=k, replications=replications, seed=seed, unit_states=sampler, progress=progress)
+            for k in sites}
+
+
 def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replications: int, seed: int,
                    baseline_name: str = "baseline", sites: Sequence[int] = DEFAULT_SITES,
                    sampler_for: SamplerFor = _plain_sampler, resources: ResourcesConfig | None = None,
@@ -133,8 +140,8 @@ def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replica
     """
     params, horizon = baseline.params, baseline.params["horizon_min"]
     models = {baseline_name: baseline, **{a.name: a.model for a in options}}
-    outcomes = {name: {k: simulate(model, sites=k, replications=replications, seed=seed,
-                                   unit_states=sampler_for(model), progress=progress) for k in sites}
+    outcomes = {name: _outcomes_by_k(model, sampler_for(model), sites, replications=replications, seed=seed,
+                                     progress=progress)
                 for name, model in models.items()}
     metrics = {name: {k: replication_metrics(o, horizon) for k, o in by_k.items()} for name, by_k in outcomes.items()}
     costs: dict[str, Cost] = {a.name: option_cost(a.changes, params) for a in options}

@@ -34,6 +34,11 @@ class Model:
     def n_bases(self) -> int:
         return self.fleet.n_bases
 
+    @property
+    def positions(self) -> np.ndarray:
+        """``(n_bases + n_lsoa, 2)`` coordinates of every position, in the order of ``travel_minutes``."""
+        return position_xy(self.fleet, self.area)
+
     def lsoa_position(self, lsoa: np.ndarray | int) -> np.ndarray | int:
         """Position index of an LSOA centroid."""
         return self.n_bases + lsoa
@@ -43,6 +48,11 @@ class Model:
         return Model(config=config, params=self.params, area=self.area, fleet=fleet,
                      site_weights=self.site_weights, named_sites=self.named_sites,
                      travel_minutes=self.travel_minutes)
+
+
+def position_xy(fleet: Fleet, area: Area) -> np.ndarray:
+    """Coordinates of the positions units can be at: the bases, then the LSOA centroids."""
+    return np.vstack([fleet.base_xy, area.centroids])
 
 
 def _named_sites(config: Config, area: Area) -> np.ndarray | None:
@@ -83,7 +93,6 @@ def build_model(config: Config, *, area: Area | None = None) -> Model:
     fleet = build_fleet(resources, area, params)
     weights = (load_site_weights(config.scenario.site_weights, area)
                if config.scenario.site_weights else area.residents.astype(float))
-    positions = np.vstack([fleet.base_xy, area.centroids])
-    minutes = np.asarray(travel_model_for(config, params, area).minutes(positions, area.centroids))
+    minutes = np.asarray(travel_model_for(config, params, area).minutes(position_xy(fleet, area), area.centroids))
     return Model(config=resolved, params=params, area=area, fleet=fleet, site_weights=weights,
                  named_sites=_named_sites(config, area), travel_minutes=minutes.astype(np.float32))

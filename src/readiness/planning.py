@@ -36,7 +36,7 @@ def standby_problem(model: Model) -> StandbyProblem:
     fleet = model.fleet
     minutes = (model.params["travel.emergency_factor"] * model.travel_minutes.astype(float)).T
     names = (*fleet.base_names, *model.area.codes.tolist())
-    xy = np.vstack([fleet.base_xy, model.area.centroids])
+    xy = model.positions
     existing = np.unique(fleet.position[(fleet.kind == ARMED) & (fleet.position >= 0)])
     return StandbyProblem(weights=np.asarray(model.site_weights, float), minutes=minutes, names=names, xy=xy,
                           existing=existing)
@@ -84,6 +84,15 @@ def plan_config(model: Model, problem: StandbyProblem, plan: optimise.LocationPl
         groups.append(UnitGroup(type=arv_type, base=name, count=int(max(plan.units_per_site[site], 1))))
     new_resources = resources.model_copy(update={"bases": bases, "units": groups})
     return config.model_copy(update={"resources": new_resources})
+
+
+def existing_plan(problem: StandbyProblem, model: Model) -> optimise.LocationPlan:
+    """The ARV bases of the model as a plan, for before/after comparisons (not optimised: no objective)."""
+    fleet = model.fleet
+    counts = np.bincount(fleet.position[(fleet.kind == ARMED) & (fleet.position >= 0)], minlength=len(problem.names))
+    return optimise.LocationPlan(model="existing", sites=problem.existing, units_per_site=counts,
+                                 objective=float("nan"), bound=float("nan"), gap=0.0, method="existing",
+                                 status="existing", solve_seconds=0.0)
 
 
 def _finite(value: float | None) -> float | None:

@@ -9,6 +9,8 @@ of the week. The model and its validation are described in docs/workload.md.
 
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -480,6 +482,15 @@ class WorkloadSampler:
         self._last: tuple[Model, int, np.ndarray, UnitStarts] | None = None  # the assessment asks once per K
         self.roster(model)  # check the shift assignments now, not in the middle of a run
 
+    def at(self, attack_time: str | None) -> WorkloadSampler:
+        """The same inputs with another attack time (``None``: drawn over the week), and an empty cache."""
+        if attack_time is not None:
+            parse_week_time(attack_time)  # a bad time is a user error now, not mid-run
+        other = copy.copy(self)
+        other.attack_time = attack_time
+        other._last = None
+        return other
+
     def roster(self, model: Model) -> Roster:
         """The roster of a model's fleet (an option's fleet may differ from the one the sampler was built for)."""
         return roster_for(model, self.patterns)
@@ -590,7 +601,16 @@ def _reach(model: Model, state: WorkloadState) -> np.ndarray:
 
 
 def coverage_results(model: Model, *, seed: int, replications: int) -> dict[str, object]:
-    """Everyday armed coverage by hour of the week, unit utilisation and job statistics, ready for JSON.
+    """Everyday armed coverage by hour of the week (see :func:`coverage_analysis`), ready for JSON."""
+    return coverage_analysis(model, seed=seed, replications=replications)[0]
+
+
+def coverage_analysis(model: Model, *, seed: int, replications: int,
+                      threshold_min: float = 10.0) -> tuple[dict[str, object], np.ndarray]:
+    """Everyday armed coverage by hour of the week, and per LSOA, from one simulated week.
+
+    Returns the results (unit utilisation and job statistics included, ready for JSON) and, per LSOA, the
+    probability over the week that a free armed unit reaches it within ``threshold_min``.
 
     For every hour of the week, ``replications`` instants are drawn uniformly within the hour and the
     workload model (warm-up, shifts, absences) gives the armed units' states there. Coverage is the share
@@ -610,10 +630,12 @@ def coverage_results(model: Model, *, seed: int, replications: int) -> dict[str,
     lost_jobs = np.zeros(len(JOB_CLASSES))
     preempted_jobs = np.zeros(len(JOB_CLASSES))
     busy_time = np.zeros(model.fleet.n)
+    hits = np.zeros(model.area.n)
     working_time = np.zeros(model.fleet.n)
     sampler = WorkloadSampler(model)
     for hour, state in enumerate(_hourly(model, sampler, seed, replications)):
         reach = _reach(model, state)
+        hits += (reach <= threshold_min).sum(axis=0)
         is_armed = armed[state.units]
         on, busy = state.on_duty[:, is_armed], state.busy[:, is_armed]
         free = on & ~busy
@@ -641,7 +663,7 @@ def coverage_results(model: Model, *, seed: int, replications: int) -> dict[str,
     offered = served_jobs + lost_jobs
     weekly = {f"{t:g}": float(np.mean([h["share_within_min"][f"{t:g}"] for h in by_hour])) for t in THRESHOLDS_MIN}
     worst = min(by_hour, key=lambda h: h["share_within_min"]["10"])
-    return {
+    results = {
         "method": {"replications_per_hour": replications, "seed": seed, "warmup_hours": sampler.warmup_min / 60.0,
                    "thresholds_min": list(THRESHOLDS_MIN),
                    "travel": "blue-light minutes = travel minutes x travel.emergency_factor",
@@ -663,6 +685,7 @@ def coverage_results(model: Model, *, seed: int, replications: int) -> dict[str,
                    "armed_rostered_by_hour": [int(n) for n in planned],
                    "afos_to_crew": float(afos)},
     }
+    return results, hits / (168 * replications)
 
 
 def coverage_by_lsoa(model: Model, *, seed: int, replications: int, threshold_min: float = 10.0) -> np.ndarray:
@@ -670,7 +693,4 @@ def coverage_by_lsoa(model: Model, *, seed: int, replications: int, threshold_mi
 
     Uses the same instants as :func:`coverage_results` (same seed and replications give the same draws).
     """
-    hits = np.zeros(model.area.n)
-    for state in _hourly(model, WorkloadSampler(model), seed, replications):
-        hits += (_reach(model, state) <= threshold_min).sum(axis=0)
-    return hits / (168 * replications)
+    return coverage_analysis(model, seed=seed, replications=replications, threshold_min=threshold_min)[1]
