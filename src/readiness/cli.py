@@ -8,13 +8,17 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from readiness.errors import ReadinessError
+
+if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command, to start fast
+    from readiness.config import Config
+    from readiness.model import Model
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Readiness: could a police force cope with a multi-site armed attack?")
@@ -45,7 +49,7 @@ def user_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def load_model(config: Path | None, *, sites: list[int] | None = None):  # noqa: ANN201
+def load_model(config: Path | None, *, sites: list[int] | None = None) -> Model:
     """Read a config (or the default), apply ``--sites``, and build the model; errors name the file."""
     from readiness.config import load_config
 
@@ -55,7 +59,7 @@ def load_model(config: Path | None, *, sites: list[int] | None = None):  # noqa:
     return load_model_from(cfg, config)
 
 
-def load_model_from(cfg, config: Path | None):  # noqa: ANN001, ANN201
+def load_model_from(cfg: Config, config: Path | None) -> Model:
     """Build the model of a loaded config; errors name the config file."""
     from readiness.model import build_model
 
@@ -258,7 +262,15 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
     from readiness import __version__
     from readiness.assessment import run_assessment
     from readiness.config import portable_config
-    from readiness.planning import LOCATION_MODELS, armed_on_duty_by_shift, existing_plan, plan_config, plan_summary, solve, standby_problem
+    from readiness.planning import (
+        LOCATION_MODELS,
+        armed_on_duty_by_shift,
+        existing_plan,
+        plan_config,
+        plan_summary,
+        solve,
+        standby_problem,
+    )
     from readiness.report import optimise_outputs, prepare_out_dir, run_record, write_outputs
     from readiness.resources import ARMED
     from readiness.workload import coverage_results, unit_state_sampler

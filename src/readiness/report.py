@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -23,6 +24,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 from readiness.area import Area  # noqa: E402
 from readiness.errors import ReadinessError  # noqa: E402
 from readiness.registry import Parameters  # noqa: E402
+
+if TYPE_CHECKING:  # only for annotations: these modules import report's callers, not report
+    from readiness.assessment import Assessment
+    from readiness.model import Model
+    from readiness.optimise import LocationPlan
+    from readiness.planning import StandbyProblem
 
 SOFTWARE = ("readiness", "numpy", "scipy", "numba", "pandas", "geopandas", "shapely", "pyproj", "matplotlib",
             "pydantic", "highspy")
@@ -212,7 +219,7 @@ def _start_time_figure(by_start_time: list[dict]) -> Figure:
                          "everyday armed jobs decide how many ARVs are free and where they are.")
 
 
-def assessment_outputs(assessment) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:  # noqa: ANN001
+def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
     """Tables, figures and HTML of an assessment (``readiness.assessment.Assessment``)."""
     from readiness.assessment import minutes_to_nearest_armed_base
 
@@ -269,7 +276,7 @@ def assessment_outputs(assessment) -> tuple[dict[str, pd.DataFrame], list[Figure
     return tables, figures, html
 
 
-def coverage_outputs(model, coverage: Mapping[str, object], reached_10: np.ndarray,  # noqa: ANN001
+def coverage_outputs(model: Model, coverage: Mapping[str, object], reached_10: np.ndarray,
                      results: Mapping[str, object]) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
     """Tables, figures and HTML of ``readiness coverage`` (everyday armed coverage by hour of week)."""
     by_hour = coverage["by_hour"]
@@ -314,7 +321,7 @@ def coverage_outputs(model, coverage: Mapping[str, object], reached_10: np.ndarr
     return tables, figures, html
 
 
-def optimise_outputs(model, problem, plan, results: Mapping[str, object]  # noqa: ANN001
+def optimise_outputs(model: Model, problem: StandbyProblem, plan: LocationPlan, results: Mapping[str, object]
                      ) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
     """Tables, figures and HTML of ``readiness optimise`` (chosen standby sites, before and after)."""
     within = results["request"]["within_min"]
