@@ -207,11 +207,6 @@ _PARAMETERS: tuple[Parameter, ...] = (
 _BY_NAME: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
 
 
-def default_parameters() -> tuple[Parameter, ...]:
-    """All registry entries, in the order reports print them."""
-    return _PARAMETERS
-
-
 class Parameters(Mapping[str, float]):
     """The registry's values with a user's overrides applied, validated against the registry.
 
