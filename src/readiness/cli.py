@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from readiness.errors import ReadinessError
+from readiness.locate import LOCATION_MODELS
 
 if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command, to start fast
     from readiness.config import Config
@@ -239,8 +240,8 @@ def _nothing() -> Iterator[None]:
 @app.command()
 @user_errors
 def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
-             model_name: Annotated[str, typer.Option("--model", help="lscp|mclp|backup|mexclp|p-median|p-center")]
-             = "mclp",
+             model_name: Annotated[str, typer.Option("--model", help="; ".join(
+                 f"{name}: {entry.question}" for name, entry in LOCATION_MODELS.items()))] = "mclp",
              units: Annotated[int | None, typer.Option("--units", min=1, help="units to place (default: ARVs on duty)")]
              = None,
              within: Annotated[float, typer.Option("--within", min=0.0, help="coverage standard, blue-light minutes")]
@@ -259,66 +260,26 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
              = 2_000,
              seed: SeedOpt = 2015, quiet: QuietOpt = False) -> None:
     """Where should armed units stand by, and how many are needed? Optionally re-checked by simulation."""
-    from readiness import __version__
-    from readiness.assessment import run_assessment
-    from readiness.config import portable_config
-    from readiness.planning import (
-        LOCATION_MODELS,
-        armed_on_duty_by_shift,
-        existing_plan,
-        plan_config,
-        plan_summary,
-        solve,
-        standby_problem,
-    )
+    from readiness.planning import location_model, run_optimise
     from readiness.report import optimise_outputs, prepare_out_dir, run_record, write_outputs
-    from readiness.resources import ARMED
-    from readiness.workload import coverage_results, unit_state_sampler
 
-    if model_name not in LOCATION_MODELS:
-        raise ReadinessError(f"--model must be one of {', '.join(LOCATION_MODELS)}, got {model_name!r}")
+    location_model(model_name)  # a bad --model fails before the model is built
     began = time.perf_counter()
     prepare_out_dir(out)
     model = load_model(config)
-    units = units or model.fleet.count(ARMED)
-    if busy_fraction is None:
-        busy_fraction = (coverage_results(model, seed=seed, replications=5)["utilisation"]["overall"]
-                         if model.config.workload.enabled else 0.0)
-    problem = standby_problem(model)
-    with console.status("solving", spinner="dots") if not quiet else _nothing():
-        plan = solve(problem, model_name, units=units, within=within, busy_fraction=busy_fraction,
-                     fix_existing=fix_existing, method=method)
-    planned = load_model_from(plan_config(model, problem, plan), config)
-    results: dict[str, object] = {
-        "format": "readiness.optimise/1", "version": __version__, "seed": seed,
-        "request": {"model": model_name, "units": units, "within_min": within,
-                    "busy_fraction": round(busy_fraction, 6), "fix_existing": fix_existing, "method": method},
-        "config": portable_config(model.config), "parameters": model.params.as_records(),
-        "existing": plan_summary(problem, existing_plan(problem, model), within=within),
-        "plan": plan_summary(problem, plan, within=within),
-        "plan_config": portable_config(planned.config),
-    }
-    if per_shift:
-        results["plans_by_shift"] = [
-            {"armed_on_duty": count, "hours_per_week": len(hours), "first_hours": hours[:3],
-             "plan": plan_summary(problem, solve(problem, model_name, units=count, within=within,
-                                                 busy_fraction=busy_fraction, fix_existing=False, method=method),
-                                  within=within)}
-            for count, hours in armed_on_duty_by_shift(model).items() if count > 0]
-    if assess_plan:
-        before = run_assessment(model, replications=replications, seed=seed, unit_states=unit_state_sampler(model))
-        after = run_assessment(planned, replications=replications, seed=seed, unit_states=unit_state_sampler(planned))
-        results["assessment"] = {"replications": replications,
-                                 "before": before.results["by_sites"], "after": after.results["by_sites"]}
-    tables, figures, html = optimise_outputs(model, problem, plan, results)
+    with console.status("optimising", spinner="dots") if not quiet else _nothing():
+        result = run_optimise(model, model_name=model_name, units=units, within=within, busy_fraction=busy_fraction,
+                              fix_existing=fix_existing, method=method, per_shift=per_shift, assess_plan=assess_plan,
+                              replications=replications, seed=seed)
+    tables, figures, html = optimise_outputs(result)
     run = run_record(command="optimise", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,
-                            "solve_seconds": plan.solve_seconds})
-    write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html)
+                            "solve_seconds": result.plan.solve_seconds})
+    write_outputs(out, results=result.results, run=run, tables=tables, figures=figures, html=html)
     if not quiet:
-        summary = results["plan"]
+        summary = result.results["plan"]
         console.print(f"{model_name}: {summary['n_sites']} sites, {100 * summary['share_weight_within_standard']:.1f}% "
-                      f"of demand within {within:g} min ({plan.status}, gap {plan.gap:.2g}); "
+                      f"of demand within {within:g} min ({result.plan.status}, gap {result.plan.gap:.2g}); "
                       f"report: {(out / 'report.html').resolve()}")
 
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from readiness import optimise
-from readiness.config import Base, Config, UnitGroup
+from readiness import __version__
+from readiness.assessment import run_assessment
+from readiness.config import WEEKDAYS, Base, Config, UnitGroup, portable_config
 from readiness.errors import ConfigError
-from readiness.model import Model
+from readiness.locate import LOCATION_MODELS, LocationModel
+from readiness.locate.base import LocationPlan, Method
+from readiness.model import Model, build_model
 from readiness.resources import ARMED
-
-LocationModel = Literal["lscp", "mclp", "backup", "mexclp", "p-median", "p-center"]
-LOCATION_MODELS: tuple[str, ...] = ("lscp", "mclp", "backup", "mexclp", "p-median", "p-center")
+from readiness.workload import coverage_results, rostered_on_duty, unit_state_sampler
 
 
 @dataclass(frozen=True)
@@ -42,29 +42,26 @@ def standby_problem(model: Model) -> StandbyProblem:
                           existing=existing)
 
 
+def location_model(model_name: str) -> LocationModel:
+    """The ``LOCATION_MODELS`` entry of a ``--model`` name, or a user error listing the names."""
+    if model_name not in LOCATION_MODELS:
+        raise ConfigError(f"--model must be one of {', '.join(LOCATION_MODELS)}, got {model_name!r}")
+    return LOCATION_MODELS[model_name]
+
+
 def solve(problem: StandbyProblem, model_name: str, *, units: int, within: float, busy_fraction: float,
-          fix_existing: bool, method: optimise.Method = "auto") -> optimise.LocationPlan:
-    """Solve one of the six location models on the problem (HiGHS, or the heuristic for large instances)."""
+          fix_existing: bool, method: Method = "auto") -> LocationPlan:
+    """Solve one of the ``LOCATION_MODELS`` on the problem (HiGHS, or the heuristic for large instances)."""
+    entry = location_model(model_name)
     fixed = problem.existing.tolist() if fix_existing else None
-    if fixed is not None and units < len(fixed) and model_name not in ("lscp",):
+    if fixed is not None and units < len(fixed) and entry.places_units:
         raise ConfigError(f"--units {units} is fewer than the {len(fixed)} existing bases that --fix-existing keeps",
                           field="--units")
-    if model_name == "lscp":
-        return optimise.lscp(problem.coverage(within), fixed, method=method)
-    if model_name == "mclp":
-        return optimise.mclp(problem.weights, problem.coverage(within), units, fixed, method=method)
-    if model_name == "backup":
-        return optimise.backup_coverage(problem.weights, problem.coverage(within), units, fixed, method=method)
-    if model_name == "mexclp":
-        return optimise.mexclp(problem.weights, problem.coverage(within), units, busy_fraction, fixed, method=method)
-    if model_name == "p-median":
-        return optimise.p_median(problem.weights, problem.minutes, units, fixed, method=method)
-    if model_name == "p-center":
-        return optimise.p_center(problem.minutes, units, fixed, method=method)
-    raise ConfigError(f"unknown model {model_name!r}; expected one of {list(LOCATION_MODELS)}", field="--model")
+    return entry.solve(problem.weights, problem.minutes, within=within, units=units, busy_fraction=busy_fraction,
+                       fixed=fixed, method=method)
 
 
-def plan_config(model: Model, problem: StandbyProblem, plan: optimise.LocationPlan) -> Config:
+def plan_config(model: Model, problem: StandbyProblem, plan: LocationPlan) -> Config:
     """The model's config with its ARVs moved to the plan's sites (other units unchanged)."""
     config = model.config
     resources = config.resources
@@ -86,11 +83,11 @@ def plan_config(model: Model, problem: StandbyProblem, plan: optimise.LocationPl
     return config.model_copy(update={"resources": new_resources})
 
 
-def existing_plan(problem: StandbyProblem, model: Model) -> optimise.LocationPlan:
+def existing_plan(problem: StandbyProblem, model: Model) -> LocationPlan:
     """The ARV bases of the model as a plan, for before/after comparisons (not optimised: no objective)."""
     fleet = model.fleet
     counts = np.bincount(fleet.position[(fleet.kind == ARMED) & (fleet.position >= 0)], minlength=len(problem.names))
-    return optimise.LocationPlan(model="existing", sites=problem.existing, units_per_site=counts,
+    return LocationPlan(model="existing", sites=problem.existing, units_per_site=counts,
                                  objective=float("nan"), bound=float("nan"), gap=0.0, method="existing",
                                  status="existing", solve_seconds=0.0)
 
@@ -99,7 +96,7 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
 
-def plan_summary(problem: StandbyProblem, plan: optimise.LocationPlan, *, within: float) -> dict[str, object]:
+def plan_summary(problem: StandbyProblem, plan: LocationPlan, *, within: float) -> dict[str, object]:
     """The plan as compact JSON-ready data: chosen sites with names, units and the headline measures."""
     assigned = problem.minutes[:, plan.sites].min(axis=1)
     share = lambda mask: float(problem.weights[mask].sum() / problem.weights.sum())  # noqa: E731
@@ -119,12 +116,60 @@ def plan_summary(problem: StandbyProblem, plan: optimise.LocationPlan, *, within
 
 def armed_on_duty_by_shift(model: Model) -> dict[int, list[str]]:
     """Armed units rostered on duty, mapped to the hours of the week with that many (one plan per shift level)."""
-    from readiness.config import WEEKDAYS
-    from readiness.workload import rostered_on_duty
-
     minutes = np.arange(168) * 60 + 30
     counts = rostered_on_duty(model, minutes)[:, model.fleet.kind == ARMED].sum(axis=1)
     periods: dict[int, list[str]] = {}
     for hour, count in enumerate(counts):
         periods.setdefault(int(count), []).append(f"{WEEKDAYS[hour // 24]} {hour % 24:02d}:00")
     return dict(sorted(periods.items()))
+
+
+@dataclass(frozen=True)
+class OptimiseResult:
+    """What ``readiness optimise`` found: the model, its location problem, the plan and the results document."""
+
+    model: Model
+    problem: StandbyProblem
+    plan: LocationPlan
+    results: dict[str, object]
+
+
+def run_optimise(model: Model, *, model_name: str, units: int | None, within: float, busy_fraction: float | None,
+                 fix_existing: bool, method: Method, per_shift: bool, assess_plan: bool, replications: int,
+                 seed: int) -> OptimiseResult:
+    """Plan where the ARVs stand by (``units``: default the ARVs on duty; ``busy_fraction``: default from workload).
+
+    With ``per_shift`` also one plan per number of ARVs the shift pattern puts on duty; with
+    ``assess_plan`` the existing bases and the plan are both simulated on the same seed.
+    """
+    location_model(model_name)
+    units = units or model.fleet.count(ARMED)
+    if busy_fraction is None:
+        busy_fraction = (coverage_results(model, seed=seed, replications=5)["utilisation"]["overall"]
+                         if model.config.workload.enabled else 0.0)
+    problem = standby_problem(model)
+    plan = solve(problem, model_name, units=units, within=within, busy_fraction=busy_fraction,
+                 fix_existing=fix_existing, method=method)
+    planned = build_model(plan_config(model, problem, plan), area=model.area)
+    results: dict[str, object] = {
+        "format": "readiness.optimise/1", "version": __version__, "seed": seed,
+        "request": {"model": model_name, "units": units, "within_min": within,
+                    "busy_fraction": round(busy_fraction, 6), "fix_existing": fix_existing, "method": method},
+        "config": portable_config(model.config), "parameters": model.params.as_records(),
+        "existing": plan_summary(problem, existing_plan(problem, model), within=within),
+        "plan": plan_summary(problem, plan, within=within),
+        "plan_config": portable_config(planned.config),
+    }
+    if per_shift:
+        results["plans_by_shift"] = [
+            {"armed_on_duty": count, "hours_per_week": len(hours), "first_hours": hours[:3],
+             "plan": plan_summary(problem, solve(problem, model_name, units=count, within=within,
+                                                 busy_fraction=busy_fraction, fix_existing=False, method=method),
+                                  within=within)}
+            for count, hours in armed_on_duty_by_shift(model).items() if count > 0]
+    if assess_plan:
+        before = run_assessment(model, replications=replications, seed=seed, unit_states=unit_state_sampler(model))
+        after = run_assessment(planned, replications=replications, seed=seed, unit_states=unit_state_sampler(planned))
+        results["assessment"] = {"replications": replications,
+                                 "before": before.results["by_sites"], "after": after.results["by_sites"]}
+    return OptimiseResult(model=model, problem=problem, plan=plan, results=results)

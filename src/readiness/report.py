@@ -28,8 +28,7 @@ from readiness.registry import Parameters  # noqa: E402
 if TYPE_CHECKING:  # only for annotations: these modules import report's callers, not report
     from readiness.assessment import Assessment
     from readiness.model import Model
-    from readiness.optimise import LocationPlan
-    from readiness.planning import StandbyProblem
+    from readiness.planning import OptimiseResult
 
 SOFTWARE = ("readiness", "numpy", "scipy", "numba", "pandas", "geopandas", "shapely", "pyproj", "matplotlib",
             "pydantic", "highspy")
@@ -321,9 +320,9 @@ def coverage_outputs(model: Model, coverage: Mapping[str, object], reached_10: n
     return tables, figures, html
 
 
-def optimise_outputs(model: Model, problem: StandbyProblem, plan: LocationPlan, results: Mapping[str, object]
-                     ) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+def optimise_outputs(result: OptimiseResult) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
     """Tables, figures and HTML of ``readiness optimise`` (chosen standby sites, before and after)."""
+    model, problem, plan, results = result.model, result.problem, result.plan, result.results
     within = results["request"]["within_min"]
     nearest = problem.minutes[:, plan.sites].min(axis=1)
     tables = {"plan_sites": pd.DataFrame(results["plan"]["sites"]),
