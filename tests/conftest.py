@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import pytest
 
 from readiness.config import config_from_mapping, default_config
@@ -11,6 +13,12 @@ from readiness.model import Model, build_model
 @pytest.fixture(scope="session")
 def default_model() -> Model:
     return build_model(default_config())
+
+
+@pytest.fixture(scope="session")
+def spopt_locate() -> ModuleType:
+    """spopt.locate (the reference the location models are checked against), or a skip without spopt."""
+    return pytest.importorskip("spopt.locate")
 
 
 def one_unit_config(*, site: str = "E01009371", base: str = "Bournville Lane", arvs: int = 1,
