@@ -1,4 +1,4 @@
-"""Benchmark readiness.optimise against spopt (PuLP/CBC) and on the national instance; print and save a table.
+"""Benchmark readiness.locate against spopt (PuLP/CBC) and on the national instance; print and save a table.
 
 Run ``python benchmarks/bench_optimise.py`` (about five minutes on two cores, most of it spopt). Every
 spopt row solves the same cost matrix with the same standard and compares objectives; times include
@@ -23,8 +23,10 @@ import scipy.sparse as sp
 from machine import machine
 
 import readiness
-from readiness import optimise
-from readiness.optimise import LocationPlan, lscp, mclp, p_center, p_median, travel_coverage
+from readiness.locate.base import DEFAULT_TIME_LIMIT, MIP_REL_GAP, LocationPlan
+from readiness.locate.center import p_center
+from readiness.locate.coverage import lscp, mclp, travel_coverage
+from readiness.locate.median import p_median
 from readiness.travel import CalibratedModel
 
 DATA = Path(readiness.__file__).parent / "data"
@@ -66,7 +68,7 @@ class Row:
     def equal(self) -> bool | None:
         if self.spopt_objective is None:
             return None
-        return bool(np.isclose(self.objective, self.spopt_objective, rtol=optimise.MIP_REL_GAP, atol=1e-6))
+        return bool(np.isclose(self.objective, self.spopt_objective, rtol=MIP_REL_GAP, atol=1e-6))
 
     @property
     def speedup(self) -> float | None:
@@ -171,7 +173,7 @@ def national_rows(runs: int) -> list[Row]:
                 seconds,
             )
         )
-    for method, limit in [("auto", optimise.DEFAULT_TIME_LIMIT), ("highs", 120.0)]:
+    for method, limit in [("auto", DEFAULT_TIME_LIMIT), ("highs", 120.0)]:
         plan, seconds = best_of(1, lambda m=method, t=limit: lscp(cover, method=m, time_limit=t))
         rows.append(
             Row.of(

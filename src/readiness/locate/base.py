@@ -205,6 +205,25 @@ def _readonly(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def _open_sites_plan(
+    model: str, opened: np.ndarray, value: float, bound: float, method: str, status: str, started: float,
+    **measures: Any,
+) -> LocationPlan:
+    """The plan of a model that opens sites with one unit each (LSCP, p-median, p-center)."""
+    return LocationPlan(
+        model=model,
+        sites=_readonly(np.flatnonzero(opened)),
+        units_per_site=_readonly(opened.astype(np.int64)),
+        objective=value,
+        bound=bound,
+        gap=_gap(value, bound),
+        method=method,
+        status=status,
+        solve_seconds=time.perf_counter() - started,
+        **measures,
+    )
+
+
 # ---------------------------------------------------------------------------------------------- HiGHS
 
 

@@ -17,7 +17,7 @@ from readiness.locate.base import (
     _gap,
     _median_centre_inputs,
     _median_greedy,
-    _readonly,
+    _open_sites_plan,
     _status,
     _swap,
     _use_highs,
@@ -87,14 +87,4 @@ def p_center(
         value = float(c[:, opened].min(axis=1).max())
         bound = float(radii[proven])
         status = "optimal" if proven == high else "time_limit"
-    return LocationPlan(
-        model="p_center",
-        sites=_readonly(np.flatnonzero(opened)),
-        units_per_site=_readonly(opened.astype(np.int64)),
-        objective=value,
-        bound=bound,
-        gap=_gap(value, bound),
-        method=used,
-        status=status,
-        solve_seconds=time.perf_counter() - started,
-    )
+    return _open_sites_plan("p_center", opened, value, bound, used, status, started)

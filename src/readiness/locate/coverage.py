@@ -24,6 +24,7 @@ from readiness.locate.base import (
     _coverage_matrix,
     _fixed,
     _gap,
+    _open_sites_plan,
     _readonly,
     _solve_mip,
     _status,
@@ -618,17 +619,8 @@ def lscp(
     if not _use_highs(method, matrix.nnz, AUTO_MAX_COVER_NONZEROS):
         highs = "never"
     x, bound, status, used = _solve_cover(matrix, fixed_mask, highs=highs, time_limit=time_limit)
-    value = float(x.sum())
-    return LocationPlan(
-        model="lscp",
-        sites=_readonly(np.flatnonzero(x)),
-        units_per_site=_readonly(x.astype(np.int64)),
-        objective=value,
-        bound=bound,
-        gap=_gap(value, bound),
-        method=used,
-        status=status,
-        solve_seconds=time.perf_counter() - started,
+    return _open_sites_plan(
+        "lscp", x, float(x.sum()), bound, used, status, started,
         covered=_readonly(np.ones(matrix.shape[0], dtype=bool)),
     )
 

@@ -20,7 +20,7 @@ from readiness.locate.base import (
     _gap,
     _median_centre_inputs,
     _median_greedy,
-    _readonly,
+    _open_sites_plan,
     _solve_mip,
     _status,
     _swap,
@@ -153,15 +153,6 @@ def p_median(
         opened, bound, status = _median_highs(weighted, fixed_mask, p, opened, time_limit)
         value = float(weighted[:, opened].min(axis=1).sum())
         used = "highs"
-    return LocationPlan(
-        model="p_median",
-        sites=_readonly(np.flatnonzero(opened)),
-        units_per_site=_readonly(opened.astype(np.int64)),
-        objective=value,
-        bound=bound,
-        gap=_gap(value, bound),
-        method=used,
-        status=status,
-        solve_seconds=time.perf_counter() - started,
-        mean_cost=value / float(w.sum()),
+    return _open_sites_plan(
+        "p_median", opened, value, bound, used, status, started, mean_cost=value / float(w.sum())
     )
