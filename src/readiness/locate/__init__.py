@@ -72,7 +72,7 @@ LOCATION_MODELS: dict[str, LocationModel] = {
                             "coverage.mexclp", ("weights", "coverage", "units", "busy_fraction", "fixed")),
     "p-median": LocationModel("shortest mean minutes to the nearest unit",
                               "median.p_median", ("weights", "cost", "p", "fixed")),
-    "p-center": LocationModel("shortest longest minutes from any area to its nearest unit",
+    "p-center": LocationModel("smallest worst-case minutes from any area to its nearest unit",
                               "center.p_center", ("cost", "p", "fixed")),
 }
 """The location models of ``readiness optimise --model``, keyed by their command-line names."""
