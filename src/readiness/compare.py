@@ -16,7 +16,7 @@ from readiness.options import AppliedOption
 from readiness.registry import Parameters
 from readiness.resources import ARMED, SPECIALIST, UNARMED
 from readiness.sensitivity import model_with_parameters, morris, ranged, tornado
-from readiness.summary import rounded, censored, paired_difference, summarise_sites
+from readiness.summary import censored, paired_difference, rounded, summarise_sites
 from readiness.workload import unit_state_sampler
 
 RESULTS_FORMAT = "readiness.compare/1"
