@@ -16,10 +16,10 @@ from pathlib import Path
 
 from readiness.config import config_from_mapping, default_config
 from readiness.engine import simulate, simulate_batches
-from readiness.model import Model, build_model
+from readiness.model import Model, build_model, derive_model
 from readiness.reference import simulate_reference
+from readiness.scenario import draw_unit_starts
 from readiness.summary import StreamingSummary
-from readiness.workload import unit_state_sampler
 
 SEED = 1
 
@@ -36,13 +36,14 @@ def _rate(run, replications: int) -> tuple[float, float, float]:
 
 
 def _model_with_arvs(base: Model, arvs: int) -> Model:
-    return build_model(config_from_mapping({"parameters": {"arv.on_duty": arvs}}), area=base.area)
+    return derive_model(base, config_from_mapping({"parameters": {"arv.on_duty": arvs}}))
 
 
 def _streamed(model: Model, replications: int) -> dict:
-    """Aggregate as the batches come: memory stays flat however many replications."""
+    """Aggregate as the batches come, every unit free: memory stays flat however many replications."""
     summary = StreamingSummary(5, model.params["horizon_min"])
-    for batch in simulate_batches(model, sites=5, replications=replications, seed=SEED):
+    for batch in simulate_batches(model, sites=5, replications=replications, seed=SEED,
+                                  unit_states=draw_unit_starts):
         summary.add(batch)
     return summary.result()
 
@@ -52,12 +53,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     args = parser.parse_args()
     model = build_model(default_config())
-    simulate(model, sites=5, replications=100, seed=SEED, unit_states=unit_state_sampler(model))  # compile first
+    simulate(model, sites=5, replications=100, seed=SEED)  # compile first (as configured: the workload)
     engine_reps = 20_000 if args.quick else 200_000
     reference_reps = 100 if args.quick else 500
     # headline: everyday workload on both sides (a fresh sampler per call, so the warm-up is timed too)
     engine_rate, engine_s, engine_mem = _rate(
-        lambda n: simulate(model, sites=5, replications=n, seed=SEED, unit_states=unit_state_sampler(model)),
+        lambda n: simulate(model, sites=5, replications=n, seed=SEED),  # as configured: a fresh workload sampler
         engine_reps)
     simpy_rate, simpy_s, simpy_mem = _rate(
         lambda n: simulate_reference(model, sites=5, replications=n, seed=SEED, workload=True), reference_reps)
@@ -66,7 +67,8 @@ def main() -> None:
             {"what": "SimPy ref. + workload (1 proc.)", "replications": reference_reps, "sites": 5,
              "armed_units": 8, "seconds": simpy_s, "replications_per_s": simpy_rate, "peak_mib": simpy_mem}]
     for reps in ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]):
-        rate, seconds, peak = _rate(lambda n: simulate(model, sites=5, replications=n, seed=SEED), reps)
+        rate, seconds, peak = _rate(lambda n: simulate(model, sites=5, replications=n, seed=SEED,
+                                                       unit_states=draw_unit_starts), reps)
         rows.append({"what": "scaling: replications", "replications": reps, "sites": 5, "armed_units": 8,
                      "seconds": seconds, "replications_per_s": rate, "peak_mib": peak})
     for reps in ([1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000]):
@@ -74,12 +76,14 @@ def main() -> None:
         rows.append({"what": "streaming summary: replications", "replications": reps, "sites": 5, "armed_units": 8,
                      "seconds": seconds, "replications_per_s": rate, "peak_mib": peak})
     for sites in (1, 5, 10, 20):
-        rate, seconds, peak = _rate(lambda n, k=sites: simulate(model, sites=k, replications=n, seed=SEED), 20_000)
+        rate, seconds, peak = _rate(lambda n, k=sites: simulate(model, sites=k, replications=n, seed=SEED,
+                                                                unit_states=draw_unit_starts), 20_000)
         rows.append({"what": "scaling: sites", "replications": 20_000, "sites": sites, "armed_units": 8,
                      "seconds": seconds, "replications_per_s": rate, "peak_mib": peak})
     for arvs in (4, 8, 50, 200):
         bigger = _model_with_arvs(model, arvs)
-        rate, seconds, peak = _rate(lambda n, m=bigger: simulate(m, sites=5, replications=n, seed=SEED), 20_000)
+        rate, seconds, peak = _rate(lambda n, m=bigger: simulate(m, sites=5, replications=n, seed=SEED,
+                                                                 unit_states=draw_unit_starts), 20_000)
         rows.append({"what": "scaling: units", "replications": 20_000, "sites": 5, "armed_units": arvs,
                      "seconds": seconds, "replications_per_s": rate, "peak_mib": peak})
     results = {

@@ -23,7 +23,6 @@ from readiness.registry import Parameter, Parameters
 from readiness.report import plt, software_versions
 from readiness.sensitivity import model_with_parameters, ranged
 from readiness.summary import paired_difference
-from readiness.workload import unit_state_sampler
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 DOC_NAME = "west-midlands-2015.md"
@@ -71,7 +70,7 @@ def _option_summary(baseline: Model, options_file: OptionsFile, values: Paramete
     applied = apply_options(model, options_file)
     if simulate_again or averted is None:
         def deaths(m: Model) -> np.ndarray:
-            out = simulate(m, sites=sites, replications=replications, seed=seed, unit_states=unit_state_sampler(m))
+            out = simulate(m, sites=sites, replications=replications, seed=seed)
             return out.deaths.sum(axis=1).astype(float)
 
         base = deaths(model)
@@ -138,7 +137,7 @@ def run_case_study(settings: Settings) -> CaseStudy:
     applied = apply_options(baseline, options_file, source=source)
     comparison = run_comparison(baseline, applied, replications=settings.replications, seed=settings.seed,
                                 baseline_name=options_file.baseline, sites=settings.sites,
-                                sampler_for=unit_state_sampler, resources=config.resources,
+                                resources=config.resources,
                                 sensitivity_replications=settings.sensitivity_replications,
                                 morris_trajectories=settings.morris_trajectories)
     ranking = ranking_sensitivity(baseline, options_file, config.resources, seed=settings.seed,

@@ -144,18 +144,19 @@ def test_adding_armed_units_does_not_delay_sites_without_workload(default_model)
     which sites resolve when, and so which freed unit goes where (docs/model.md, 4.4).
     """
     from readiness.config import UnitGroup
-    from readiness.resources import build_fleet
+    from readiness.model import derive_model
+    from readiness.scenario import draw_unit_starts
 
     resources = default_model.config.resources
     extra = [*resources.units, UnitGroup(type="arv", base="Stechford", count=2)]
     bigger_resources = resources.model_copy(update={"units": [g if not (g.type == "arv" and g.base == "Stechford")
                                                               else g.model_copy(update={"count": g.count + 2})
                                                               for g in extra[:-1]]})
-    bigger = default_model.with_fleet(build_fleet(bigger_resources, default_model.area, default_model.params),
-                                      default_model.config.model_copy(update={"resources": bigger_resources}))
+    bigger = derive_model(default_model, default_model.config.model_copy(update={"resources": bigger_resources}))
     assert bigger.fleet.count(0) == default_model.fleet.count(0) + 2
-    base = simulate(default_model, sites=5, replications=2000, seed=11)
-    more = simulate(bigger, sites=5, replications=2000, seed=11)
+    assert bigger.travel_minutes is default_model.travel_minutes  # same bases: travel reused
+    base = simulate(default_model, sites=5, replications=2000, seed=11, unit_states=draw_unit_starts)
+    more = simulate(bigger, sites=5, replications=2000, seed=11, unit_states=draw_unit_starts)
     np.testing.assert_array_equal(base.site, more.site)
     no_worse = np.all(more.t_first_armed <= base.t_first_armed + 1e-9, axis=1)
     assert no_worse.mean() >= 0.995
@@ -194,3 +195,27 @@ def test_streaming_summary_matches_the_summary_of_all_arrays(default_model):
     assert streamed["time_to_first_armed_min"]["p50"] == pytest.approx(whole["time_to_first_armed_min"]["p50"], abs=0.011)
     assert streamed["time_to_first_armed_min"]["p90"] == pytest.approx(whole["time_to_first_armed_min"]["p90"], abs=0.011)
     assert streamed["victims"]["p90"] == pytest.approx(whole["victims"]["p90"], abs=1.0)
+
+
+def test_unit_states_none_means_the_configured_sampler(default_model):
+    from readiness.scenario import draw_unit_starts
+    from readiness.workload import unit_state_sampler
+
+    assert default_model.config.workload.enabled
+    configured = simulate(default_model, sites=3, replications=300, seed=12)
+    by_hand = simulate(default_model, sites=3, replications=300, seed=12, unit_states=unit_state_sampler(default_model))
+    all_free = simulate(default_model, sites=3, replications=300, seed=12, unit_states=draw_unit_starts)
+    np.testing.assert_array_equal(configured.t_first_armed, by_hand.t_first_armed)
+    assert not np.array_equal(configured.t_first_armed, all_free.t_first_armed)  # the workload does matter
+
+
+def test_unit_states_none_without_workload_means_every_unit_free(default_model):
+    from readiness.model import derive_model
+    from readiness.scenario import draw_unit_starts
+
+    off = derive_model(default_model, default_model.config.model_copy(
+        update={"workload": default_model.config.workload.model_copy(update={"enabled": False})}))
+    configured = simulate(off, sites=3, replications=300, seed=12)
+    all_free = simulate(off, sites=3, replications=300, seed=12, unit_states=draw_unit_starts)
+    for name in ("t_first_armed", "t_resolved", "deaths"):
+        np.testing.assert_array_equal(getattr(configured, name), getattr(all_free, name))

@@ -208,7 +208,7 @@ def test_an_arv_off_duty_for_the_whole_horizon_never_arrives(tmp_path: Path) -> 
               "scenario": {"named_sites": ["E01009371"]}, "workload": {"shifts": {"arv": monday}},
               "parameters": QUIET}
     model = model_from(config)
-    out = simulate(model, sites=1, replications=50, seed=1, unit_states=unit_state_sampler(model))
+    out = simulate(model, sites=1, replications=50, seed=1)  # as configured: the workload sampler
     assert np.all(np.isinf(out.t_first_armed))
 
 

@@ -12,8 +12,8 @@ from readiness.config import portable_config
 from readiness.engine import Outcomes, UnitStateSampler, simulate
 from readiness.model import Model
 from readiness.resources import ARMED
-from readiness.scenario import draw_unit_starts
 from readiness.summary import by_district, summarise_sites
+from readiness.workload import resolve_unit_states
 
 RESULTS_FORMAT = "readiness.assessment/1"
 #: Times of the week at which the report compares results when the workload model is on (night, morning,
@@ -51,10 +51,14 @@ def minutes_to_nearest_armed_base(model: Model) -> np.ndarray:
 
 
 def run_assessment(model: Model, *, replications: int, seed: int,
-                   unit_states: UnitStateSampler = draw_unit_starts,
+                   unit_states: UnitStateSampler | None = None,
                    progress: Callable[[int], None] | None = None) -> Assessment:
-    """Simulate every configured K with the same seed (common random numbers across K)."""
+    """Simulate every configured K with the same seed (common random numbers across K).
+
+    ``unit_states=None`` means as configured (``workload.unit_state_sampler``), one sampler for every K.
+    """
     horizon = model.params["horizon_min"]
+    unit_states = resolve_unit_states(model, unit_states)
     outcomes = {k: simulate(model, sites=k, replications=replications, seed=seed, unit_states=unit_states,
                             progress=progress) for k in site_counts(model)}
     smallest = min(outcomes)

@@ -103,7 +103,6 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
     """Assess K simultaneous attacks: minutes to the first armed officers, sites waiting, deaths."""
     from readiness.assessment import START_TIMES, run_assessment, site_counts
     from readiness.report import assessment_outputs, prepare_out_dir, run_record, write_outputs
-    from readiness.workload import unit_state_sampler
 
     began = time.perf_counter()
     chosen = parse_sites(sites)
@@ -114,8 +113,7 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
     if bar is not None:
         bar.start()
     try:
-        assessment = run_assessment(model, replications=replications, seed=seed,
-                                    unit_states=unit_state_sampler(model), progress=advance)
+        assessment = run_assessment(model, replications=replications, seed=seed, progress=advance)
     finally:
         if bar is not None:
             bar.stop()
@@ -155,11 +153,10 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
             config: Annotated[Path | None, typer.Option("--config", help="YAML config of the baseline")] = None,
             quiet: QuietOpt = False) -> None:
     """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity."""
-    from readiness.compare import DEFAULT_SITES, comparison_outputs, run_comparison
+    from readiness.compare import DEFAULT_SITES, run_comparison
     from readiness.config import load_config
     from readiness.options import apply_options, load_options
-    from readiness.report import prepare_out_dir, run_record, write_outputs
-    from readiness.workload import unit_state_sampler
+    from readiness.report import comparison_outputs, prepare_out_dir, run_record, write_outputs
 
     began = time.perf_counter()
     prepare_out_dir(out)
@@ -171,8 +168,7 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
         bar.start()
     try:
         comparison = run_comparison(model, applied, replications=replications, seed=seed,
-                                    baseline_name=options_file.baseline, sampler_for=unit_state_sampler,
-                                    resources=load_config(config).resources,
+                                    baseline_name=options_file.baseline, resources=load_config(config).resources,
                                     sensitivity_replications=min(400, replications), progress=advance)
     finally:
         if bar is not None:
@@ -208,27 +204,21 @@ def coverage(config: ConfigArg = None, out: OutOpt = Path("out-coverage"),
                                                        help="instants per hour of the week")] = 200,
              seed: SeedOpt = 2015, quiet: QuietOpt = False) -> None:
     """Everyday view: share of residents a free armed unit reaches within 5/10/15/20 min, by hour of week."""
-    from readiness import __version__
-    from readiness.config import portable_config
+    from readiness.coverage import run_coverage
     from readiness.report import coverage_outputs, prepare_out_dir, run_record, write_outputs
-    from readiness.workload import coverage_analysis
 
     began = time.perf_counter()
     prepare_out_dir(out)
     model = load_model(config)
     with console.status("simulating the week", spinner="dots") if not quiet else _nothing():
-        analysis, reached = coverage_analysis(model, seed=seed, replications=replications)
-    results = {"format": "readiness.coverage/1", "version": __version__, "seed": seed,
-               "replications": replications,
-               "area": {"name": model.area.name, "lsoas": model.area.n},
-               "config": portable_config(model.config), "parameters": model.params.as_records(),
-               "coverage": analysis}
-    tables, figures, html = coverage_outputs(model, analysis, reached, results)
+        result = run_coverage(model, seed=seed, replications=replications)
+    tables, figures, html = coverage_outputs(result)
     run = run_record(command="coverage", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None})
-    write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html)
+    write_outputs(out, results=result.results, run=run, tables=tables, figures=figures, html=html)
     if not quiet:
-        shares = ", ".join(f"{100 * v:.0f}% within {t} min" for t, v in analysis["share_within_min"].items())
+        shares = ", ".join(f"{100 * v:.0f}% within {t} min"
+                           for t, v in result.coverage["share_within_min"].items())
         console.print(f"residents reached by a free ARV: {shares}; report: {(out / 'report.html').resolve()}")
 
 

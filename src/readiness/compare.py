@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
 from readiness import __version__
 from readiness.config import ResourcesConfig, portable_config
@@ -16,11 +14,10 @@ from readiness.engine import Outcomes, UnitStateSampler, simulate
 from readiness.model import Model
 from readiness.options import AppliedOption
 from readiness.registry import Parameters
-from readiness.report import Figure, parameter_table, render_figure, render_html
 from readiness.resources import ARMED, SPECIALIST, UNARMED
-from readiness.scenario import draw_unit_starts
 from readiness.sensitivity import model_with_parameters, morris, ranged, tornado
-from readiness.summary import rounded, censored, paired_difference, summarise_sites
+from readiness.summary import censored, paired_difference, rounded, summarise_sites
+from readiness.workload import unit_state_sampler
 
 RESULTS_FORMAT = "readiness.compare/1"
 DEFAULT_SITES: tuple[int, ...] = (1, 3, 5)
@@ -31,12 +28,8 @@ METRICS: tuple[str, ...] = ("time_to_first_armed_min", "share_sites_waiting_over
 MONEY_PREFIXES: tuple[str, ...] = ("costs.", "threat.", "prevention.", "options.cut_share_")
 FUNDING_CUT_GBP = 28_300_000.0
 
+#: The unit-state sampler of each model compared (``run_comparison``'s ``sampler_for``).
 SamplerFor = Callable[[Model], UnitStateSampler]
-
-
-def _plain_sampler(model: Model) -> UnitStateSampler:
-    del model
-    return draw_unit_starts
 
 
 @dataclass(frozen=True)
@@ -130,14 +123,16 @@ def _outcomes_by_k(model: Model, sampler: UnitStateSampler, sites: Sequence[int]
 
 def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replications: int, seed: int,
                    baseline_name: str = "baseline", sites: Sequence[int] = DEFAULT_SITES,
-                   sampler_for: SamplerFor = _plain_sampler, resources: ResourcesConfig | None = None,
+                   sampler_for: SamplerFor | None = None, resources: ResourcesConfig | None = None,
                    sensitivity_replications: int = 400, morris_trajectories: int = 6,
                    progress: Callable[[int], None] | None = None) -> Comparison:
     """Run the baseline and every option on the same seed (common random numbers) and build the results.
 
     ``sensitivity_replications = 0`` skips the sensitivity analysis; ``resources`` is the baseline's
-    resources config before defaults (so ``arv.on_duty`` moves the fleet in the sensitivity sweeps).
+    resources config before defaults (so ``arv.on_duty`` moves the fleet in the sensitivity sweeps);
+    ``sampler_for=None`` runs every model with its configured unit states (``workload.unit_state_sampler``).
     """
+    sampler_for = sampler_for or unit_state_sampler
     params, horizon = baseline.params, baseline.params["horizon_min"]
     models = {baseline_name: baseline, **{a.name: a.model for a in options}}
     outcomes = {name: _outcomes_by_k(model, sampler_for(model), sites, replications=replications, seed=seed,
@@ -234,67 +229,3 @@ def _sensitivity(baseline: Model, options: Sequence[AppliedOption], resources: R
 
 def _rounded(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     return [{k: rounded(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows]
-
-
-def _tornado_figure(rows: list[dict[str, object]], output: str, top: int = 12) -> Figure:
-    chosen = [r for r in rows if r["output"] == output][:top][::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(chosen) + 1.5))
-    base = chosen[0]["base_output"] if chosen else 0.0
-    for i, row in enumerate(chosen):
-        for end, colour in (("output_at_low", "#2c3e50"), ("output_at_high", "#c0392b")):
-            ax.barh(i, row[end] - base, left=base, color=colour, alpha=0.8)
-    ax.set_yticks(range(len(chosen)), [r["parameter"] for r in chosen])
-    ax.axvline(base, color="black", linewidth=0.8)
-    ax.set_xlabel(f"{output.replace('_', ' ')} (baseline, K = {REFERENCE_SITES})")
-    return render_figure(fig, f"tornado_{output}", f"Which assumption moves {output.replace('_', ' ')}",
-                         "Each parameter set to the low (dark) and high (red) end of its registry range, the others "
-                         "at their values, on the same random numbers.")
-
-
-def _pareto_figure(pareto: Mapping[str, object]) -> Figure:
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    frontier = set(pareto["frontier"])
-    for point in pareto["points"]:
-        x, y = point["yearly_cost_gbp"] / 1e6, point["deaths_averted_per_attack"]
-        ax.scatter(x, y, s=60, color="#c0392b" if point["option"] in frontier else "#7b8794", zorder=3)
-        ax.annotate(point["option"], (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
-    line = sorted((p["yearly_cost_gbp"] / 1e6, p["deaths_averted_per_attack"]) for p in pareto["points"]
-                  if p["option"] in frontier)
-    ax.plot(*zip(*line), color="#c0392b", linewidth=1, zorder=2)
-    ax.axhline(0, color="grey", linewidth=0.6)
-    ax.axvline(0, color="grey", linewidth=0.6)
-    ax.set_xlabel("yearly cost (GBP m; negative: saving)")
-    ax.set_ylabel(f"deaths averted per attack (K = {pareto['sites']})")
-    ax.grid(alpha=0.3)
-    return render_figure(fig, "pareto", "Cost against deaths averted",
-                         "Each option against the baseline on the same attacks; red: the Pareto frontier "
-                         "(no other option is both cheaper and averts more deaths).")
-
-
-def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
-    """Tables, figures and HTML of a comparison."""
-    results = comparison.results
-    differences = pd.DataFrame([{**{k: v for k, v in r.items() if k != "ci95"}, "ci95_low": r["ci95"][0],
-                                 "ci95_high": r["ci95"][1]} for r in results["differences"]])
-    money = pd.DataFrame([{**{k: v for k, v in r.items() if k != "deaths_averted_per_attack"},
-                           "deaths_averted_per_attack": r["deaths_averted_per_attack"]["mean"],
-                           "deaths_averted_ci95_low": r["deaths_averted_per_attack"]["ci95"][0],
-                           "deaths_averted_ci95_high": r["deaths_averted_per_attack"]["ci95"][1]}
-                          for r in results["value_for_money"]])
-    costs = pd.DataFrame([{"option": o["name"], **{k: v for k, v in o["cost"].items() if k != "breakdown"},
-                           **o["cost"]["breakdown"]} for o in results["options"] if o["cost"] is not None])
-    tables = {"differences": differences, "value_for_money": money, "costs": costs,
-              "prevention": pd.DataFrame(results["prevention"]["rows"]),
-              "parameters": parameter_table(comparison.baseline.params)}
-    figures = [_pareto_figure(results["pareto"])]
-    sensitivity = results.get("sensitivity")
-    if sensitivity:
-        tables["tornado"] = pd.DataFrame(sensitivity["tornado"])
-        tables["money_tornado"] = pd.DataFrame(sensitivity["money_tornado"])
-        if "morris" in sensitivity:
-            tables["morris"] = pd.DataFrame(sensitivity["morris"])
-        figures += [_tornado_figure(sensitivity["tornado"], output) for output in ("deaths_per_attack",
-                                                                                  "share_sites_waiting_over_10_min")]
-    html = render_html("compare.html.j2", results=results, figures=figures,
-                       parameters=comparison.baseline.params.entries(), metrics=METRICS)
-    return tables, figures, html

@@ -20,7 +20,8 @@ from readiness.harm import expected_deaths
 from readiness.model import Model
 from readiness.resources import ARMED, SPECIALIST, UNARMED
 from readiness.rng import uniforms
-from readiness.scenario import MAX_MUTUAL_AID, Attacks, UnitStarts, draw_attacks, draw_unit_starts
+from readiness.scenario import MAX_MUTUAL_AID, Attacks, UnitStateSampler, draw_attacks
+from readiness.workload import resolve_unit_states
 
 INF = np.inf
 MUTUAL_AID = 3  # kind of the mutual-aid units the kernel appends after the fleet
@@ -29,9 +30,6 @@ MUTUAL_AID = 3  # kind of the mutual-aid units the kernel appends after the flee
 _IDLE, _ENROUTE, _ONSCENE, _CLEARING, _MOBILISING, _WAITING, _INCOMING, _UNUSED = range(8)
 # event categories, in the order they are processed at equal times
 _ARRIVAL, _STOP, _FREE, _REPORT, _READY, _AID = range(6)
-
-UnitStateSampler = Callable[[Model, int, np.ndarray], UnitStarts]
-
 
 @dataclass(frozen=True)
 class Outcomes:
@@ -401,11 +399,14 @@ def _scalars(model: Model) -> np.ndarray:
 
 
 def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndarray,
-                   unit_states: UnitStateSampler = draw_unit_starts) -> Outcomes:
-    """Outcomes of the given global replication indices (any batch gives the same numbers)."""
+                   unit_states: UnitStateSampler | None = None) -> Outcomes:
+    """Outcomes of the given global replication indices (any batch gives the same numbers).
+
+    ``unit_states=None`` means as configured (``workload.unit_state_sampler``).
+    """
     reps = np.asarray(replications, dtype=np.int64)
     attacks: Attacks = draw_attacks(model, seed, reps, sites)
-    units = unit_states(model, seed, reps)
+    units = resolve_unit_states(model, unit_states)(model, seed, reps)
     shape = (len(reps), sites)
     out = {name: np.empty(shape) for name in ("first", "enough", "resolved", "unarmed", "expected")}
     _dispatch_batch(attacks.site, attacks.start, attacks.report, attacks.attackers.astype(np.int64),
@@ -422,9 +423,10 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
 
 
 def simulate_batches(model: Model, *, sites: int, replications: int, seed: int, first_replication: int = 0,
-                     batch_size: int = 20_000, unit_states: UnitStateSampler = draw_unit_starts,
+                     batch_size: int = 20_000, unit_states: UnitStateSampler | None = None,
                      progress: Callable[[int], None] | None = None) -> Iterator[Outcomes]:
     """Outcomes batch by batch, for callers that aggregate as they go (memory stays flat)."""
+    unit_states = resolve_unit_states(model, unit_states)  # one sampler for every batch
     for lo in range(first_replication, first_replication + replications, batch_size):
         hi = min(lo + batch_size, first_replication + replications)
         yield simulate_batch(model, sites=sites, seed=seed, replications=np.arange(lo, hi), unit_states=unit_states)
@@ -433,9 +435,13 @@ def simulate_batches(model: Model, *, sites: int, replications: int, seed: int, 
 
 
 def simulate(model: Model, *, sites: int, replications: int, seed: int, first_replication: int = 0,
-             batch_size: int = 20_000, unit_states: UnitStateSampler = draw_unit_starts,
+             batch_size: int = 20_000, unit_states: UnitStateSampler | None = None,
              progress: Callable[[int], None] | None = None) -> Outcomes:
-    """Simulate ``replications`` attacks with ``sites`` sites each; batching never changes the numbers."""
+    """Simulate ``replications`` attacks with ``sites`` sites each; batching never changes the numbers.
+
+    ``unit_states`` gives the units' states at the first shot; ``None`` means as configured: the workload
+    model when ``workload.enabled``, else every unit free at its post (``scenario.draw_unit_starts``).
+    """
     return Outcomes.concatenate(list(simulate_batches(
         model, sites=sites, replications=replications, seed=seed, first_replication=first_replication,
         batch_size=batch_size, unit_states=unit_states, progress=progress)))

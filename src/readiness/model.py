@@ -43,12 +43,6 @@ class Model:
         """Position index of an LSOA centroid."""
         return self.n_bases + lsoa
 
-    def with_fleet(self, fleet: Fleet, config: Config) -> Model:
-        """The same area and travel with another fleet on the same bases (options reuse travel)."""
-        return Model(config=config, params=self.params, area=self.area, fleet=fleet,
-                     site_weights=self.site_weights, named_sites=self.named_sites,
-                     travel_minutes=self.travel_minutes)
-
 
 def position_xy(fleet: Fleet, area: Area) -> np.ndarray:
     """Coordinates of the positions units can be at: the bases, then the LSOA centroids."""
@@ -75,24 +69,59 @@ def _named_sites(config: Config, area: Area) -> np.ndarray | None:
     return np.array(indices, dtype=np.int64)
 
 
+#: Registry entries the calibrated travel model takes its coefficients from.
+TRAVEL_PARAMETERS = {"intercept": "travel.intercept_min", "sqrt_coef": "travel.sqrt_coef",
+                     "linear_coef": "travel.linear_coef"}
+
+
 def travel_model_for(config: Config, params: Parameters, area: Area) -> TravelModel:
     """The configured travel model; the calibrated one takes its coefficients from the registry."""
     spec = config.travel.model_dump()
     if spec["model"] == "calibrated":
-        spec.update(intercept=params["travel.intercept_min"], sqrt_coef=params["travel.sqrt_coef"],
-                    linear_coef=params["travel.linear_coef"])
+        spec.update({key: params[name] for key, name in TRAVEL_PARAMETERS.items()})
     return build_travel_model(spec, crs=area.crs)
 
 
 def build_model(config: Config, *, area: Area | None = None) -> Model:
     """Resolve a config into a :class:`Model` (reads the area and computes travel minutes once)."""
+    return _assemble(config, area or load_area(config.area), reuse=None)
+
+
+def derive_model(model: Model, config: Config) -> Model:
+    """A changed copy of ``model`` for ``config``: rebuild only what the change requires, reuse the rest.
+
+    The one way to make a model from another (options, sensitivity sweeps, plans). The area and site
+    weights are reused when their config is unchanged; the travel minutes when the travel config and its
+    coefficients are unchanged (then only the rows of new or moved bases are computed); parameters and the
+    fleet always follow ``config``.
+    """
+    if config.area != model.config.area:
+        return build_model(config)
+    return _assemble(config, model.area, reuse=model)
+
+
+def _assemble(config: Config, area: Area, *, reuse: Model | None) -> Model:
+    """The model of ``config`` on ``area``, taking weights and travel minutes from ``reuse`` where still valid."""
     params = Parameters(config.parameters)
-    area = area or load_area(config.area)
     resources = resolve_resources(config.resources, params)
-    resolved = config.model_copy(update={"resources": resources})
     fleet = build_fleet(resources, area, params)
-    weights = (load_site_weights(config.scenario.site_weights, area)
-               if config.scenario.site_weights else area.residents.astype(float))
-    minutes = np.asarray(travel_model_for(config, params, area).minutes(position_xy(fleet, area), area.centroids))
-    return Model(config=resolved, params=params, area=area, fleet=fleet, site_weights=weights,
-                 named_sites=_named_sites(config, area), travel_minutes=minutes.astype(np.float32))
+    if reuse is not None and config.scenario.site_weights == reuse.config.scenario.site_weights:
+        weights = reuse.site_weights
+    else:
+        weights = (load_site_weights(config.scenario.site_weights, area)
+                   if config.scenario.site_weights else area.residents.astype(float))
+    return Model(config=config.model_copy(update={"resources": resources}), params=params, area=area, fleet=fleet,
+                 site_weights=weights, named_sites=_named_sites(config, area),
+                 travel_minutes=_travel_minutes(config, params, area, fleet, reuse))
+
+
+def _travel_minutes(config: Config, params: Parameters, area: Area, fleet: Fleet, reuse: Model | None) -> np.ndarray:
+    """``(n_bases + n_lsoa, n_lsoa)`` minutes, reusing ``reuse``'s rows when travel is unchanged."""
+    if reuse is None or config.travel != reuse.config.travel or any(
+            params[name] != reuse.params[name] for name in TRAVEL_PARAMETERS.values()):
+        minutes = travel_model_for(config, params, area).minutes(position_xy(fleet, area), area.centroids)
+        return np.asarray(minutes).astype(np.float32)
+    if fleet.base_xy.shape == reuse.fleet.base_xy.shape and np.array_equal(fleet.base_xy, reuse.fleet.base_xy):
+        return reuse.travel_minutes
+    bases = travel_model_for(config, params, area).minutes(fleet.base_xy, area.centroids)
+    return np.vstack([np.asarray(bases, dtype=np.float32), reuse.travel_minutes[reuse.n_bases:]])

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
@@ -16,15 +15,14 @@ from readiness.config import (
     BNG,
     Base,
     ResourcesConfig,
+    StrictModel,
     UnitGroup,
     UnitType,
     format_validation_error,
-    StrictModel,
 )
 from readiness.costs import Changes, officers_for_cut, officers_per_post
 from readiness.errors import ConfigError, ReadinessError
-from readiness.model import Model, travel_model_for
-from readiness.resources import build_fleet
+from readiness.model import Model, derive_model
 
 DEFAULT_OPTIONS_FILE = "options_2015.yaml"
 ROLES: tuple[str, ...] = ("neighbourhood", "response", "firearms")
@@ -288,8 +286,8 @@ class _Applier:
         armed_response = self._arm_response(o.arm_response) if o.arm_response is not None else 0
         resources = ResourcesConfig(bases=self.bases, unit_types=self.types, units=[g for g in self.units if g.count])
         changes = Changes(**self.counts, armed_response_officers=armed_response, cut_gbp=cut, officers_lost=lost)
-        return AppliedOption(option=o, model=_model_with_resources(self.baseline, resources), changes=changes,
-                             summary=tuple(self.summary) or ("no change",))
+        model = derive_model(self.baseline, self.baseline.config.model_copy(update={"resources": resources}))
+        return AppliedOption(option=o, model=model, changes=changes, summary=tuple(self.summary) or ("no change",))
 
     def _apply_cut(self, cut: BudgetCut) -> dict[str, float]:
         split = cut_split(cut, protect_neighbourhood=self.option.protect_neighbourhood, params=self.params,
@@ -318,17 +316,3 @@ class _Applier:
         self.summary.append(f"{armed} response cars armed ({armed * crew} officers per shift, effectiveness "
                             f"{effectiveness:g})")
         return armed * crew
-
-
-def _model_with_resources(baseline: Model, resources: ResourcesConfig) -> Model:
-    """The baseline's area and LSOA travel with another fleet; travel rows of new or moved bases recomputed."""
-    fleet = build_fleet(resources, baseline.area, baseline.params)
-    config = baseline.config.model_copy(update={"resources": resources})
-    same_bases = (fleet.base_xy.shape == baseline.fleet.base_xy.shape
-                  and np.array_equal(fleet.base_xy, baseline.fleet.base_xy))
-    if same_bases:
-        return baseline.with_fleet(fleet, config)
-    minutes = travel_model_for(config, baseline.params, baseline.area).minutes(fleet.base_xy,
-                                                                               baseline.area.centroids)
-    travel = np.vstack([np.asarray(minutes, dtype=np.float32), baseline.travel_minutes[baseline.n_bases:]])
-    return replace(baseline, config=config, fleet=fleet, travel_minutes=travel)

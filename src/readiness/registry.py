@@ -248,10 +248,13 @@ class Parameters(Mapping[str, float]):
         """The registry records with overridden values and sources."""
         return self._entries
 
+    def overrides(self) -> dict[str, float]:
+        """The values that differ from the registry's by override (what a config's ``parameters`` holds)."""
+        return {p.name: p.value for p in self._entries if p.source.startswith("override")}
+
     def overridden(self, **changes: float) -> Parameters:
         """A copy with more overrides (used by sensitivity sweeps)."""
-        current = {p.name: p.value for p in self._entries if p.source.startswith("override")}
-        return Parameters({**current, **changes})
+        return Parameters({**self.overrides(), **changes})
 
     def as_records(self) -> list[dict[str, object]]:
         """JSON-ready records for results files and reports."""

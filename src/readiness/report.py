@@ -27,6 +27,8 @@ from readiness.registry import Parameters  # noqa: E402
 
 if TYPE_CHECKING:  # only for annotations: these modules import report's callers, not report
     from readiness.assessment import Assessment
+    from readiness.compare import Comparison
+    from readiness.coverage import CoverageResult
     from readiness.model import Model
     from readiness.planning import OptimiseResult
 
@@ -275,9 +277,9 @@ def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame],
     return tables, figures, html
 
 
-def coverage_outputs(model: Model, coverage: Mapping[str, object], reached_10: np.ndarray,
-                     results: Mapping[str, object]) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
-    """Tables, figures and HTML of ``readiness coverage`` (everyday armed coverage by hour of week)."""
+def coverage_outputs(result: CoverageResult) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables, figures and HTML of ``readiness coverage`` (``readiness.coverage.CoverageResult``)."""
+    model, coverage, reached_10, results = result.model, result.coverage, result.reached_10, result.results
     by_hour = coverage["by_hour"]
     thresholds = [f"{t:g}" for t in coverage["method"]["thresholds_min"]]
     hours = pd.DataFrame([{"hour_of_week": h["hour_of_week"], "label": h["label"],
@@ -358,4 +360,70 @@ def optimise_outputs(result: OptimiseResult) -> tuple[dict[str, pd.DataFrame], l
             for b, a in zip(before, after, strict=True)])
     html = render_html("optimise.html.j2", results=results, figures=figures, tables=tables,
                        parameters=model.params.entries())
+    return tables, figures, html
+
+
+def _tornado_figure(rows: list[dict[str, object]], output: str, sites: int, top: int = 12) -> Figure:
+    chosen = [r for r in rows if r["output"] == output][:top][::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(chosen) + 1.5))
+    base = chosen[0]["base_output"] if chosen else 0.0
+    for i, row in enumerate(chosen):
+        for end, colour in (("output_at_low", "#2c3e50"), ("output_at_high", "#c0392b")):
+            ax.barh(i, row[end] - base, left=base, color=colour, alpha=0.8)
+    ax.set_yticks(range(len(chosen)), [r["parameter"] for r in chosen])
+    ax.axvline(base, color="black", linewidth=0.8)
+    ax.set_xlabel(f"{output.replace('_', ' ')} (baseline, K = {sites})")
+    return render_figure(fig, f"tornado_{output}", f"Which assumption moves {output.replace('_', ' ')}",
+                         "Each parameter set to the low (dark) and high (red) end of its registry range, the others "
+                         "at their values, on the same random numbers.")
+
+
+def _pareto_figure(pareto: Mapping[str, object]) -> Figure:
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    frontier = set(pareto["frontier"])
+    for point in pareto["points"]:
+        x, y = point["yearly_cost_gbp"] / 1e6, point["deaths_averted_per_attack"]
+        ax.scatter(x, y, s=60, color="#c0392b" if point["option"] in frontier else "#7b8794", zorder=3)
+        ax.annotate(point["option"], (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    line = sorted((p["yearly_cost_gbp"] / 1e6, p["deaths_averted_per_attack"]) for p in pareto["points"]
+                  if p["option"] in frontier)
+    ax.plot(*zip(*line), color="#c0392b", linewidth=1, zorder=2)
+    ax.axhline(0, color="grey", linewidth=0.6)
+    ax.axvline(0, color="grey", linewidth=0.6)
+    ax.set_xlabel("yearly cost (GBP m; negative: saving)")
+    ax.set_ylabel(f"deaths averted per attack (K = {pareto['sites']})")
+    ax.grid(alpha=0.3)
+    return render_figure(fig, "pareto", "Cost against deaths averted",
+                         "Each option against the baseline on the same attacks; red: the Pareto frontier "
+                         "(no other option is both cheaper and averts more deaths).")
+
+
+def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables, figures and HTML of ``readiness compare`` (``readiness.compare.Comparison``)."""
+    from readiness.compare import METRICS
+
+    results = comparison.results
+    differences = pd.DataFrame([{**{k: v for k, v in r.items() if k != "ci95"}, "ci95_low": r["ci95"][0],
+                                 "ci95_high": r["ci95"][1]} for r in results["differences"]])
+    money = pd.DataFrame([{**{k: v for k, v in r.items() if k != "deaths_averted_per_attack"},
+                           "deaths_averted_per_attack": r["deaths_averted_per_attack"]["mean"],
+                           "deaths_averted_ci95_low": r["deaths_averted_per_attack"]["ci95"][0],
+                           "deaths_averted_ci95_high": r["deaths_averted_per_attack"]["ci95"][1]}
+                          for r in results["value_for_money"]])
+    costs = pd.DataFrame([{"option": o["name"], **{k: v for k, v in o["cost"].items() if k != "breakdown"},
+                           **o["cost"]["breakdown"]} for o in results["options"] if o["cost"] is not None])
+    tables = {"differences": differences, "value_for_money": money, "costs": costs,
+              "prevention": pd.DataFrame(results["prevention"]["rows"]),
+              "parameters": parameter_table(comparison.baseline.params)}
+    figures = [_pareto_figure(results["pareto"])]
+    sensitivity = results.get("sensitivity")
+    if sensitivity:
+        tables["tornado"] = pd.DataFrame(sensitivity["tornado"])
+        tables["money_tornado"] = pd.DataFrame(sensitivity["money_tornado"])
+        if "morris" in sensitivity:
+            tables["morris"] = pd.DataFrame(sensitivity["morris"])
+        figures += [_tornado_figure(sensitivity["tornado"], output, sensitivity["sites"])
+                    for output in ("deaths_per_attack", "share_sites_waiting_over_10_min")]
+    html = render_html("compare.html.j2", results=results, figures=figures,
+                       parameters=comparison.baseline.params.entries(), metrics=METRICS)
     return tables, figures, html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numba
@@ -38,6 +39,10 @@ class UnitStarts:
     position: np.ndarray  # (R, U) position index (base, LSOA) or -1 outside the area
     available: np.ndarray  # (R, U) minutes from which it can be dispatched (inf: off duty)
     specialist_delay: np.ndarray  # (R, U) mobilisation (in-force) or arrival (outside) delay; inf otherwise
+
+
+#: ``(model, seed, replications) -> UnitStarts``: the engine's ``unit_states`` (workload model or all free).
+UnitStateSampler = Callable[[Model, int, np.ndarray], UnitStarts]
 
 
 def _lognormal(median: float, sigma: float, z: np.ndarray) -> np.ndarray:

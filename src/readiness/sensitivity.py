@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 
 import numpy as np
 from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
 from readiness.config import ResourcesConfig
-from readiness.model import Model
+from readiness.model import Model, derive_model
 from readiness.registry import Parameter, Parameters
-from readiness.resources import build_fleet, resolve_resources
 
 #: A function from parameter values to named outputs (e.g. deaths per attack, share waiting).
 Evaluate = Callable[[Parameters], Mapping[str, float]]
@@ -27,14 +25,11 @@ def model_with_parameters(model: Model, params: Parameters, *, resources: Resour
     """The model with other parameter values; the fleet is rebuilt (``arv.on_duty`` and crews count).
 
     ``resources`` is the config's resources before defaults were filled in; without it the fleet keeps
-    its resolved unit counts and only crews follow the parameters. Travel is reused (its coefficients
-    have no range to sweep).
+    its resolved unit counts and only crews follow the parameters. Travel is reused unless its
+    coefficients change (``derive_model``).
     """
     raw = resources if resources is not None else model.config.resources
-    resolved = resolve_resources(raw, params)
-    fleet = build_fleet(resolved, model.area, params)
-    return replace(model, params=params, fleet=fleet,
-                   config=model.config.model_copy(update={"resources": resolved}))
+    return derive_model(model, model.config.model_copy(update={"resources": raw, "parameters": params.overrides()}))
 
 
 def _value(entry: Parameter, value: float) -> float:

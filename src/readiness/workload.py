@@ -32,12 +32,11 @@ from readiness.config import (
     read_yaml,
 )
 from readiness.demand import DemandWeights, load_demand_weights, load_profile
-from readiness.engine import UnitStateSampler
 from readiness.errors import ConfigError, DataError
 from readiness.model import Model
 from readiness.resources import ARMED, Fleet
 from readiness.rng import name_index, replication_keys, uniform_at, uniforms
-from readiness.scenario import UnitStarts, draw_unit_starts
+from readiness.scenario import UnitStarts, UnitStateSampler, draw_unit_starts
 
 INF = np.inf
 PATTERN_FOLDER = "shift_patterns"
@@ -569,6 +568,11 @@ def unit_state_sampler(model: Model) -> UnitStateSampler:
     if not model.config.workload.enabled:
         return draw_unit_starts
     return WorkloadSampler(model)
+
+
+def resolve_unit_states(model: Model, unit_states: UnitStateSampler | None) -> UnitStateSampler:
+    """The sampler to use: the one given, or, for ``None``, the configured one (:func:`unit_state_sampler`)."""
+    return unit_state_sampler(model) if unit_states is None else unit_states
 
 
 # --- coverage analytics ---------------------------------------------------------------------------------
