@@ -12,9 +12,9 @@ from readiness.config import WEEKDAYS, Base, Config, UnitGroup, portable_config
 from readiness.errors import ConfigError
 from readiness.locate import LOCATION_MODELS, LocationModel
 from readiness.locate.base import LocationPlan, Method
-from readiness.model import Model, build_model
+from readiness.model import Model, derive_model
 from readiness.resources import ARMED
-from readiness.workload import coverage_results, rostered_on_duty, unit_state_sampler
+from readiness.workload import coverage_results, rostered_on_duty
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def run_optimise(model: Model, *, model_name: str, units: int | None, within: fl
     problem = standby_problem(model)
     plan = solve(problem, model_name, units=units, within=within, busy_fraction=busy_fraction,
                  fix_existing=fix_existing, method=method)
-    planned = build_model(plan_config(model, problem, plan), area=model.area)
+    planned = derive_model(model, plan_config(model, problem, plan))
     results: dict[str, object] = {
         "format": "readiness.optimise/1", "version": __version__, "seed": seed,
         "request": {"model": model_name, "units": units, "within_min": within,
@@ -168,8 +168,8 @@ def run_optimise(model: Model, *, model_name: str, units: int | None, within: fl
                                   within=within)}
             for count, hours in armed_on_duty_by_shift(model).items() if count > 0]
     if assess_plan:
-        before = run_assessment(model, replications=replications, seed=seed, unit_states=unit_state_sampler(model))
-        after = run_assessment(planned, replications=replications, seed=seed, unit_states=unit_state_sampler(planned))
+        before = run_assessment(model, replications=replications, seed=seed)
+        after = run_assessment(planned, replications=replications, seed=seed)
         results["assessment"] = {"replications": replications,
                                  "before": before.results["by_sites"], "after": after.results["by_sites"]}
     return OptimiseResult(model=model, problem=problem, plan=plan, results=results)
