@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from readiness.errors import ReadinessError
+from readiness.runs_cli import NoStoreOpt, StoreOpt, record_outputs, runs_app
 
 if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command, to start fast
     from readiness.config import Config
@@ -98,7 +99,7 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
            replications: Annotated[int, typer.Option("--replications", min=2, help="replications per K")] = 10_000,
            seed: SeedOpt = 2015,
            sites: Annotated[str | None, typer.Option("--sites", help="numbers of sites, e.g. 1,2,3,5,8")] = None,
-           quiet: QuietOpt = False) -> None:
+           quiet: QuietOpt = False, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
     """Assess K simultaneous attacks: minutes to the first armed officers, sites waiting, deaths."""
     from readiness.assessment import START_TIMES, run_assessment, site_counts
     from readiness.report import assessment_outputs, prepare_out_dir, run_record, write_outputs
@@ -121,7 +122,9 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
     tables, figures, html = assessment_outputs(assessment)
     run = run_record(command="assess", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None})
-    write_outputs(out, results=assessment.results, run=run, tables=tables, figures=figures, html=html)
+    written = write_outputs(out, results=assessment.results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="assess", out=out, results=assessment.results, run=run, files=written,
+                   quiet=quiet)
     if not quiet:
         _print_assessment(assessment.results)
         console.print(f"report: {(out / 'report.html').resolve()}")
@@ -152,7 +155,7 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
                                                       help="replications per option and K")] = 2_000,
             seed: SeedOpt = 2015,
             config: Annotated[Path | None, typer.Option("--config", help="YAML config of the baseline")] = None,
-            quiet: QuietOpt = False) -> None:
+            quiet: QuietOpt = False, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
     """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity."""
     from readiness.compare import DEFAULT_SITES, comparison_outputs, run_comparison
     from readiness.config import load_config
@@ -180,7 +183,9 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     run = run_record(command="compare", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,
                             "options_file": str(Path(source).resolve())})
-    write_outputs(out, results=comparison.results, run=run, tables=tables, figures=figures, html=html)
+    written = write_outputs(out, results=comparison.results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="compare", out=out, results=comparison.results, run=run, files=written,
+                   quiet=quiet)
     if not quiet:
         _print_comparison(comparison.results)
         console.print(f"report: {(out / 'report.html').resolve()}")
@@ -205,7 +210,8 @@ def _print_comparison(results: dict) -> None:
 def coverage(config: ConfigArg = None, out: OutOpt = Path("out-coverage"),
              replications: Annotated[int, typer.Option("--replications", min=1,
                                                        help="instants per hour of the week")] = 200,
-             seed: SeedOpt = 2015, quiet: QuietOpt = False) -> None:
+             seed: SeedOpt = 2015, quiet: QuietOpt = False, store: StoreOpt = None,
+             no_store: NoStoreOpt = False) -> None:
     """Everyday view: share of residents a free armed unit reaches within 5/10/15/20 min, by hour of week."""
     from readiness import __version__
     from readiness.config import portable_config
@@ -225,7 +231,9 @@ def coverage(config: ConfigArg = None, out: OutOpt = Path("out-coverage"),
     tables, figures, html = coverage_outputs(model, analysis, reached, results)
     run = run_record(command="coverage", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None})
-    write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html)
+    written = write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="coverage", out=out, results=results, run=run, files=written,
+                   quiet=quiet)
     if not quiet:
         shares = ", ".join(f"{100 * v:.0f}% within {t} min" for t, v in analysis["share_within_min"].items())
         console.print(f"residents reached by a free ARV: {shares}; report: {(out / 'report.html').resolve()}")
@@ -257,7 +265,8 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
              assess_plan: Annotated[bool, typer.Option("--assess", help="re-check the plan by simulation")] = False,
              replications: Annotated[int, typer.Option("--replications", min=2, help="replications per K for --assess")]
              = 2_000,
-             seed: SeedOpt = 2015, quiet: QuietOpt = False) -> None:
+             seed: SeedOpt = 2015, quiet: QuietOpt = False, store: StoreOpt = None,
+             no_store: NoStoreOpt = False) -> None:
     """Where should armed units stand by, and how many are needed? Optionally re-checked by simulation."""
     from readiness import __version__
     from readiness.assessment import run_assessment
@@ -314,7 +323,9 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
     run = run_record(command="optimise", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,
                             "solve_seconds": plan.solve_seconds})
-    write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html)
+    written = write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="optimise", out=out, results=results, run=run, files=written,
+                   quiet=quiet)
     if not quiet:
         summary = results["plan"]
         console.print(f"{model_name}: {summary['n_sites']} sites, {100 * summary['share_weight_within_standard']:.1f}% "
@@ -371,3 +382,6 @@ def travel_build(osm: Annotated[Path, typer.Option("--osm", help="OpenStreetMap 
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+app.add_typer(runs_app, name="runs")
