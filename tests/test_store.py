@@ -164,6 +164,28 @@ def test_two_processes_recording_at_once_lose_nothing(tmp_path: Path) -> None:
                                               run.seed / 10)]
 
 
+HOLDER = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_file_held_outside_the_lock_is_retried_then_reported_busy(tmp_path: Path) -> None:
+    path = tmp_path / "runs.duckdb"
+    record(RunStore(path), assessment_doc())
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), "3"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        with pytest.raises(StoreError, match="busy"):
+            RunStore(path, timeout_s=0.3).list()
+        assert len(RunStore(path, timeout_s=60).list()) == 1  # retried until the holder let go
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_tests_never_use_the_users_own_store(tmp_path: Path) -> None:
     import platformdirs
 

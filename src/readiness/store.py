@@ -128,19 +128,21 @@ class RunStore:
         except OSError as error:
             raise self._error(f"cannot write here ({error.strerror or error})") from None
         try:
-            con = self._open(duckdb)
+            con = self._open()
             try:
                 self._prepare(con)
                 yield con
-            except duckdb.Error as error:
-                raise self._error(f"not a readable run store ({_first_line(error)})") from None
+            except duckdb.Error as error:  # a full disk, a damaged table: the store, not the run, failed
+                raise self._error(f"cannot be used ({_first_line(error)})") from None
             finally:
                 con.close()
         finally:
             lock.release()
 
-    def _open(self, duckdb: Any) -> duckdb.DuckDBPyConnection:
+    def _open(self) -> duckdb.DuckDBPyConnection:
         """Open the file, retrying while a process outside our lock (a DuckDB shell, say) holds it."""
+        import duckdb
+
         deadline, pause = time.monotonic() + self.timeout_s, RETRY_S
         while True:
             try:
