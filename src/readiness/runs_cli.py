@@ -46,9 +46,9 @@ def record_outputs(store: Path | None, no_store: bool, *, command: str, out: Pat
     target = resolve_store(store, disabled=no_store)
     if target is None:
         return None
-    assessment = results.get("assessment")
-    replications = results.get("replications", assessment.get("replications") if isinstance(assessment, dict)
-                               else None)
+    replications = results.get("replications")
+    if replications is None and isinstance(results.get("assessment"), dict):  # optimise --assess
+        replications = results["assessment"].get("replications")
     run_id = target.record(command=command, config=results.get("config", {}), seed=results.get("seed"),
                            replications=replications, software=run.get("software", {}),
                            timings={key: value for key, value in run.items() if key.endswith("seconds")},

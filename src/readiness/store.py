@@ -249,13 +249,7 @@ class RunStore:
         shown["result_rows"] = n_rows
         return shown
 
-    def results(self, run_id: str) -> dict[str, Any]:
-        """The run's results.json document, as recorded."""
-        with self._connect() as con:
-            full = self._resolve(con, run_id)
-            return json.loads(con.execute("SELECT results_json FROM runs WHERE id = ?", [full]).fetchone()[0])
-
-    def result_rows(self, run_id: str) -> list[tuple[object, ...]]:
+    def result_rows(self, run_id: str) -> Sequence[tuple[object, ...]]:
         """The run's long-form results: (force, option, sites, start_time, metric, statistic, value)."""
         with self._connect() as con:
             full = self._resolve(con, run_id)
@@ -269,7 +263,7 @@ class RunStore:
             return {path: bytes(content) for path, content in
                     con.execute("SELECT path, content FROM files WHERE run_id = ?", [full]).fetchall()}
 
-    def export(self, run_id: str, out: Path) -> list[Path]:
+    def export(self, run_id: str, out: Path) -> Sequence[Path]:
         """Write the run's files into ``out``, byte for byte as the run wrote them; returns the paths."""
         written = []
         for name, content in sorted(self.files(run_id).items()):
@@ -285,7 +279,7 @@ class RunStore:
             written.append(target)
         return written
 
-    def diff(self, a: str, b: str) -> list[DiffRow]:
+    def diff(self, a: str, b: str) -> Sequence[DiffRow]:
         """Run facts, config (flattened) and long-form results of two runs, side by side."""
         first, second = self.show(a), self.show(b)
         rows = [DiffRow("run", key, first[key], second[key])
@@ -522,7 +516,7 @@ def _flatten(value: object, prefix: str = "") -> dict[str, object]:
     return flat
 
 
-def _keyed(rows: list[tuple[object, ...]]) -> dict[str, object]:
+def _keyed(rows: Sequence[tuple[object, ...]]) -> dict[str, object]:
     """Long-form rows as ``option | K | start | metric.statistic`` keys."""
     keyed = {}
     for force, option, sites, start, metric, statistic, value in rows:
