@@ -8,6 +8,13 @@ import pytest
 
 from readiness.config import config_from_mapping, default_config
 from readiness.model import Model, build_model
+from readiness.store import ENV_VAR
+
+
+@pytest.fixture(autouse=True)
+def isolated_run_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never write to the user's own run store: every test (and its subprocesses) gets a fresh one."""
+    monkeypatch.setenv(ENV_VAR, str(tmp_path_factory.mktemp("store") / "runs.duckdb"))
 
 
 @pytest.fixture(scope="session")

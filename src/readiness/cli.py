@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from readiness.errors import ReadinessError
 from readiness.locate import LOCATION_MODELS
+from readiness.runs_cli import NoStoreOpt, StoreOpt, record_outputs, runs_app
 
 if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command, to start fast
     from readiness.config import Config
@@ -99,7 +100,7 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
            replications: Annotated[int, typer.Option("--replications", min=2, help="replications per K")] = 10_000,
            seed: SeedOpt = 2015,
            sites: Annotated[str | None, typer.Option("--sites", help="numbers of sites, e.g. 1,2,3,5,8")] = None,
-           quiet: QuietOpt = False) -> None:
+           quiet: QuietOpt = False, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
     """Assess K simultaneous attacks: minutes to the first armed officers, sites waiting, deaths."""
     from readiness.assessment import START_TIMES, run_assessment, site_counts
     from readiness.report import assessment_outputs, prepare_out_dir, run_record, write_outputs
@@ -120,7 +121,9 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
     tables, figures, html = assessment_outputs(assessment)
     run = run_record(command="assess", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None})
-    write_outputs(out, results=assessment.results, run=run, tables=tables, figures=figures, html=html)
+    written = write_outputs(out, results=assessment.results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="assess", out=out, results=assessment.results, run=run, files=written,
+                   quiet=quiet)
     if not quiet:
         _print_assessment(assessment.results)
         console.print(f"report: {(out / 'report.html').resolve()}")
@@ -151,7 +154,7 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
                                                       help="replications per option and K")] = 2_000,
             seed: SeedOpt = 2015,
             config: Annotated[Path | None, typer.Option("--config", help="YAML config of the baseline")] = None,
-            quiet: QuietOpt = False) -> None:
+            quiet: QuietOpt = False, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
     """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity."""
     from readiness.compare import DEFAULT_SITES, run_comparison
     from readiness.config import load_config
@@ -177,7 +180,9 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     run = run_record(command="compare", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,
                             "options_file": str(Path(source).resolve())})
-    write_outputs(out, results=comparison.results, run=run, tables=tables, figures=figures, html=html)
+    written = write_outputs(out, results=comparison.results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="compare", out=out, results=comparison.results, run=run, files=written,
+                   quiet=quiet)
     if not quiet:
         _print_comparison(comparison.results)
         console.print(f"report: {(out / 'report.html').resolve()}")
@@ -202,7 +207,8 @@ def _print_comparison(results: dict) -> None:
 def coverage(config: ConfigArg = None, out: OutOpt = Path("out-coverage"),
              replications: Annotated[int, typer.Option("--replications", min=1,
                                                        help="instants per hour of the week")] = 200,
-             seed: SeedOpt = 2015, quiet: QuietOpt = False) -> None:
+             seed: SeedOpt = 2015, quiet: QuietOpt = False, store: StoreOpt = None,
+             no_store: NoStoreOpt = False) -> None:
     """Everyday view: share of residents a free armed unit reaches within 5/10/15/20 min, by hour of week."""
     from readiness.coverage import run_coverage
     from readiness.report import coverage_outputs, prepare_out_dir, run_record, write_outputs
@@ -215,7 +221,9 @@ def coverage(config: ConfigArg = None, out: OutOpt = Path("out-coverage"),
     tables, figures, html = coverage_outputs(result)
     run = run_record(command="coverage", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None})
-    write_outputs(out, results=result.results, run=run, tables=tables, figures=figures, html=html)
+    written = write_outputs(out, results=result.results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="coverage", out=out, results=result.results, run=run, files=written,
+                   quiet=quiet)
     if not quiet:
         shares = ", ".join(f"{100 * v:.0f}% within {t} min"
                            for t, v in result.coverage["share_within_min"].items())
@@ -248,7 +256,8 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
              assess_plan: Annotated[bool, typer.Option("--assess", help="re-check the plan by simulation")] = False,
              replications: Annotated[int, typer.Option("--replications", min=2, help="replications per K for --assess")]
              = 2_000,
-             seed: SeedOpt = 2015, quiet: QuietOpt = False) -> None:
+             seed: SeedOpt = 2015, quiet: QuietOpt = False, store: StoreOpt = None,
+             no_store: NoStoreOpt = False) -> None:
     """Where should armed units stand by, and how many are needed? Optionally re-checked by simulation."""
     from readiness.planning import location_model, run_optimise
     from readiness.report import optimise_outputs, prepare_out_dir, run_record, write_outputs
@@ -265,7 +274,9 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
     run = run_record(command="optimise", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,
                             "solve_seconds": result.plan.solve_seconds})
-    write_outputs(out, results=result.results, run=run, tables=tables, figures=figures, html=html)
+    written = write_outputs(out, results=result.results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="optimise", out=out, results=result.results, run=run, files=written,
+                   quiet=quiet)
     if not quiet:
         summary = result.results["plan"]
         console.print(f"{model_name}: {summary['n_sites']} sites, {100 * summary['share_weight_within_standard']:.1f}% "
@@ -322,3 +333,6 @@ def travel_build(osm: Annotated[Path, typer.Option("--osm", help="OpenStreetMap 
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+app.add_typer(runs_app, name="runs")

@@ -33,3 +33,7 @@ class DataError(ReadinessError):
 
 class InfeasibleError(ReadinessError):
     """An optimisation or planning request has no solution (e.g. a demand point no site can reach)."""
+
+
+class StoreError(ReadinessError):
+    """The run store (a DuckDB file) is unreadable, unwritable, busy, or written by a newer version."""
