@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from readiness.errors import ReadinessError
+from readiness.precision import DEFAULT_BATCH, DEFAULT_MAXIMUM, DEFAULT_MINIMUM
 
 if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command, to start fast
     from readiness.config import Config
@@ -33,6 +34,13 @@ ConfigArg = Annotated[Path | None, typer.Argument(help="YAML config (default: em
 OutOpt = Annotated[Path, typer.Option("--out", help="folder for results.json, report.html, figures, CSV")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="random seed")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", help="no progress bar or summary")]
+ReplicationsOpt = Annotated[str, typer.Option("--replications", help="replications per K, or 'auto' (with --precision)")]
+PrecisionOpt = Annotated[str | None, typer.Option(
+    "--precision", help="with --replications auto: 95% CI half-width target, e.g. 0.01 (shares), 5%, "
+                        "share=0.01,deaths=0.5")]
+MinRepsOpt = Annotated[int, typer.Option("--min-replications", help="--replications auto: at least this many")]
+MaxRepsOpt = Annotated[int, typer.Option("--max-replications", help="--replications auto: at most this many")]
+BatchOpt = Annotated[int, typer.Option("--batch", help="--replications auto: replications added per step")]
 
 
 def user_errors(command: F) -> F:
@@ -95,36 +103,60 @@ def progress_bar(total: int, quiet: bool, label: str) -> tuple[Progress | None, 
 @app.command()
 @user_errors
 def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
-           replications: Annotated[int, typer.Option("--replications", min=2, help="replications per K")] = 10_000,
+           replications: ReplicationsOpt = "10000",
            seed: SeedOpt = 2015,
            sites: Annotated[str | None, typer.Option("--sites", help="numbers of sites, e.g. 1,2,3,5,8")] = None,
-           quiet: QuietOpt = False) -> None:
+           quiet: QuietOpt = False, precision: PrecisionOpt = None, min_replications: MinRepsOpt = DEFAULT_MINIMUM,
+           max_replications: MaxRepsOpt = DEFAULT_MAXIMUM, batch: BatchOpt = DEFAULT_BATCH) -> None:
     """Assess K simultaneous attacks: minutes to the first armed officers, sites waiting, deaths."""
     from readiness.assessment import START_TIMES, run_assessment, site_counts
+    from readiness.precision import assessment_source, choose_replications, parse_replications, rule_from_options
     from readiness.report import assessment_outputs, prepare_out_dir, run_record, write_outputs
     from readiness.workload import unit_state_sampler
 
     began = time.perf_counter()
     chosen = parse_sites(sites)
+    fixed = parse_replications(replications)
+    rule = rule_from_options(fixed, precision, minimum=min_replications, maximum=max_replications, batch=batch)
     prepare_out_dir(out)
     model = load_model(config, sites=chosen)
+    sampler = unit_state_sampler(model)
+    decided = None
+    if rule is not None:
+        with console.status(f"adding replications ({rule.precision.describe()})") if not quiet else _nothing():
+            decided = choose_replications(rule, assessment_source(model, site_counts=site_counts(model), seed=seed,
+                                                                  unit_states=sampler))
+        fixed = decided.replications
     runs = len(site_counts(model)) * (1 + (len(START_TIMES) if model.config.workload.enabled else 0))
-    bar, advance = progress_bar(replications * runs, quiet, "simulating")
+    bar, advance = progress_bar(fixed * runs, quiet, "simulating")
     if bar is not None:
         bar.start()
     try:
-        assessment = run_assessment(model, replications=replications, seed=seed,
-                                    unit_states=unit_state_sampler(model), progress=advance)
+        assessment = run_assessment(model, replications=fixed, seed=seed, unit_states=sampler, progress=advance)
     finally:
         if bar is not None:
             bar.stop()
+    if decided is not None:
+        assessment.results["precision"] = decided.record
     tables, figures, html = assessment_outputs(assessment)
     run = run_record(command="assess", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None})
     write_outputs(out, results=assessment.results, run=run, tables=tables, figures=figures, html=html)
     if not quiet:
         _print_assessment(assessment.results)
+        if decided is not None:
+            _print_precision(decided.record)
         console.print(f"report: {(out / 'report.html').resolve()}")
+
+
+def _print_precision(record: dict) -> None:
+    """One line per metric: the half-width reached against its target, and whether the rule was met."""
+    state = "met" if record["met"] else "NOT met (stopped at --max-replications)"
+    console.print(f"precision {record['precision']}: {state} with {record['replications']} replications "
+                  f"(batches of {record['batch_size']}, at least {record['min_replications']})", highlight=False)
+    for row in record["metrics"]:
+        target = "not a target" if row["target_half_width"] is None else f"target ±{row['target_half_width']:g}"
+        console.print(f"  {row['metric']}: {row['mean']:g} ±{row['half_width']:g} ({target})", highlight=False)
 
 
 def _print_assessment(results: dict) -> None:
