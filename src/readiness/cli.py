@@ -403,3 +403,37 @@ def travel_build(osm: Annotated[Path, typer.Option("--osm", help="OpenStreetMap 
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+@app.command()
+@user_errors
+def warmup(config: ConfigArg = None, out: OutOpt = Path("out-warmup"),
+           replications: Annotated[int, typer.Option("--replications", help="trajectories from an empty start")] = 20,
+           hours: Annotated[float, typer.Option("--hours", help="hours followed after the empty start")] = 72.0,
+           step: Annotated[float, typer.Option("--step", help="minutes between readings")] = 5.0,
+           seed: SeedOpt = 2015, quiet: QuietOpt = False) -> None:
+    """How long a warm-up the everyday workload needs: MSER-5 on ARVs busy and on duty from an empty start."""
+    from readiness.report import prepare_out_dir, run_record, warmup_outputs, write_outputs
+    from readiness.warmup import warmup_analysis
+
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    model = load_model(config)
+    readings = int(round(hours * 60.0 / step)) if step > 0 and hours > 0 else 0
+    bar, advance = progress_bar(readings, quiet, "warming up")
+    if bar is not None:
+        bar.start()
+    try:
+        results, series = warmup_analysis(model, seed=seed, replications=replications, hours=hours, step_min=step,
+                                          progress=advance)
+    finally:
+        if bar is not None:
+            bar.stop()
+    tables, figures, html = warmup_outputs(model, results, series)
+    run = run_record(command="warmup", out=out, seconds=time.perf_counter() - began,
+                     extra={"config_file": str(config.resolve()) if config else None})
+    write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html)
+    if not quiet:
+        console.print(f"warm-up: ARVs busy settle after {results['mser']['arvs_busy']['hours']} h (MSER-5); "
+                      f"recommended {results['recommended_warmup_hours']:g} h, configured "
+                      f"{results['configured_warmup_hours']:g} h; report: {(out / 'report.html').resolve()}")
