@@ -135,3 +135,21 @@ def test_stopping_at_n_gives_the_numbers_of_a_fixed_run_of_n(tmp_path):
     schema = json.loads((resources.files("readiness") / "schemas" / "assessment.schema.json").read_text())
     jsonschema.validate({**chosen, "precision": record}, schema)
     assert "sequential rule, batch size 100" in (auto / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_compare_auto_targets_paired_differences_and_matches_a_fixed_run(tmp_path):
+    options = tmp_path / "options.yaml"
+    options.write_text("options:\n  - name: more\n    add_units: [{type: arv, base: Stechford, count: 1}]\n")
+    auto, fixed = tmp_path / "auto", tmp_path / "fixed"
+    result = runner.invoke(app, ["compare", str(options), "--out", str(auto), "--replications", "auto",
+                                 "--precision", "0.03", "--min-replications", "100", "--batch", "50", "--quiet"])
+    assert result.exit_code == 0, result.output
+    chosen = json.loads((auto / "results.json").read_text())
+    record = chosen.pop("precision")
+    assert record["met"] and {row["metric"] for row in record["metrics"]} >= {
+        "more - baseline, K=3 share_sites_waiting_over_10_min", "more - baseline, K=3 deaths_per_attack"}
+    result = runner.invoke(app, ["compare", str(options), "--out", str(fixed), "--replications",
+                                 str(record["replications"]), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert dumps_results(chosen) == (fixed / "results.json").read_text()

@@ -20,6 +20,7 @@ from readiness.precision import DEFAULT_BATCH, DEFAULT_MAXIMUM, DEFAULT_MINIMUM
 if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command, to start fast
     from readiness.config import Config
     from readiness.model import Model
+    from readiness.precision import MetricSource, PrecisionResult, SequentialRule
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Readiness: could a police force cope with a multi-site armed attack?")
@@ -110,7 +111,7 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
            max_replications: MaxRepsOpt = DEFAULT_MAXIMUM, batch: BatchOpt = DEFAULT_BATCH) -> None:
     """Assess K simultaneous attacks: minutes to the first armed officers, sites waiting, deaths."""
     from readiness.assessment import START_TIMES, run_assessment, site_counts
-    from readiness.precision import assessment_source, choose_replications, parse_replications, rule_from_options
+    from readiness.precision import assessment_source, parse_replications, rule_from_options
     from readiness.report import assessment_outputs, prepare_out_dir, run_record, write_outputs
     from readiness.workload import unit_state_sampler
 
@@ -123,9 +124,8 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
     sampler = unit_state_sampler(model)
     decided = None
     if rule is not None:
-        with console.status(f"adding replications ({rule.precision.describe()})") if not quiet else _nothing():
-            decided = choose_replications(rule, assessment_source(model, site_counts=site_counts(model), seed=seed,
-                                                                  unit_states=sampler))
+        decided = _sequential(rule, assessment_source(model, site_counts=site_counts(model), seed=seed,
+                                        unit_states=sampler), quiet)
         fixed = decided.replications
     runs = len(site_counts(model)) * (1 + (len(START_TIMES) if model.config.workload.enabled else 0))
     bar, advance = progress_bar(fixed * runs, quiet, "simulating")
@@ -147,6 +147,14 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
         if decided is not None:
             _print_precision(decided.record)
         console.print(f"report: {(out / 'report.html').resolve()}")
+
+
+def _sequential(rule: SequentialRule, source: MetricSource, quiet: bool) -> PrecisionResult:
+    """Run the sequential rule with a status line (replications are added in batches until the targets hold)."""
+    from readiness.precision import choose_replications
+
+    with console.status(f"adding replications ({rule.precision.describe()})") if not quiet else _nothing():
+        return choose_replications(rule, source)
 
 
 def _print_precision(record: dict) -> None:
@@ -180,34 +188,44 @@ def _print_assessment(results: dict) -> None:
 def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (default: the shipped 2015 options)",
                                                            show_default=False)] = None,
             out: OutOpt = Path("out"),
-            replications: Annotated[int, typer.Option("--replications", min=2,
-                                                      help="replications per option and K")] = 2_000,
+            replications: ReplicationsOpt = "2000",
             seed: SeedOpt = 2015,
             config: Annotated[Path | None, typer.Option("--config", help="YAML config of the baseline")] = None,
-            quiet: QuietOpt = False) -> None:
+            quiet: QuietOpt = False, precision: PrecisionOpt = None, min_replications: MinRepsOpt = DEFAULT_MINIMUM,
+            max_replications: MaxRepsOpt = DEFAULT_MAXIMUM, batch: BatchOpt = DEFAULT_BATCH) -> None:
     """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity."""
     from readiness.compare import DEFAULT_SITES, comparison_outputs, run_comparison
     from readiness.config import load_config
     from readiness.options import apply_options, load_options
+    from readiness.precision import comparison_source, parse_replications, rule_from_options
     from readiness.report import prepare_out_dir, run_record, write_outputs
     from readiness.workload import unit_state_sampler
 
     began = time.perf_counter()
+    fixed = parse_replications(replications)
+    rule = rule_from_options(fixed, precision, minimum=min_replications, maximum=max_replications, batch=batch)
     prepare_out_dir(out)
     options_file, source = load_options(options)
     model = load_model(config)
     applied = apply_options(model, options_file, source=source)  # every option checked before any run
-    bar, advance = progress_bar(replications * len(DEFAULT_SITES) * (len(applied) + 1), quiet, "simulating")
+    decided = None
+    if rule is not None:
+        decided = _sequential(rule, comparison_source(model, applied, sites=DEFAULT_SITES, seed=seed,
+                                        sampler_for=unit_state_sampler), quiet)
+        fixed = decided.replications
+    bar, advance = progress_bar(fixed * len(DEFAULT_SITES) * (len(applied) + 1), quiet, "simulating")
     if bar is not None:
         bar.start()
     try:
-        comparison = run_comparison(model, applied, replications=replications, seed=seed,
+        comparison = run_comparison(model, applied, replications=fixed, seed=seed,
                                     baseline_name=options_file.baseline, sampler_for=unit_state_sampler,
                                     resources=load_config(config).resources,
-                                    sensitivity_replications=min(400, replications), progress=advance)
+                                    sensitivity_replications=min(400, fixed), progress=advance)
     finally:
         if bar is not None:
             bar.stop()
+    if decided is not None:
+        comparison.results["precision"] = decided.record
     tables, figures, html = comparison_outputs(comparison)
     run = run_record(command="compare", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,
@@ -215,6 +233,8 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     write_outputs(out, results=comparison.results, run=run, tables=tables, figures=figures, html=html)
     if not quiet:
         _print_comparison(comparison.results)
+        if decided is not None:
+            _print_precision(decided.record)
         console.print(f"report: {(out / 'report.html').resolve()}")
 
 

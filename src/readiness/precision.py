@@ -10,7 +10,7 @@ its results by the ordinary code path with ``replications=N``, so a fixed run of
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from readiness.errors import ReadinessError
 if TYPE_CHECKING:  # the CLI reads this module's defaults at start-up: the engine (Numba) is imported when used
     from readiness.engine import UnitStateSampler
     from readiness.model import Model
+    from readiness.options import AppliedOption
 
 #: Headline metric kinds a target can name: ``share`` (share of sites waiting over 10 minutes, a fraction)
 #: and ``deaths`` (deaths per attack).
@@ -190,6 +191,31 @@ def assessment_source(model: Model, *, site_counts: list[int], seed: int,
                                 unit_states=unit_states)
             values[f"K={k} share_sites_waiting_over_10_min"] = ("share", (outcomes.t_first_armed > 10.0).mean(axis=1))
             values[f"K={k} victims"] = ("deaths", outcomes.deaths.sum(axis=1).astype(float))
+        return values
+
+    return source
+
+
+def comparison_source(baseline: Model, options: Sequence[AppliedOption], *, sites: Sequence[int], seed: int,
+                      sampler_for: Callable[[Model], UnitStateSampler]) -> MetricSource:
+    """Headline metrics of a comparison: paired differences (option - baseline) of the share of sites waiting
+    over 10 minutes and of deaths per attack, for every option and K, on common random numbers."""
+    from readiness.compare import replication_metrics
+    from readiness.engine import simulate
+
+    models = {"": baseline, **{option.name: option.model for option in options}}
+    samplers = {name: sampler_for(model) for name, model in models.items()}
+
+    def source(first: int, count: int) -> dict[str, tuple[str, np.ndarray]]:
+        values: dict[str, tuple[str, np.ndarray]] = {}
+        for k in sites:
+            metrics = {name: replication_metrics(simulate(model, sites=k, replications=count, seed=seed,
+                                                          first_replication=first, unit_states=samplers[name]),
+                                                 model.params["horizon_min"]) for name, model in models.items()}
+            for option in options:
+                for metric, kind in (("share_sites_waiting_over_10_min", "share"), ("deaths_per_attack", "deaths")):
+                    values[f"{option.name} - baseline, K={k} {metric}"] = (
+                        kind, metrics[option.name][metric] - metrics[""][metric])
         return values
 
     return source
