@@ -439,7 +439,7 @@ def warmup(config: ConfigArg = None, out: OutOpt = Path("out-warmup"),
     began = time.perf_counter()
     prepare_out_dir(out)
     model = load_model(config)
-    readings = int(round(hours * 60.0 / step)) if step > 0 and hours > 0 else 0
+    readings = round(hours * 60.0 / step) if step > 0 and hours > 0 else 0
     bar, advance = progress_bar(readings, quiet, "warming up")
     if bar is not None:
         bar.start()

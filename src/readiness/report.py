@@ -28,9 +28,9 @@ from readiness.registry import Parameters  # noqa: E402
 if TYPE_CHECKING:  # only for annotations: these modules import report's callers, not report
     from readiness.assessment import Assessment
     from readiness.model import Model
-    from readiness.warmup import UnitSeries
     from readiness.optimise import LocationPlan
     from readiness.planning import StandbyProblem
+    from readiness.warmup import UnitSeries
 
 SOFTWARE = ("readiness", "numpy", "scipy", "numba", "pandas", "geopandas", "shapely", "pyproj", "matplotlib",
             "pydantic", "highspy")

@@ -68,12 +68,12 @@ def unit_series(model: Model, *, seed: int, replications: int, hours: float, ste
     reps = np.arange(replications, dtype=np.int64)
     begin = sampler.attack_minutes(seed, reps)
     starts = draw_unit_starts(model, seed, reps)
-    minutes = np.arange(1, int(round(hours * 60.0 / step_min)) + 1) * step_min
+    minutes = np.arange(1, round(hours * 60.0 / step_min) + 1) * step_min
     busy, on_duty = np.empty((replications, len(minutes))), np.empty((replications, len(minutes)))
     for i, tau in enumerate(minutes):
         reader = copy.copy(sampler)
         reader.warmup_min = float(tau)
-        state = reader.state(model, seed, reps, (begin + int(round(tau))) % MINUTES_PER_WEEK, starts=starts)
+        state = reader.state(model, seed, reps, (begin + round(tau)) % MINUTES_PER_WEEK, starts=starts)
         armed = model.fleet.kind[state.units] == ARMED
         busy[:, i] = (state.busy[:, armed]).sum(axis=1)
         on_duty[:, i] = (state.on_duty[:, armed]).sum(axis=1)
