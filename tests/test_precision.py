@@ -133,7 +133,9 @@ def test_stopping_at_n_gives_the_numbers_of_a_fixed_run_of_n(tmp_path):
     assert dumps_results(chosen) == (fixed / "results.json").read_text()
     schema = json.loads((resources.files("readiness") / "schemas" / "assessment.schema.json").read_text())
     jsonschema.validate({**chosen, "precision": record}, schema)
-    assert "sequential rule, batch size 100" in (auto / "report.html").read_text()
+    html = (auto / "report.html").read_text()
+    assert "sequential rule, batch size 100" in html and "rule: sequential rule: batches of 100" in html
+    assert "Warm-up: each attack starts after 24.0 hours" in html and "readiness warmup" in html
 
 
 @pytest.mark.slow
