@@ -17,10 +17,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from readiness.errors import ReadinessError
 from readiness.locate import LOCATION_MODELS
 from readiness.runs_cli import NoStoreOpt, StoreOpt, record_outputs, runs_app
+from readiness.precision import DEFAULT_BATCH, DEFAULT_MAXIMUM, DEFAULT_MINIMUM
 
 if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command, to start fast
     from readiness.config import Config
     from readiness.model import Model
+    from readiness.precision import MetricSource, PrecisionResult, SequentialRule
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Readiness: could a police force cope with a multi-site armed attack?")
@@ -35,6 +37,13 @@ ConfigArg = Annotated[Path | None, typer.Argument(help="YAML config (default: em
 OutOpt = Annotated[Path, typer.Option("--out", help="folder for results.json, report.html, figures, CSV")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="random seed")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", help="no progress bar or summary")]
+ReplicationsOpt = Annotated[str, typer.Option("--replications", help="replications per K, or 'auto' (with --precision)")]
+PrecisionOpt = Annotated[str | None, typer.Option(
+    "--precision", help="with --replications auto: 95% CI half-width target, e.g. 0.01 (shares), 5%, "
+                        "share=0.01,deaths=0.5")]
+MinRepsOpt = Annotated[int, typer.Option("--min-replications", help="--replications auto: at least this many")]
+MaxRepsOpt = Annotated[int, typer.Option("--max-replications", help="--replications auto: at most this many")]
+BatchOpt = Annotated[int, typer.Option("--batch", help="--replications auto: replications added per step")]
 
 
 def user_errors(command: F) -> F:
@@ -97,27 +106,38 @@ def progress_bar(total: int, quiet: bool, label: str) -> tuple[Progress | None, 
 @app.command()
 @user_errors
 def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
-           replications: Annotated[int, typer.Option("--replications", min=2, help="replications per K")] = 10_000,
+           replications: ReplicationsOpt = "10000",
            seed: SeedOpt = 2015,
            sites: Annotated[str | None, typer.Option("--sites", help="numbers of sites, e.g. 1,2,3,5,8")] = None,
-           quiet: QuietOpt = False, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
+           quiet: QuietOpt = False, precision: PrecisionOpt = None, min_replications: MinRepsOpt = DEFAULT_MINIMUM,
+           max_replications: MaxRepsOpt = DEFAULT_MAXIMUM, batch: BatchOpt = DEFAULT_BATCH,
+           store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
     """Assess K simultaneous attacks: minutes to the first armed officers, sites waiting, deaths."""
     from readiness.assessment import START_TIMES, run_assessment, site_counts
+    from readiness.precision import assessment_source, parse_replications, rule_from_options
     from readiness.report import assessment_outputs, prepare_out_dir, run_record, write_outputs
 
     began = time.perf_counter()
     chosen = parse_sites(sites)
+    fixed = parse_replications(replications)
+    rule = rule_from_options(fixed, precision, minimum=min_replications, maximum=max_replications, batch=batch)
     prepare_out_dir(out)
     model = load_model(config, sites=chosen)
+    decided = None
+    if rule is not None:
+        decided = _sequential(rule, assessment_source(model, site_counts=site_counts(model), seed=seed), quiet)
+        fixed = decided.replications
     runs = len(site_counts(model)) * (1 + (len(START_TIMES) if model.config.workload.enabled else 0))
-    bar, advance = progress_bar(replications * runs, quiet, "simulating")
+    bar, advance = progress_bar(fixed * runs, quiet, "simulating")
     if bar is not None:
         bar.start()
     try:
-        assessment = run_assessment(model, replications=replications, seed=seed, progress=advance)
+        assessment = run_assessment(model, replications=fixed, seed=seed, progress=advance)
     finally:
         if bar is not None:
             bar.stop()
+    if decided is not None:
+        assessment.results["precision"] = decided.record
     tables, figures, html = assessment_outputs(assessment)
     run = run_record(command="assess", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None})
@@ -126,7 +146,27 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
                    quiet=quiet)
     if not quiet:
         _print_assessment(assessment.results)
+        if decided is not None:
+            _print_precision(decided.record)
         console.print(f"report: {(out / 'report.html').resolve()}")
+
+
+def _sequential(rule: SequentialRule, source: MetricSource, quiet: bool) -> PrecisionResult:
+    """Run the sequential rule with a status line (replications are added in batches until the targets hold)."""
+    from readiness.precision import choose_replications
+
+    with console.status(f"adding replications ({rule.precision.describe()})") if not quiet else _nothing():
+        return choose_replications(rule, source)
+
+
+def _print_precision(record: dict) -> None:
+    """One line per metric: the half-width reached against its target, and whether the rule was met."""
+    state = "met" if record["met"] else "NOT met (stopped at --max-replications)"
+    console.print(f"precision {record['precision']}: {state} with {record['replications']} replications "
+                  f"(batches of {record['batch_size']}, at least {record['min_replications']})", highlight=False)
+    for row in record["metrics"]:
+        target = "not a target" if row["target_half_width"] is None else f"target ±{row['target_half_width']:g}"
+        console.print(f"  {row['metric']}: {row['mean']:g} ±{row['half_width']:g} ({target})", highlight=False)
 
 
 def _print_assessment(results: dict) -> None:
@@ -150,32 +190,42 @@ def _print_assessment(results: dict) -> None:
 def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (default: the shipped 2015 options)",
                                                            show_default=False)] = None,
             out: OutOpt = Path("out"),
-            replications: Annotated[int, typer.Option("--replications", min=2,
-                                                      help="replications per option and K")] = 2_000,
+            replications: ReplicationsOpt = "2000",
             seed: SeedOpt = 2015,
             config: Annotated[Path | None, typer.Option("--config", help="YAML config of the baseline")] = None,
-            quiet: QuietOpt = False, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
+            quiet: QuietOpt = False, precision: PrecisionOpt = None, min_replications: MinRepsOpt = DEFAULT_MINIMUM,
+            max_replications: MaxRepsOpt = DEFAULT_MAXIMUM, batch: BatchOpt = DEFAULT_BATCH,
+            store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
     """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity."""
     from readiness.compare import DEFAULT_SITES, run_comparison
     from readiness.config import load_config
     from readiness.options import apply_options, load_options
+    from readiness.precision import comparison_source, parse_replications, rule_from_options
     from readiness.report import comparison_outputs, prepare_out_dir, run_record, write_outputs
 
     began = time.perf_counter()
+    fixed = parse_replications(replications)
+    rule = rule_from_options(fixed, precision, minimum=min_replications, maximum=max_replications, batch=batch)
     prepare_out_dir(out)
     options_file, source = load_options(options)
     model = load_model(config)
     applied = apply_options(model, options_file, source=source)  # every option checked before any run
-    bar, advance = progress_bar(replications * len(DEFAULT_SITES) * (len(applied) + 1), quiet, "simulating")
+    decided = None
+    if rule is not None:
+        decided = _sequential(rule, comparison_source(model, applied, sites=DEFAULT_SITES, seed=seed), quiet)
+        fixed = decided.replications
+    bar, advance = progress_bar(fixed * len(DEFAULT_SITES) * (len(applied) + 1), quiet, "simulating")
     if bar is not None:
         bar.start()
     try:
-        comparison = run_comparison(model, applied, replications=replications, seed=seed,
+        comparison = run_comparison(model, applied, replications=fixed, seed=seed,
                                     baseline_name=options_file.baseline, resources=load_config(config).resources,
-                                    sensitivity_replications=min(400, replications), progress=advance)
+                                    sensitivity_replications=min(400, fixed), progress=advance)
     finally:
         if bar is not None:
             bar.stop()
+    if decided is not None:
+        comparison.results["precision"] = decided.record
     tables, figures, html = comparison_outputs(comparison)
     run = run_record(command="compare", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,
@@ -185,6 +235,8 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
                    quiet=quiet)
     if not quiet:
         _print_comparison(comparison.results)
+        if decided is not None:
+            _print_precision(decided.record)
         console.print(f"report: {(out / 'report.html').resolve()}")
 
 
@@ -333,6 +385,41 @@ def travel_build(osm: Annotated[Path, typer.Option("--osm", help="OpenStreetMap 
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+@app.command()
+@user_errors
+def warmup(config: ConfigArg = None, out: OutOpt = Path("out-warmup"),
+           replications: Annotated[int, typer.Option("--replications", help="trajectories from an empty start")] = 20,
+           hours: Annotated[float, typer.Option("--hours", help="hours followed after the empty start")] = 72.0,
+           step: Annotated[float, typer.Option("--step", help="minutes between readings")] = 5.0,
+           seed: SeedOpt = 2015, quiet: QuietOpt = False, store: StoreOpt = None,
+           no_store: NoStoreOpt = False) -> None:
+    """How long a warm-up the everyday workload needs: MSER-5 on ARVs busy and on duty from an empty start."""
+    from readiness.report import prepare_out_dir, run_record, warmup_outputs, write_outputs
+    from readiness.warmup import warmup_analysis
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    model = load_model(config)
+    readings = round(hours * 60.0 / step) if step > 0 and hours > 0 else 0
+    bar, advance = progress_bar(readings, quiet, "warming up")
+    if bar is not None:
+        bar.start()
+    try:
+        results, series = warmup_analysis(model, seed=seed, replications=replications, hours=hours, step_min=step,
+                                          progress=advance)
+    finally:
+        if bar is not None:
+            bar.stop()
+    tables, figures, html = warmup_outputs(model, results, series)
+    run = run_record(command="warmup", out=out, seconds=time.perf_counter() - began,
+                     extra={"config_file": str(config.resolve()) if config else None})
+    written = write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="warmup", out=out, results=results, run=run, files=written, quiet=quiet)
+    if not quiet:
+        console.print(f"warm-up: ARVs busy settle after {results['mser']['arvs_busy']['hours']} h (MSER-5); "
+                      f"recommended {results['recommended_warmup_hours']:g} h, configured "
+                      f"{results['configured_warmup_hours']:g} h; report: {(out / 'report.html').resolve()}")
 
 
 app.add_typer(runs_app, name="runs")

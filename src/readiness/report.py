@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # only for annotations: these modules import report's callers
     from readiness.coverage import CoverageResult
     from readiness.model import Model
     from readiness.planning import OptimiseResult
+    from readiness.warmup import UnitSeries
 
 SOFTWARE = ("readiness", "numpy", "scipy", "numba", "pandas", "geopandas", "shapely", "pyproj", "matplotlib",
             "pydantic", "highspy")
@@ -427,3 +428,28 @@ def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame],
     html = render_html("compare.html.j2", results=results, figures=figures,
                        parameters=comparison.baseline.params.entries(), metrics=METRICS)
     return tables, figures, html
+def warmup_outputs(model: Model, results: Mapping[str, object], series: UnitSeries
+                   ) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables, chart and HTML of ``readiness warmup`` (ARVs busy and on duty from an empty start, MSER-5)."""
+    hours = series.minutes / 60.0
+    table = pd.DataFrame({"hours_since_empty_start": np.round(hours, 6),
+                          "arvs_busy_mean": np.round(series.busy.mean(axis=0), 6),
+                          "arvs_busy_min": series.busy.min(axis=0), "arvs_busy_max": series.busy.max(axis=0),
+                          "arvs_on_duty_mean": np.round(series.on_duty.mean(axis=0), 6)})
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.plot(hours, table["arvs_on_duty_mean"], color="#2c3e50", label="ARVs on duty (mean)")
+    ax.plot(hours, table["arvs_busy_mean"], color="#c0392b", label="ARVs busy (mean)")
+    for name, style in (("arvs_busy", "--"), ("arvs_on_duty", ":")):
+        ax.axvline(results["mser"][name]["hours"], color="grey", linestyle=style,
+                   label=f"MSER-5 truncation, {name.replace('_', ' ')}")
+    ax.axvline(results["configured_warmup_hours"], color="#27ae60", label="configured warm-up")
+    ax.set_xlabel("hours since an empty start")
+    ax.set_ylabel("ARVs")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    chart = render_figure(fig, "warmup", "ARVs busy and on duty from an empty start",
+                          f"Mean over {results['replications']} replications, every "
+                          f"{results['method']['step_min']:g} minutes; vertical lines: the MSER-5 truncation "
+                          f"points and the configured warm-up ({results['configured_warmup_hours']:g} h).")
+    html = render_html("warmup.html.j2", results=results, figures=[chart], parameters=model.params.entries())
+    return {"warmup_series": table, "parameters": parameter_table(model.params)}, [chart], html
