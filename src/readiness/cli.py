@@ -16,8 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from readiness.errors import ReadinessError
 from readiness.locate import LOCATION_MODELS
-from readiness.runs_cli import NoStoreOpt, StoreOpt, record_outputs, runs_app
 from readiness.precision import DEFAULT_BATCH, DEFAULT_MAXIMUM, DEFAULT_MINIMUM
+from readiness.runs_cli import NoStoreOpt, StoreOpt, record_outputs, runs_app
 
 if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command, to start fast
     from readiness.config import Config

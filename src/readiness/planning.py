@@ -99,7 +99,7 @@ def _finite(value: float | None) -> float | None:
 def plan_summary(problem: StandbyProblem, plan: LocationPlan, *, within: float) -> dict[str, object]:
     """The plan as compact JSON-ready data: chosen sites with names, units and the headline measures."""
     assigned = problem.minutes[:, plan.sites].min(axis=1)
-    share = lambda mask: float(problem.weights[mask].sum() / problem.weights.sum())  # noqa: E731
+    share = lambda mask: float(problem.weights[mask].sum() / problem.weights.sum())
     return {
         "model": plan.model, "method": plan.method, "status": plan.status,
         "objective": _finite(plan.objective), "bound": _finite(plan.bound), "gap": _finite(plan.gap),
