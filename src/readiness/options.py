@@ -18,11 +18,10 @@ from readiness.config import (
     ResourcesConfig,
     UnitGroup,
     UnitType,
-    format_validation_error,
     StrictModel,
 )
 from readiness.costs import Changes, officers_for_cut, officers_per_post
-from readiness.errors import ConfigError, ReadinessError
+from readiness.errors import ConfigError, ReadinessError, validation_error
 from readiness.model import Model, travel_model_for
 from readiness.resources import build_fleet
 
@@ -130,7 +129,7 @@ def load_options(path: str | Path | None) -> tuple[OptionsFile, str]:
     try:
         return OptionsFile.model_validate(data), str(path)
     except ValidationError as error:
-        raise ConfigError(format_validation_error(error, str(path))) from None
+        raise validation_error(error, str(path)) from None
 
 
 def apply_options(baseline: Model, options: OptionsFile, *, source: str = "options") -> list[AppliedOption]:

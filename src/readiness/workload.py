@@ -33,7 +33,7 @@ from readiness.config import (
 )
 from readiness.demand import DemandWeights, load_demand_weights, load_profile
 from readiness.engine import UnitStateSampler
-from readiness.errors import ConfigError, DataError
+from readiness.errors import ConfigError, DataError, validation_error
 from readiness.model import Model
 from readiness.resources import ARMED, Fleet
 from readiness.rng import name_index, replication_keys, uniform_at, uniforms
@@ -67,10 +67,7 @@ def load_pattern(ref: str) -> ShiftPattern:
     try:
         return ShiftPattern.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        detail = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise DataError(detail, source=str(path), field=where) from None
+        raise validation_error(error, str(path), DataError) from None
 
 
 @dataclass(frozen=True, eq=False)
