@@ -107,8 +107,8 @@ def numeric_column(values: pd.Series, *, source: str, column: str, csv: bool = T
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
         row = f"line {index + 2}" if csv else f"row {index + 1}"
-        expected = "a finite number" if negative_ok else "a finite number >= 0"
-        raise DataError(f"{row}, column {column!r}: {values.iloc[index]!r} is not {expected}", source=source)
+        expected = "a finite number" if negative_ok else "a finite, non-negative number"
+        raise DataError(f"{row}: {values.iloc[index]!r} is not {expected}", source=source, field=column)
     return numbers
 
 
