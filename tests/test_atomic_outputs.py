@@ -84,6 +84,16 @@ def test_sets_replace_each_other_and_keep_the_users_files(tmp_path):
     assert manifest["format"] == "readiness.manifest/1" and "notes.txt" not in manifest["files"]
 
 
+def test_a_symlinked_folder_keeps_its_link(tmp_path):
+    (tmp_path / "target").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "target")
+    for n in (1, 2):
+        write_outputs(tmp_path / "link", results={"n": n}, run={}, tables={}, figures=[], html="")
+    assert (tmp_path / "link").is_symlink() and is_complete_set(tmp_path / "target")
+    assert json.loads((tmp_path / "target" / "results.json").read_text()) == {"n": 2}
+    assert sorted(os.listdir(tmp_path)) == ["link", "target"]
+
+
 def test_a_tampered_file_breaks_the_set(tmp_path):
     out = tmp_path / "out"
     write_outputs(out, results={"n": 1}, run={}, tables={}, figures=[], html="")

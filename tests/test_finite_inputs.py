@@ -137,3 +137,10 @@ def test_one_helper_reports_unknown_keys_and_field_paths():
 def test_field_path():
     assert field_path(["a", 0, "b", 12]) == "a[0].b[12]"
     assert field_path([]) == "(top level)"
+
+
+@pytest.mark.parametrize("value", ["inf", "nan"])
+def test_non_finite_command_line_number_is_a_usage_error(tmp_path, value):
+    result = runner.invoke(app, ["optimise", "--within", value, "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "out").exists()

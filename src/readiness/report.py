@@ -112,11 +112,10 @@ _STAGING, _RETIRED = ".tmp-", ".old-"  # siblings of the output folder: ``out.tm
 
 
 def prepare_out_dir(out: Path) -> Path:
-    """Check the output folder before any work (a file in the way is a user error) and finish a swap a
-    killed run left half done; nothing already stored is touched, so a run that fails early loses nothing."""
+    """Check ``out`` before any work and finish a swap a killed run left half done; stored outputs stay."""
     if out.exists() and not out.is_dir():
         raise ReadinessError(f"--out {out} exists and is not a folder")
-    _recover(out)
+    _recover(out.resolve())
     return out
 
 
@@ -144,11 +143,11 @@ def write_outputs(out: Path, *, results: Mapping[str, object], run: Mapping[str,
         "report.html": html,
         **{f"{name}.csv": table.to_csv(index=False, lineterminator="\n") for name, table in tables.items()},
         **{f"figures/{figure.name}.png": figure.png for figure in figures}}
-    prepare_out_dir(out)
-    staging = _sibling(out, _STAGING)
+    folder = prepare_out_dir(out).resolve()  # a symlinked ``out`` keeps its link: the set swaps at its target
+    staging = _sibling(folder, _STAGING)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    _carry_over(out, staging, set(contents))
+    _carry_over(folder, staging, set(contents))
     digests = {}
     for name, data in contents.items():
         raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -157,7 +156,7 @@ def write_outputs(out: Path, *, results: Mapping[str, object], run: Mapping[str,
         digests[name] = hashlib.sha256(raw).hexdigest()
     write_atomic(staging / MANIFEST, json.dumps({"format": "readiness.manifest/1", "files": digests}, indent=2)
                  + "\n")
-    _swap_in(staging, out)
+    _swap_in(staging, folder)
     return [out / name for name in contents]
 
 
