@@ -52,7 +52,7 @@ print(steps[0])
 
 def _write(out: Path, label: str, kill_at: int = -1, mode: str = "exchange") -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": SRC}
-    return subprocess.run([sys.executable, "-c", WRITER, str(out), label, str(kill_at), mode], env=env,
+    return subprocess.run([sys.executable, "-c", WRITER, str(out), label, str(kill_at), mode], env=env, check=False,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from readiness.area import data_path
@@ -16,9 +15,10 @@ from readiness.config import (
     BNG,
     Base,
     ResourcesConfig,
+    StrictModel,
     UnitGroup,
     UnitType,
-    StrictModel,
+    read_yaml,
 )
 from readiness.costs import Changes, officers_for_cut, officers_per_post
 from readiness.errors import ConfigError, ReadinessError, validation_error
@@ -118,12 +118,7 @@ class AppliedOption:
 def load_options(path: str | Path | None) -> tuple[OptionsFile, str]:
     """Read an options file (``None``: the shipped 2015 options); returns it with its source name."""
     path = Path(path) if path is not None else data_path(DEFAULT_OPTIONS_FILE)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as error:
-        raise ConfigError(f"cannot read the file ({error.strerror})", source=str(path)) from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"not valid YAML ({error})", source=str(path)) from None
+    data = read_yaml(path, what="the options file", error=ConfigError) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"expected a mapping with 'options', got {type(data).__name__}", source=str(path))
     try:
