@@ -94,6 +94,24 @@ def point_in_area_crs(point: Point, area: Area) -> tuple[float, float]:
     return to_area_crs(point.x, point.y, point.crs, area.crs)
 
 
+def numeric_column(values: pd.Series, *, source: str, column: str, csv: bool = True,
+                   negative_ok: bool = False) -> np.ndarray:
+    """A column as floats, or a :class:`DataError` naming the file, the first bad row and the column.
+
+    NaN, infinity, text and (unless ``negative_ok``) negative numbers are bad: they would crash or
+    silently skew a run later. Rows are named as the user sees them: CSV lines (header is line 1),
+    else row numbers.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(numbers) | (False if negative_ok else numbers < 0)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        row = f"line {index + 2}" if csv else f"row {index + 1}"
+        expected = "a finite number" if negative_ok else "a finite, non-negative number"
+        raise DataError(f"{row}: {values.iloc[index]!r} is not {expected}", source=source, field=column)
+    return numbers
+
+
 def _read_frame(path: Path) -> gpd.GeoDataFrame:
     if not path.exists():
         raise DataError("file not found", source=str(path))
@@ -115,24 +133,20 @@ def _from_frame(frame: gpd.GeoDataFrame, *, name: str, source: str) -> Area:
         raise DataError("no coordinate reference system; expected a projected CRS or EPSG:4326", source=source)
     if frame.crs.is_geographic:
         frame = frame.to_crs(BNG)
-    residents = pd.to_numeric(frame["residents"], errors="coerce")
-    if residents.isna().any() or (residents < 0).any():
-        bad = frame.loc[residents.isna() | (residents < 0), "lsoa11cd"].tolist()[:5]
-        raise DataError(f"residents must be non-negative numbers; bad rows for {bad}", source=source,
-                        field="residents")
+    residents = numeric_column(frame["residents"], source=source, column="residents", csv=False)
     codes = frame["lsoa11cd"].astype(str)
     if codes.duplicated().any():
         raise DataError(f"duplicate LSOA codes {codes[codes.duplicated()].tolist()[:5]}", source=source,
                         field="lsoa11cd")
     if {"x", "y"} <= set(frame.columns):
-        x, y = frame["x"].to_numpy(float), frame["y"].to_numpy(float)
+        x, y = (numeric_column(frame[c], source=source, column=c, csv=False, negative_ok=True) for c in "xy")
     else:
         centroids = frame.geometry.representative_point()
         x, y = centroids.x.to_numpy(), centroids.y.to_numpy()
     districts = frame["district"].astype(str) if "district" in frame.columns else pd.Series([name] * len(frame))
     names = frame["lsoa11nm"].astype(str) if "lsoa11nm" in frame.columns else codes
     return Area(name=name, codes=codes.to_numpy(), names=names.to_numpy(), districts=districts.to_numpy(),
-                residents=residents.to_numpy(float), x=x, y=y, crs=frame.crs.to_string(),
+                residents=residents, x=x, y=y, crs=frame.crs.to_string(),
                 geometry=frame.geometry.reset_index(drop=True))
 
 
@@ -152,14 +166,12 @@ def load_site_weights(path: Path, area: Area) -> np.ndarray:
     for column in ("lsoa11cd", "weight"):
         if column not in table.columns:
             raise DataError(f"missing column {column!r}; expected lsoa11cd, weight", source=str(path))
-    weights = pd.to_numeric(table["weight"], errors="coerce")
-    if weights.isna().any() or (weights < 0).any():
-        raise DataError("weights must be non-negative numbers", source=str(path), field="weight")
+    weights = numeric_column(table["weight"], source=str(path), column="weight")
     unknown = sorted(set(table["lsoa11cd"]) - set(area.index_of))
     if unknown:
         raise DataError(f"unknown LSOA codes {unknown[:5]}", source=str(path), field="lsoa11cd")
     aligned = np.zeros(area.n)
-    aligned[[area.index_of[c] for c in table["lsoa11cd"]]] = weights.to_numpy(float)
+    aligned[[area.index_of[c] for c in table["lsoa11cd"]]] = weights
     if aligned.sum() <= 0:
         raise DataError("weights sum to zero", source=str(path), field="weight")
     return aligned

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -91,6 +92,13 @@ def parse_sites(text: str | None) -> list[int] | None:
     if not values or any(v < 1 or v > 50 for v in values):
         raise ReadinessError(f"--sites values must be between 1 and 50, got {text!r}")
     return values
+
+
+def finite_number(value: float | None) -> float | None:
+    """Typer callback for number options: infinity (which Typer lets through a ``min=``) is a usage error."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"expected a finite number, got {value}")
+    return value
 
 
 def progress_bar(total: int, quiet: bool, label: str) -> tuple[Progress | None, Callable[[int], None] | None]:
@@ -294,7 +302,8 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
                  f"{name}: {entry.question}" for name, entry in LOCATION_MODELS.items()))] = "mclp",
              units: Annotated[int | None, typer.Option("--units", min=1, help="units to place (default: ARVs on duty)")]
              = None,
-             within: Annotated[float, typer.Option("--within", min=0.0, help="coverage standard, blue-light minutes")]
+             within: Annotated[float, typer.Option("--within", min=0.0, callback=finite_number,
+                                                    help="coverage standard, blue-light minutes")]
              = 10.0,
              busy_fraction: Annotated[float | None, typer.Option(
                  "--busy-fraction", min=0.0, max=0.99, help="MEXCLP: chance a unit is busy (default: from workload)")]

@@ -9,16 +9,16 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from readiness.errors import ConfigError, DataError, ReadinessError
+from readiness.errors import ConfigError, DataError, ReadinessError, validation_error
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
 
 
 class StrictModel(BaseModel):
-    """Unknown keys are mistakes, not extensions."""
+    """Unknown keys are mistakes, not extensions; NaN and infinity are mistakes, not numbers."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Point(StrictModel):
@@ -243,13 +243,8 @@ def default_config() -> Config:
 
 
 def format_validation_error(error: ValidationError, source: str) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    detail = first["msg"]
-    if first["type"] == "extra_forbidden":
-        detail = "unknown key"
-    more = f" (and {error.error_count() - 1} more problem(s))" if error.error_count() > 1 else ""
-    return f"{source}: field {where!r}: {detail}{more}"
+    """The one line :func:`readiness.errors.validation_error` reports (kept for callers that want text)."""
+    return str(validation_error(error, source))
 
 
 def config_from_mapping(data: dict[str, Any], *, source: str = "config") -> Config:
@@ -259,7 +254,7 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "config") -> Conf
     try:
         return Config.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(format_validation_error(error, source)) from None
+        raise validation_error(error, source) from None
 
 
 def read_yaml(path: Path, *, what: str = "the file", error: type[ReadinessError] = DataError) -> Any:

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from readiness.area import BOUNDARY_TOLERANCE_M, Area, data_path
+from readiness.area import BOUNDARY_TOLERANCE_M, Area, data_path, numeric_column
 from readiness.config import BNG, WEEKDAYS, WGS84, DemandProfile, parse_clock, read_yaml
-from readiness.errors import DataError
+from readiness.errors import DataError, validation_error
 
 #: Per-LSOA counts of the whole February 2011 West Midlands street-level file (the default spatial demand).
 DEFAULT_INCIDENTS_FILE = "west_midlands_incidents_2011_02_by_lsoa.csv"
@@ -195,15 +195,11 @@ def read_incident_counts(path: str | Path, area: Area) -> tuple[np.ndarray, Impo
     missing = [c for c in COUNT_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(f"missing column(s) {missing}; expected {list(COUNT_COLUMNS)}", source=str(path))
-    counts = pd.to_numeric(frame["incidents"].str.strip(), errors="coerce")
-    if counts.isna().any() or (counts < 0).any():
-        bad = frame.loc[counts.isna() | (counts < 0), "lsoa11cd"].tolist()[:5]
-        raise DataError(f"incidents must be non-negative numbers; bad rows for {bad}", source=str(path),
-                        field="incidents")
+    counts = numeric_column(frame["incidents"].str.strip(), source=str(path), column="incidents")
     index = frame["lsoa11cd"].str.strip().map(area.index_of).fillna(-1).to_numpy(np.int64)
     kept = index >= 0
     aligned = np.zeros(area.n)
-    np.add.at(aligned, index[kept], counts.to_numpy(float)[kept])
+    np.add.at(aligned, index[kept], counts[kept])
     report = ImportReport(source=str(path), layout="counts", rows=len(frame), by_point=0,
                           by_code=int(kept.sum()), near_edge=0, outside=int((~kept).sum()), bad_coordinates=0)
     return aligned, report
@@ -267,9 +263,7 @@ def load_profile(path: str | Path | None = None) -> np.ndarray:
     try:
         profile = DemandProfile.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise DataError(first["msg"], source=str(source), field=where) from None
+        raise validation_error(error, str(source), DataError) from None
     return profile_by_hour(profile)
 
 

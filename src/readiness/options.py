@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from readiness.area import data_path
@@ -18,10 +17,10 @@ from readiness.config import (
     StrictModel,
     UnitGroup,
     UnitType,
-    format_validation_error,
+    read_yaml,
 )
 from readiness.costs import Changes, officers_for_cut, officers_per_post
-from readiness.errors import ConfigError, ReadinessError
+from readiness.errors import ConfigError, ReadinessError, validation_error
 from readiness.model import Model, derive_model
 
 DEFAULT_OPTIONS_FILE = "options_2015.yaml"
@@ -117,18 +116,13 @@ class AppliedOption:
 def load_options(path: str | Path | None) -> tuple[OptionsFile, str]:
     """Read an options file (``None``: the shipped 2015 options); returns it with its source name."""
     path = Path(path) if path is not None else data_path(DEFAULT_OPTIONS_FILE)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as error:
-        raise ConfigError(f"cannot read the file ({error.strerror})", source=str(path)) from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"not valid YAML ({error})", source=str(path)) from None
+    data = read_yaml(path, what="the options file", error=ConfigError) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"expected a mapping with 'options', got {type(data).__name__}", source=str(path))
     try:
         return OptionsFile.model_validate(data), str(path)
     except ValidationError as error:
-        raise ConfigError(format_validation_error(error, str(path))) from None
+        raise validation_error(error, str(path)) from None
 
 
 def apply_options(baseline: Model, options: OptionsFile, *, source: str = "options") -> list[AppliedOption]:

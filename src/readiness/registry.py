@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 
-from readiness.errors import ConfigError
+from readiness.errors import ConfigError, check_finite
 from readiness.travel.calibrated import CalibratedModel
 
 ASSUMPTION = "assumption"
@@ -225,10 +225,7 @@ class Parameters(Mapping[str, float]):
 
     @staticmethod
     def _override(entry: Parameter, value: float) -> Parameter:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"expected a number, got {value!r}", field=f"parameters.{entry.name}") from None
+        number = check_finite(value, field=f"parameters.{entry.name}")
         if number < 0:
             raise ConfigError(f"must not be negative, got {number}", field=f"parameters.{entry.name}")
         if entry.integer and number != int(number):

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import base64
+import ctypes
+import errno
+import glob
+import hashlib
 import importlib.metadata
 import json
 import os
 import platform
+import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -104,11 +109,15 @@ def dumps_results(results: Mapping[str, object]) -> str:
     return json.dumps(results, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+MANIFEST = "manifest.json"
+_STAGING, _RETIRED = ".tmp-", ".old-"  # siblings of the output folder: ``out.tmp-<pid>``, ``out.old-<pid>``
+
+
 def prepare_out_dir(out: Path) -> Path:
-    """Create the output folder (and ``figures/``); a file in the way is a user error."""
+    """Check ``out`` before any work and finish a swap a killed run left half done; stored outputs stay."""
     if out.exists() and not out.is_dir():
         raise ReadinessError(f"--out {out} exists and is not a folder")
-    (out / "figures").mkdir(parents=True, exist_ok=True)
+    _recover(out.resolve())
     return out
 
 
@@ -124,20 +133,146 @@ def write_atomic(path: Path, text: str | bytes) -> None:
 
 def write_outputs(out: Path, *, results: Mapping[str, object], run: Mapping[str, object],
                   tables: Mapping[str, pd.DataFrame], figures: Iterable[Figure], html: str) -> list[Path]:
-    """Write every output of a command into ``out``; returns the paths written."""
-    prepare_out_dir(out)
-    written = []
-    for name, text in (("results.json", dumps_results(results)),
-                       ("run.json", json.dumps(run, indent=2, default=str) + "\n"), ("report.html", html)):
-        write_atomic(out / name, text)
-        written.append(out / name)
-    for name, table in tables.items():
-        write_atomic(out / f"{name}.csv", table.to_csv(index=False, lineterminator="\n"))
-        written.append(out / f"{name}.csv")
-    for figure in figures:
-        write_atomic(out / "figures" / f"{figure.name}.png", figure.png)
-        written.append(out / "figures" / f"{figure.name}.png")
-    return written
+    """Write every output of a command into ``out`` as one set; returns the paths written.
+
+    The set is written into a sibling staging folder with ``manifest.json`` (names and SHA-256) last,
+    then swapped in with one atomic exchange, so a run killed at any moment leaves ``out`` holding the
+    previous complete set or the new one (docs/results.md). Files in ``out`` that no earlier run listed
+    in its manifest (a user's own files) are kept.
+    """
+    contents: dict[str, str | bytes] = {
+        "results.json": dumps_results(results), "run.json": json.dumps(run, indent=2, default=str) + "\n",
+        "report.html": html,
+        **{f"{name}.csv": table.to_csv(index=False, lineterminator="\n") for name, table in tables.items()},
+        **{f"figures/{figure.name}.png": figure.png for figure in figures}}
+    folder = prepare_out_dir(out).resolve()  # a symlinked ``out`` keeps its link: the set swaps at its target
+    staging = _sibling(folder, _STAGING)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    _carry_over(folder, staging, set(contents))
+    digests = {}
+    for name, data in contents.items():
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(staging / name, raw)
+        digests[name] = hashlib.sha256(raw).hexdigest()
+    write_atomic(staging / MANIFEST, json.dumps({"format": "readiness.manifest/1", "files": digests}, indent=2)
+                 + "\n")
+    _swap_in(staging, folder)
+    return [out / name for name in contents]
+
+
+def read_manifest(out: Path) -> dict[str, str] | None:
+    """The files (relative name to SHA-256) of the complete set in ``out``; ``None`` if it holds none."""
+    try:
+        files = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return files if isinstance(files, dict) else None
+
+
+def is_complete_set(out: Path) -> bool:
+    """Whether ``out`` holds a complete set: a manifest whose every file is there with its SHA-256."""
+    files = read_manifest(out)
+    if files is None:
+        return False
+    try:
+        return all(hashlib.sha256((out / name).read_bytes()).hexdigest() == digest for name, digest in files.items())
+    except OSError:
+        return False
+
+
+def _sibling(out: Path, tag: str, pid: int | None = None) -> Path:
+    """This process's staging (or retired) folder beside ``out``."""
+    return out.with_name(f"{out.name}{tag}{os.getpid() if pid is None else pid}")
+
+
+def _carry_over(out: Path, staging: Path, new: set[str]) -> None:
+    """Hard-link (else copy) into ``staging`` every file of ``out`` that is neither new nor an old output."""
+    if not out.is_dir():
+        return
+    old = set(read_manifest(out) or ()) | {MANIFEST}
+    for path in sorted(out.rglob("*")):
+        name = path.relative_to(out).as_posix()
+        if path.is_dir() and not path.is_symlink():
+            (staging / name).mkdir(parents=True, exist_ok=True)
+        elif name not in old and name not in new:
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_symlink():
+                target.symlink_to(os.readlink(path))
+                continue
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ``renameat2(RENAME_EXCHANGE)``); ``False`` where unsupported."""
+    rename = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None) if sys.platform == "linux" else None
+    if rename is None:
+        return False
+    at_cwd, exchange = -100, 2
+    if rename(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), exchange) == 0:
+        return True
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.EXDEV):  # the filesystem cannot
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Make ``staging`` the output folder: one atomic exchange, else two renames that ``_recover`` completes."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    if _exchange(staging, out):
+        shutil.rmtree(staging)
+        return
+    retired = _sibling(out, _RETIRED)
+    os.rename(out, retired)  # killed here: no ``out``; the next run's ``_recover`` puts one set back
+    os.rename(staging, out)
+    shutil.rmtree(retired)
+
+
+def _recover(out: Path) -> None:
+    """Finish what a killed run left beside ``out``: restore a set if ``out`` is missing, drop leftovers.
+
+    Only folders of processes no longer running are touched, so concurrent runs keep their own.
+    """
+    leftovers = sorted(p for p in out.parent.glob(f"{glob.escape(out.name)}.*-*")
+                       if _owner(p, out) is not None and not _running(_owner(p, out)))
+    if not out.exists():
+        complete = [p for p in leftovers if _STAGING in p.name[len(out.name):] and is_complete_set(p)]
+        retired = [p for p in leftovers if _RETIRED in p.name[len(out.name):]]
+        chosen = (complete or retired)[:1]
+        if chosen:
+            os.rename(chosen[0], out)
+            leftovers.remove(chosen[0])
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _owner(path: Path, out: Path) -> int | None:
+    """The process id in a staging or retired folder's name (``None``: not one of ours)."""
+    tail = path.name[len(out.name):]
+    for tag in (_STAGING, _RETIRED):
+        if tail.startswith(tag) and tail[len(tag):].isdigit():
+            return int(tail[len(tag):])
+    return None
+
+
+def _running(pid: int) -> bool:
+    """Whether a process is alive (this one counts as not: its own leftovers are stale)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def run_record(*, command: str, out: Path, seconds: float, extra: Mapping[str, object] | None = None) -> dict:

@@ -10,7 +10,6 @@ of the week. The model and its validation are described in docs/workload.md.
 from __future__ import annotations
 
 import copy
-
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from readiness.config import (
     read_yaml,
 )
 from readiness.demand import DemandWeights, load_demand_weights, load_profile
-from readiness.errors import ConfigError, DataError
+from readiness.errors import ConfigError, DataError, validation_error
 from readiness.model import Model
 from readiness.resources import ARMED, Fleet
 from readiness.rng import name_index, replication_keys, uniform_at, uniforms
@@ -66,10 +65,7 @@ def load_pattern(ref: str) -> ShiftPattern:
     try:
         return ShiftPattern.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        detail = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise DataError(detail, source=str(path), field=where) from None
+        raise validation_error(error, str(path), DataError) from None
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from readiness.errors import ConfigError
+from readiness.errors import ConfigError, check_finite
 from readiness.travel.calibrated import CalibratedModel
 from readiness.travel.matrix import MatrixModel
 from readiness.travel.network import NetworkModel
@@ -16,10 +16,7 @@ if TYPE_CHECKING:
 
 def _calibrated(options: dict[str, Any], crs: str) -> CalibratedModel:
     """The calibrated model: distance in metres works the same in any projected CRS, so ``crs`` is unused."""
-    try:
-        return CalibratedModel(**{key: float(value) for key, value in options.items()})
-    except (TypeError, ValueError) as e:
-        raise ConfigError(f"calibrated coefficients must be numbers, got {options}", field="travel") from e
+    return CalibratedModel(**{key: check_finite(value, field=f"travel.{key}") for key, value in options.items()})
 
 
 def _network(options: dict[str, Any], crs: str) -> NetworkModel:
