@@ -75,8 +75,8 @@ def test_sets_replace_each_other_and_keep_the_users_files(tmp_path):
     written = write_outputs(out, results={"n": 2}, run={}, tables={"two": pd.DataFrame({"x": [2]})}, figures=[],
                             html="")
     assert is_complete_set(out)
-    assert sorted(p.relative_to(out).as_posix() for p in written) == ["report.html", "results.json", "run.json",
-                                                                      "two.csv"]
+    assert sorted(p.relative_to(out).as_posix() for p in written) == ["manifest.json", "report.html", "results.json",
+                                                                      "run.json", "two.csv"]
     assert not (out / "one.csv").exists() and not (out / "figures" / "a.png").exists()  # the old set is gone
     assert (out / "notes.txt").read_text() == "mine" and (out / "figures" / "drawing.png").read_bytes() == b"mine too"
     assert sorted(os.listdir(tmp_path)) == ["out"]  # no staging folder left beside it

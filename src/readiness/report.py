@@ -133,7 +133,7 @@ def write_atomic(path: Path, text: str | bytes) -> None:
 
 def write_outputs(out: Path, *, results: Mapping[str, object], run: Mapping[str, object],
                   tables: Mapping[str, pd.DataFrame], figures: Iterable[Figure], html: str) -> list[Path]:
-    """Write every output of a command into ``out`` as one set; returns the paths written.
+    """Write every output of a command into ``out`` as one set; returns the paths written, manifest last.
 
     The set is written into a sibling staging folder with ``manifest.json`` (names and SHA-256) last,
     then swapped in with one atomic exchange, so a run killed at any moment leaves ``out`` holding the
@@ -159,7 +159,7 @@ def write_outputs(out: Path, *, results: Mapping[str, object], run: Mapping[str,
     write_atomic(staging / MANIFEST, json.dumps({"format": "readiness.manifest/1", "files": digests}, indent=2)
                  + "\n")
     _swap_in(staging, folder)
-    return [out / name for name in contents]
+    return [*(out / name for name in contents), out / MANIFEST]
 
 
 def read_manifest(out: Path) -> dict[str, str] | None:
