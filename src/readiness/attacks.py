@@ -271,17 +271,15 @@ def _minutes(cells: Mapping[str, str], column: str, begin: datetime | None, end:
 
 def _scored(cells: Mapping[str, str], *, weapon: str, in_england_and_wales: bool, armed_on_site: bool | None,
             has_start: bool) -> tuple[bool, str]:
-    """Whether the replay scores the row, and why not; derived when the file has no ``scored`` column."""
+    """Whether the replay scores the row, and why not; derived where the file leaves ``scored`` empty."""
     reasons = [reason for reason, applies in ((UNSCORED_BOMB, weapon == "bomb"),
                                               (UNSCORED_ABROAD, not in_england_and_wales),
                                               (UNSCORED_ARMED_ON_SITE, bool(armed_on_site)),
                                               (UNSCORED_NO_START, not has_start)) if applies]
-    if "scored" not in cells:
-        return not reasons, "; ".join(reasons)
     scored = _yes_no(cells, "scored")
-    reason = _text(cells, "scored_reason")
     if scored is None:
-        raise _CellError("scored", "expected yes or no, got an empty cell")
+        return not reasons, "; ".join(reasons)
+    reason = _text(cells, "scored_reason")
     if scored and reasons:
         raise _CellError("scored", f"expected no ({reasons[0]}), got yes")
     if not scored and not reason:
