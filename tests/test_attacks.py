@@ -145,7 +145,7 @@ def test_minimal_user_file_each_row_one_attack(tmp_path: Path) -> None:
 
 def test_user_file_groups_sites_and_reads_issue_18_minutes(tmp_path: Path) -> None:
     rows = [{**MINIMAL, "attack_id": "X", "start_to_first_armed_min": "7.5", "call_to_first_armed_min": "6",
-             "deaths": "3", "armed_on_site": "no"},
+             "deaths": "3.0", "armed_on_site": "no"},
             {**MINIMAL, "id": "A2", "attack_id": "X", "force": "Paris", "armed_on_site": "yes"}]
     table = load_attacks(_write(tmp_path / "sites.csv", rows))
     assert list(table.attacks()) == ["X"] and len(table.attacks()["X"]) == 2
@@ -168,6 +168,7 @@ def test_user_file_groups_sites_and_reads_issue_18_minutes(tmp_path: Path) -> No
     ({"injured": "nan"}, "injured", "whole number"),
     ({"attackers": "0"}, "attackers", ">= 1"),
     ({"start_local": "yesterday"}, "start_local", "ISO local date and time"),
+    ({"start_local": "2024-05-04"}, "start_local", "ISO local date and time"),
     ({"first_armed_local": "2024-05-04 21:00"}, "first_armed_local", "at or after start_local"),
     ({"start_local": "2024-05-04T21:30+01:00"}, "start_local", "without a UTC offset"),
     ({"date": "2024-05-05"}, "date", "the date of start_local"),

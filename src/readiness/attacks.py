@@ -212,12 +212,14 @@ def _count(cells: Mapping[str, str], column: str, *, minimum: int = 0, required:
     if not text:
         return None
     try:
-        value = int(text)
+        number = float(text)  # "3.0" as spreadsheets write it is a whole number; "nan" and "2.5" are not
     except ValueError:
-        raise _CellError(column, f"expected a whole number >= {minimum}, got {text!r}") from None
-    if value < minimum:
-        raise _CellError(column, f"expected a whole number >= {minimum}, got {value}")
-    return value
+        number = math.nan
+    if not (math.isfinite(number) and number.is_integer()):
+        raise _CellError(column, f"expected a whole number >= {minimum}, got {text!r}")
+    if number < minimum:
+        raise _CellError(column, f"expected a whole number >= {minimum}, got {text}")
+    return int(number)
 
 
 def _choice(cells: Mapping[str, str], column: str, choices: tuple[str, ...]) -> str:
@@ -238,10 +240,13 @@ def _time(cells: Mapping[str, str], column: str) -> datetime | None:
     text = _text(cells, column)
     if not text:
         return None
+    expected = f"expected an ISO local date and time (2017-06-03T22:06:53), got {text!r}"
+    if len(text) <= len("2017-06-03"):  # a date alone would silently mean midnight
+        raise _CellError(column, expected)
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise _CellError(column, f"expected an ISO local date and time (2017-06-03T22:06:53), got {text!r}") from None
+        raise _CellError(column, expected) from None
     if value.tzinfo is not None:
         raise _CellError(column, f"expected a local time without a UTC offset, got {text!r}")
     return value
