@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -11,7 +11,7 @@ from readiness.config import Config, Point
 from readiness.errors import ConfigError
 from readiness.registry import Parameters
 from readiness.resources import Fleet, build_fleet, resolve_resources
-from readiness.travel import TravelModel, build_travel_model
+from readiness.travel import TravelModel, build_travel_model, congestion_profile
 
 
 @dataclass(frozen=True, eq=False)
@@ -19,7 +19,10 @@ class Model:
     """Everything the engine needs, as plain arrays; ``config`` is fully resolved.
 
     Positions are the bases ``0..n_bases-1`` followed by the LSOA centroids (``n_bases + i``), and
-    ``travel_minutes[p, i]`` is the normal-speed road time from position ``p`` to LSOA ``i``.
+    ``travel_minutes[p, i]`` is the normal-speed road time from position ``p`` to LSOA ``i``
+    (return to base or patrol, move-up); ``blue_light_minutes[p, i]`` the time on blue lights.
+    ``travel_congestion[h]`` and ``blue_light_congestion[h]`` multiply them in hour ``h`` of the week
+    (0 = Monday 00:00; all 1 with ``travel.congestion: false``).
     """
 
     config: Config
@@ -29,6 +32,9 @@ class Model:
     site_weights: np.ndarray
     named_sites: np.ndarray | None  # LSOA indices when the scenario names its sites
     travel_minutes: np.ndarray = field(repr=False)
+    blue_light_minutes: np.ndarray = field(repr=False)
+    travel_congestion: np.ndarray = field(repr=False)
+    blue_light_congestion: np.ndarray = field(repr=False)
 
     @property
     def n_bases(self) -> int:
@@ -45,9 +51,7 @@ class Model:
 
     def with_fleet(self, fleet: Fleet, config: Config) -> Model:
         """The same area and travel with another fleet on the same bases (options reuse travel)."""
-        return Model(config=config, params=self.params, area=self.area, fleet=fleet,
-                     site_weights=self.site_weights, named_sites=self.named_sites,
-                     travel_minutes=self.travel_minutes)
+        return replace(self, config=config, fleet=fleet)
 
 
 def position_xy(fleet: Fleet, area: Area) -> np.ndarray:
@@ -75,13 +79,46 @@ def _named_sites(config: Config, area: Area) -> np.ndarray | None:
     return np.array(indices, dtype=np.int64)
 
 
-def travel_model_for(config: Config, params: Parameters, area: Area) -> TravelModel:
-    """The configured travel model; the calibrated one takes its coefficients from the registry."""
-    spec = config.travel.model_dump()
+def _with_registry(spec: dict, params: Parameters) -> dict:
+    """A model section with the registry's coefficients: always for calibrated, where not given for emergency."""
     if spec["model"] == "calibrated":
         spec.update(intercept=params["travel.intercept_min"], sqrt_coef=params["travel.sqrt_coef"],
                     linear_coef=params["travel.linear_coef"])
-    return build_travel_model(spec, crs=area.crs)
+    elif spec["model"] == "emergency":
+        spec = {"accel_km_min2": params["travel.blue_light_accel_km_min2"],
+                "cruise_kmh": params["travel.blue_light_cruise_kmh"],
+                "detour_factor": params["travel.detour_factor"], **spec}
+    return spec
+
+
+def travel_model_for(config: Config, params: Parameters, area: Area) -> TravelModel:
+    """The normal-road-speed model; the calibrated one takes its coefficients from the registry."""
+    return build_travel_model(_with_registry(config.travel.normal_spec(), params), crs=area.crs)
+
+
+def blue_light_minutes_for(config: Config, params: Parameters, area: Area, origins: np.ndarray,
+                           normal_minutes: np.ndarray) -> np.ndarray:
+    """Blue-light minutes from ``origins`` to every LSOA, given the normal minutes on the same rows.
+
+    The emergency model gives them directly, capped by normal road speed (beyond the RAND fit's range a
+    blue-light trip is never slower than driving normally); any other model is its minutes times
+    ``travel.emergency_factor``, reusing ``normal_minutes`` when it is the normal model.
+    """
+    spec = config.travel.blue_light_spec()
+    if spec["model"] == "emergency":
+        model = build_travel_model(_with_registry(spec, params), crs=area.crs)
+        return np.minimum(model.minutes(origins, area.centroids), normal_minutes)
+    same = spec == config.travel.normal_spec()
+    minutes = normal_minutes if same else build_travel_model(_with_registry(spec, params), crs=area.crs).minutes(
+        origins, area.centroids)
+    return params["travel.emergency_factor"] * np.asarray(minutes, dtype=float)
+
+
+def congestion_for(config: Config, params: Parameters) -> tuple[np.ndarray, np.ndarray]:
+    """Hour-of-week factors for normal and blue-light minutes (all 1 when congestion is off)."""
+    on = config.travel.congestion
+    return (congestion_profile(params["travel.congestion_peak_normal"] if on else 0.0).astype(np.float32),
+            congestion_profile(params["travel.congestion_peak_blue_light"] if on else 0.0).astype(np.float32))
 
 
 def build_model(config: Config, *, area: Area | None = None) -> Model:
@@ -93,6 +130,11 @@ def build_model(config: Config, *, area: Area | None = None) -> Model:
     fleet = build_fleet(resources, area, params)
     weights = (load_site_weights(config.scenario.site_weights, area)
                if config.scenario.site_weights else area.residents.astype(float))
-    minutes = np.asarray(travel_model_for(config, params, area).minutes(position_xy(fleet, area), area.centroids))
+    positions = position_xy(fleet, area)
+    minutes = np.asarray(travel_model_for(config, params, area).minutes(positions, area.centroids), dtype=float)
+    blue = blue_light_minutes_for(config, params, area, positions, minutes)
+    normal_congestion, blue_congestion = congestion_for(config, params)
     return Model(config=resolved, params=params, area=area, fleet=fleet, site_weights=weights,
-                 named_sites=_named_sites(config, area), travel_minutes=minutes.astype(np.float32))
+                 named_sites=_named_sites(config, area), travel_minutes=minutes.astype(np.float32),
+                 blue_light_minutes=blue.astype(np.float32), travel_congestion=normal_congestion,
+                 blue_light_congestion=blue_congestion)

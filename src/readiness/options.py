@@ -23,7 +23,7 @@ from readiness.config import (
 )
 from readiness.costs import Changes, officers_for_cut, officers_per_post
 from readiness.errors import ConfigError, ReadinessError
-from readiness.model import Model, travel_model_for
+from readiness.model import Model, blue_light_minutes_for, travel_model_for
 from readiness.resources import build_fleet
 
 DEFAULT_OPTIONS_FILE = "options_2015.yaml"
@@ -328,7 +328,9 @@ def _model_with_resources(baseline: Model, resources: ResourcesConfig) -> Model:
                   and np.array_equal(fleet.base_xy, baseline.fleet.base_xy))
     if same_bases:
         return baseline.with_fleet(fleet, config)
-    minutes = travel_model_for(config, baseline.params, baseline.area).minutes(fleet.base_xy,
-                                                                               baseline.area.centroids)
-    travel = np.vstack([np.asarray(minutes, dtype=np.float32), baseline.travel_minutes[baseline.n_bases:]])
-    return replace(baseline, config=config, fleet=fleet, travel_minutes=travel)
+    minutes = np.asarray(travel_model_for(config, baseline.params, baseline.area).minutes(
+        fleet.base_xy, baseline.area.centroids), dtype=float)
+    blue = blue_light_minutes_for(config, baseline.params, baseline.area, fleet.base_xy, minutes)
+    travel = np.vstack([minutes.astype(np.float32), baseline.travel_minutes[baseline.n_bases:]])
+    blue_light = np.vstack([blue.astype(np.float32), baseline.blue_light_minutes[baseline.n_bases:]])
+    return replace(baseline, config=config, fleet=fleet, travel_minutes=travel, blue_light_minutes=blue_light)

@@ -10,7 +10,7 @@ from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
 from readiness.config import ResourcesConfig
-from readiness.model import Model
+from readiness.model import Model, blue_light_minutes_for, congestion_for
 from readiness.registry import Parameter, Parameters
 from readiness.resources import build_fleet, resolve_resources
 
@@ -27,14 +27,17 @@ def model_with_parameters(model: Model, params: Parameters, *, resources: Resour
     """The model with other parameter values; the fleet is rebuilt (``arv.on_duty`` and crews count).
 
     ``resources`` is the config's resources before defaults were filled in; without it the fleet keeps
-    its resolved unit counts and only crews follow the parameters. Travel is reused (its coefficients
-    have no range to sweep).
+    its resolved unit counts and only crews follow the parameters. Normal road minutes are reused (their
+    coefficients have no range to sweep); blue-light minutes and congestion follow the parameters.
     """
     raw = resources if resources is not None else model.config.resources
     resolved = resolve_resources(raw, params)
     fleet = build_fleet(resolved, model.area, params)
-    return replace(model, params=params, fleet=fleet,
-                   config=model.config.model_copy(update={"resources": resolved}))
+    blue = blue_light_minutes_for(model.config, params, model.area, model.positions, model.travel_minutes)
+    normal_congestion, blue_congestion = congestion_for(model.config, params)
+    return replace(model, params=params, fleet=fleet, config=model.config.model_copy(update={"resources": resolved}),
+                   blue_light_minutes=blue.astype(np.float32), travel_congestion=normal_congestion,
+                   blue_light_congestion=blue_congestion)
 
 
 def _value(entry: Parameter, value: float) -> float:
