@@ -16,10 +16,10 @@ from readiness.config import (
     BNG,
     Base,
     ResourcesConfig,
+    StrictModel,
     UnitGroup,
     UnitType,
     format_validation_error,
-    StrictModel,
 )
 from readiness.costs import Changes, officers_for_cut, officers_per_post
 from readiness.errors import ConfigError, ReadinessError
