@@ -155,3 +155,16 @@ def test_docs_table_is_up_to_date():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.render() in (REPO / "docs" / "travel.md").read_text(encoding="utf-8")
+
+
+def test_an_option_with_a_new_base_gets_its_blue_light_row(default_model):
+    from readiness.options import apply_options, load_options
+
+    options, source = load_options(None)
+    ctsfo = next(a for a in apply_options(default_model, options, source=source) if "CTSFO" in a.name).model
+    assert ctsfo.n_bases == default_model.n_bases + 1
+    assert ctsfo.blue_light_minutes.shape == ctsfo.travel_minutes.shape
+    bases = slice(0, ctsfo.n_bases)
+    expected = np.minimum(EmergencyModel().minutes(ctsfo.fleet.base_xy, ctsfo.area.centroids),
+                          ctsfo.travel_minutes[bases])
+    np.testing.assert_allclose(ctsfo.blue_light_minutes[bases], expected, rtol=1e-5, atol=1e-5)
