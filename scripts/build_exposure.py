@@ -18,8 +18,15 @@ import pandas as pd
 
 from readiness.area import load_area
 from readiness.demand import read_street_csv
-from readiness.exposure import (DEFAULT_LAYER_FILE, LAYER_FORMAT, NIGHT_TIME_ECONOMY, RESIDENTIAL, TRANSPORT_HUB,
-                                VENUE, locate_points)
+from readiness.exposure import (
+    DEFAULT_LAYER_FILE,
+    LAYER_FORMAT,
+    NIGHT_TIME_ECONOMY,
+    RESIDENTIAL,
+    TRANSPORT_HUB,
+    VENUE,
+    locate_points,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "scripts" / "sources"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
-from readiness.area import Area, load_area, load_site_weights, point_in_area_crs
+from readiness.area import Area, load_area, point_in_area_crs
 from readiness.config import Config, Point
 from readiness.errors import ConfigError
+from readiness.exposure import ExposureLayer, site_layer, weights_for
 from readiness.registry import Parameters
 from readiness.resources import Fleet, build_fleet, resolve_resources
 from readiness.travel import TravelModel, build_travel_model
@@ -26,9 +28,16 @@ class Model:
     params: Parameters
     area: Area
     fleet: Fleet
-    site_weights: np.ndarray
+    site_weights: np.ndarray  # weights at the attack time (week mean when drawn): patrols, planning
     named_sites: np.ndarray | None  # LSOA indices when the scenario names its sites
     travel_minutes: np.ndarray = field(repr=False)
+    site_table: np.ndarray = field(repr=False)  # (168, n_lsoa) site weights by hour of the week
+    exposure: ExposureLayer | None = field(default=None, repr=False)  # the layer behind site_table, if any
+
+    @cached_property
+    def site_cumulative(self) -> np.ndarray:
+        """``(168, n_lsoa)`` cumulative site weights by hour (what the site draws search)."""
+        return np.cumsum(self.site_table, axis=1)
 
     @property
     def n_bases(self) -> int:
@@ -47,7 +56,14 @@ class Model:
         """The same area and travel with another fleet on the same bases (options reuse travel)."""
         return Model(config=config, params=self.params, area=self.area, fleet=fleet,
                      site_weights=self.site_weights, named_sites=self.named_sites,
-                     travel_minutes=self.travel_minutes)
+                     travel_minutes=self.travel_minutes, site_table=self.site_table, exposure=self.exposure)
+
+    def at_time(self, attack_time: str | None) -> Model:
+        """The same model with another attack time (``None``: drawn over the week per replication)."""
+        config = self.config.model_copy(update={
+            "scenario": self.config.scenario.model_copy(update={"attack_time": attack_time}),
+            "workload": self.config.workload.model_copy(update={"attack_time": attack_time})})
+        return replace(self, config=config, site_weights=weights_for(self.site_table, attack_time))
 
 
 def position_xy(fleet: Fleet, area: Area) -> np.ndarray:
@@ -91,8 +107,8 @@ def build_model(config: Config, *, area: Area | None = None) -> Model:
     resources = resolve_resources(config.resources, params)
     resolved = config.model_copy(update={"resources": resources})
     fleet = build_fleet(resources, area, params)
-    weights = (load_site_weights(config.scenario.site_weights, area)
-               if config.scenario.site_weights else area.residents.astype(float))
+    table, layer = site_layer(config.scenario.site_weights, area, params)
     minutes = np.asarray(travel_model_for(config, params, area).minutes(position_xy(fleet, area), area.centroids))
-    return Model(config=resolved, params=params, area=area, fleet=fleet, site_weights=weights,
-                 named_sites=_named_sites(config, area), travel_minutes=minutes.astype(np.float32))
+    return Model(config=resolved, params=params, area=area, fleet=fleet,
+                 site_weights=weights_for(table, config.scenario.attack_time), named_sites=_named_sites(config, area),
+                 travel_minutes=minutes.astype(np.float32), site_table=table, exposure=layer)

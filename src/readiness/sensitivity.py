@@ -10,6 +10,7 @@ from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
 from readiness.config import ResourcesConfig
+from readiness.exposure import site_layer, weights_for
 from readiness.model import Model
 from readiness.registry import Parameter, Parameters
 from readiness.resources import build_fleet, resolve_resources
@@ -27,13 +28,15 @@ def model_with_parameters(model: Model, params: Parameters, *, resources: Resour
     """The model with other parameter values; the fleet is rebuilt (``arv.on_duty`` and crews count).
 
     ``resources`` is the config's resources before defaults were filled in; without it the fleet keeps
-    its resolved unit counts and only crews follow the parameters. Travel is reused (its coefficients
-    have no range to sweep).
+    its resolved unit counts and only crews follow the parameters. Site weights follow the ``exposure.*``
+    scales. Travel is reused (its coefficients have no range to sweep).
     """
     raw = resources if resources is not None else model.config.resources
     resolved = resolve_resources(raw, params)
     fleet = build_fleet(resolved, model.area, params)
-    return replace(model, params=params, fleet=fleet,
+    table, layer = site_layer(model.config.scenario.site_weights, model.area, params)  # exposure.* scales
+    return replace(model, params=params, fleet=fleet, site_table=table, exposure=layer,
+                   site_weights=weights_for(table, model.config.scenario.attack_time),
                    config=model.config.model_copy(update={"resources": resolved}))
 
 
