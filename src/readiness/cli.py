@@ -371,3 +371,26 @@ def travel_build(osm: Annotated[Path, typer.Option("--osm", help="OpenStreetMap 
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+@app.command()
+@user_errors
+def exposure(config: ConfigArg = None, out: OutOpt = Path("out-exposure"),
+             at: Annotated[str | None, typer.Option("--at", help="time of the week, e.g. 'Fri 21:20' "
+                                                             "(default: the scenario's attack time)")] = None,
+             quiet: QuietOpt = False) -> None:
+    """Where attacks happen: people exposed in crowded places by LSOA at a time of the week, mapped."""
+    from readiness.exposure import run_exposure
+    from readiness.report import exposure_outputs, prepare_out_dir, run_record, write_outputs
+
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    result = run_exposure(load_model(config), at=at)
+    tables, figures, html = exposure_outputs(result)
+    run = run_record(command="exposure", out=out, seconds=time.perf_counter() - began,
+                     extra={"config_file": str(config.resolve()) if config else None})
+    write_outputs(out, results=result.results, run=run, tables=tables, figures=figures, html=html)
+    if not quiet:
+        top = ", ".join(p["name"] for p in result.results["exposure"]["top_places"][:3])
+        console.print(f"{result.results['exposure']['hour']}: most exposed {top}; "
+                      f"report: {(out / 'report.html').resolve()}")

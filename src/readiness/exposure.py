@@ -65,8 +65,12 @@ class ExposureLayer:
 
     @cached_property
     def table(self) -> np.ndarray:
-        """``(168, n_lsoa)`` people exposed by hour of the week (all sources)."""
-        return self.by_source.sum(axis=0)
+        """``(168, n_lsoa)`` people exposed by hour of the week (all sources); an hour when no place is
+        occupied takes the week's mean, so a site can be drawn at any hour."""
+        table = self.by_source.sum(axis=0)
+        empty = table.sum(axis=1) <= 0
+        table[empty] = table.mean(axis=0)
+        return table
 
     def weights_at(self, hour_of_week: int) -> np.ndarray:
         """``(n_lsoa,)`` people exposed in each LSOA during an hour of the week (0: Monday 00:00-00:59)."""
@@ -290,6 +294,10 @@ def weights_for(table: np.ndarray, attack_time: str | None) -> np.ndarray:
     return table[hour_of_week(parse_week_time(attack_time))]
 
 
+#: How many of the most exposed LSOAs the results and report name.
+TOP_PLACES = 10
+
+
 @dataclass(frozen=True, eq=False)
 class ExposureResult:
     """Who is exposed where at one time of the week (what ``readiness exposure`` reports)."""
@@ -302,11 +310,50 @@ class ExposureResult:
     settings: dict[str, str]  # source -> setting class
     setting_mix: dict[str, np.ndarray]
     report: PlacesReport | None
+    results: dict[str, object]
 
     def frame(self) -> pd.DataFrame:
         """One row per LSOA: ``lsoa11cd``, ``weight`` and one column per source (people at that hour)."""
-        return pd.DataFrame({"lsoa11cd": self.model.area.codes, "weight": self.weights,
-                             **{name: values for name, values in self.by_source.items()}})
+        return pd.DataFrame({"lsoa11cd": self.model.area.codes, "weight": np.round(self.weights, 3),
+                             **{name: np.round(values, 3) for name, values in self.by_source.items()}})
+
+
+def hour_label(hour: int) -> str:
+    """``"Fri 21:00-21:59"`` for an hour of the week."""
+    from readiness.config import WEEKDAYS
+
+    return f"{WEEKDAYS[hour // 24]} {hour % 24:02d}:00-{hour % 24:02d}:59"
+
+
+def _results(model: Model, at: str, hour: int, weights: np.ndarray, by_source: dict[str, np.ndarray],
+             settings: dict[str, str], report: PlacesReport | None) -> dict[str, object]:
+    """The results document: totals by source and setting, and the most exposed LSOAs named."""
+    from readiness import __version__
+    from readiness.config import portable_config
+
+    area, total = model.area, float(weights.sum())
+    top = np.argsort(-weights, kind="stable")[:TOP_PLACES]
+    by_setting: dict[str, float] = {}
+    for name, values in by_source.items():
+        by_setting[settings[name]] = by_setting.get(settings[name], 0.0) + float(values.sum())
+    return {
+        "format": RESULTS_FORMAT, "version": __version__,
+        "area": {"name": area.name, "lsoas": area.n, "residents": int(round(float(area.residents.sum())))},
+        "config": portable_config(model.config), "parameters": model.params.as_records(),
+        "exposure": {
+            "at": at, "hour_of_week": hour, "hour": hour_label(hour),
+            "site_weights": str(portable_config(model.config)["scenario"]["site_weights"]),
+            "people": round(total, 1),
+            "by_source": [{"source": name, "setting": settings[name], "people": round(float(v.sum()), 1),
+                           "share": round(float(v.sum()) / total, 6)} for name, v in by_source.items()],
+            "by_setting": {name: round(people / total, 6) for name, people in by_setting.items()},
+            "top_places": [{"lsoa11cd": str(area.codes[i]), "name": str(area.names[i]),
+                            "district": str(area.districts[i]), "people": round(float(weights[i]), 1),
+                            "share": round(float(weights[i]) / total, 6),
+                            "main_source": max(by_source, key=lambda n: by_source[n][i])} for i in top],
+            "import": None if report is None else report.as_dict(),
+        },
+    }
 
 
 def run_exposure(model: Model, *, at: str | None = None) -> ExposureResult:
@@ -322,10 +369,12 @@ def run_exposure(model: Model, *, at: str | None = None) -> ExposureResult:
         weights = np.asarray(model.site_table[hour], dtype=float)
         name = str(model.config.scenario.site_weights or "residents")
         label = "residents" if name == "residents" else Path(name).stem
+        by_source, settings = {label: weights}, {label: RESIDENTIAL if label == "residents" else "unknown"}
         mix = {RESIDENTIAL: np.ones(model.area.n)} if label == "residents" else {}
-        return ExposureResult(model=model, at=at, hour=hour, weights=weights, by_source={label: weights},
-                              settings={label: RESIDENTIAL if mix else "unknown"}, setting_mix=mix, report=None)
-    return ExposureResult(model=model, at=at, hour=hour, weights=layer.weights_at(hour),
-                          by_source=layer.sources_at(hour), settings=dict(zip(layer.sources, layer.settings)),
-                          setting_mix=layer.setting_mix_at(hour), report=layer.report)
-
+    else:
+        weights, by_source = layer.weights_at(hour), layer.sources_at(hour)
+        settings, mix = dict(zip(layer.sources, layer.settings, strict=True)), layer.setting_mix_at(hour)
+    return ExposureResult(model=model, at=at, hour=hour, weights=weights, by_source=by_source, settings=settings,
+                          setting_mix=mix, report=None if layer is None else layer.report,
+                          results=_results(model, at, hour, weights, by_source, settings,
+                                           None if layer is None else layer.report))

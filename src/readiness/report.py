@@ -27,6 +27,7 @@ from readiness.registry import Parameters  # noqa: E402
 
 if TYPE_CHECKING:  # only for annotations: these modules import report's callers, not report
     from readiness.assessment import Assessment
+    from readiness.exposure import ExposureResult
     from readiness.model import Model
     from readiness.optimise import LocationPlan
     from readiness.planning import StandbyProblem
@@ -359,4 +360,45 @@ def optimise_outputs(model: Model, problem: StandbyProblem, plan: LocationPlan, 
             for b, a in zip(before, after, strict=True)])
     html = render_html("optimise.html.j2", results=results, figures=figures, tables=tables,
                        parameters=model.params.entries())
+    return tables, figures, html
+
+
+def exposure_map(model: Model, weights: np.ndarray, *, title: str, caption: str, name: str,
+                 top: int = 5) -> Figure:
+    """A map of site weights (share of people exposed per LSOA) with the most exposed LSOAs named."""
+    share = weights / weights.sum()
+    fig = lsoa_map(model.area, share, label="share of people exposed", cmap="magma_r",
+                   vmax=float(np.quantile(share, 0.99)))
+    ax = fig.axes[0]
+    for i in np.argsort(-weights, kind="stable")[:top]:
+        ax.annotate(str(model.area.names[i]), (model.area.x[i], model.area.y[i]), fontsize=7, zorder=6,
+                    xytext=(4, 4), textcoords="offset points",
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0})
+        ax.plot(model.area.x[i], model.area.y[i], "o", ms=4, color="#1a5276", zorder=6)
+    return render_figure(fig, name, title, caption)
+
+
+def exposure_outputs(result: ExposureResult) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables, figures and HTML of ``readiness exposure`` (people exposed by LSOA at one hour)."""
+    model, exposure = result.model, result.results["exposure"]
+    tables = {"exposure": result.frame(), "parameters": parameter_table(model.params)}
+    figures = [exposure_map(model, result.weights, name="map_exposure",
+                            title=f"Where attack sites are drawn, {exposure['hour']}",
+                            caption="Share of the people exposed in each LSOA at that hour (the weights sites are "
+                                    "drawn from); the five most exposed LSOAs are named.")]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    layer = model.exposure
+    stacks = ({name: layer.by_source[s].sum(axis=1) for s, name in enumerate(layer.sources)} if layer is not None
+              else {"weight": model.site_table.sum(axis=1)})
+    ax.stackplot(np.arange(168), *stacks.values(), labels=list(stacks), alpha=0.85)
+    ax.axvline(result.hour, color="black", lw=1, ls="--", label=exposure["hour"])
+    ax.set_xticks(range(0, 168, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    ax.set_xlabel("hour of the week")
+    ax.set_ylabel("people exposed" if layer is not None else "weight")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    figures.append(render_figure(fig, "exposure_by_hour", "People exposed through the week, by source",
+                                 "Total over the area by hour of the week; the dashed line is the hour mapped."))
+    html = render_html("exposure.html.j2", results=result.results, exposure=exposure, figures=figures,
+                       parameters=[p for p in model.params.entries() if p.name.startswith("exposure.")])
     return tables, figures, html
