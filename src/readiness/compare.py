@@ -16,7 +16,7 @@ from readiness.engine import Outcomes, UnitStateSampler, simulate
 from readiness.model import Model
 from readiness.options import AppliedOption
 from readiness.registry import Parameters
-from readiness.report import Figure, parameter_table, render_figure, render_html
+from readiness.report import Figure, exposure_map, parameter_table, render_figure, render_html, site_weights_text
 from readiness.resources import ARMED, SPECIALIST, UNARMED
 from readiness.scenario import draw_unit_starts
 from readiness.sensitivity import model_with_parameters, morris, ranged, tornado
@@ -295,6 +295,11 @@ def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame],
             tables["morris"] = pd.DataFrame(sensitivity["morris"])
         figures += [_tornado_figure(sensitivity["tornado"], output) for output in ("deaths_per_attack",
                                                                                   "share_sites_waiting_over_10_min")]
+    baseline = comparison.baseline
+    if baseline.named_sites is None:
+        figures.append(exposure_map(baseline, baseline.site_weights, name="map_site_weights",
+                                    title="Where attack sites are drawn", caption=site_weights_text(baseline)))
     html = render_html("compare.html.j2", results=results, figures=figures,
-                       parameters=comparison.baseline.params.entries(), metrics=METRICS)
+                       parameters=baseline.params.entries(), metrics=METRICS,
+                       site_weights=site_weights_text(baseline))
     return tables, figures, html

@@ -264,6 +264,9 @@ def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame],
                       "Median notification delay plus blue-light travel from the nearest ARV base, if every "
                       "ARV is free at its base. Triangles: bases."),
     ]
+    if model.named_sites is None:
+        figures.append(exposure_map(model, model.site_weights, name="map_site_weights",
+                                    title="Where attack sites are drawn", caption=site_weights_text(model)))
     if "by_start_time" in results:
         figures.insert(2, _start_time_figure(results["by_start_time"]))
         tables["by_start_time"] = pd.DataFrame([
@@ -273,7 +276,7 @@ def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame],
              "share_over_20_min": b["share_sites_waiting_over_20_min"]["value"], "victims_mean": b["victims"]["mean"]}
             for row in results["by_start_time"] for b in row["by_sites"]])
     html = render_html("assessment.html.j2", results=results, figures=figures, tables=tables,
-                       parameters=model.params.entries(), horizon=horizon)
+                       parameters=model.params.entries(), horizon=horizon, site_weights=site_weights_text(model))
     return tables, figures, html
 
 
@@ -361,6 +364,26 @@ def optimise_outputs(model: Model, problem: StandbyProblem, plan: LocationPlan, 
     html = render_html("optimise.html.j2", results=results, figures=figures, tables=tables,
                        parameters=model.params.entries())
     return tables, figures, html
+
+
+def site_weights_text(model: Model) -> str:
+    """Plain words for where the model draws attack sites (the assess and compare reports)."""
+    scenario = model.config.scenario
+    if model.named_sites is not None:
+        return "The sites are the ones the scenario names."
+    when = (f"at {scenario.attack_time}" if scenario.attack_time
+            else "at a time drawn over the week for each replication")
+    choice = scenario.site_weights
+    if choice == "exposure":
+        what = ("where people are in crowded places " + when + ": rail stations, football grounds on match days, "
+                "shopping streets and the night-time economy, and residents at home (the exposure layer; "
+                "`readiness exposure` maps it at any hour)")
+    elif choice in (None, "residents"):
+        what = "by usual residents (where people live), the same at every hour"
+    else:
+        what = f"by the weights of {Path(str(choice)).name} {when}"
+    return (f"Attack sites are drawn {what}. Each site takes the weights of the hour it starts in. The map shows "
+            "the share of the weight in each LSOA at the configured time; the five largest are named.")
 
 
 def exposure_map(model: Model, weights: np.ndarray, *, title: str, caption: str, name: str,
