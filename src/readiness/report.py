@@ -377,7 +377,7 @@ def site_weights_text(model: Model) -> str:
     if choice == "exposure":
         what = ("where people are in crowded places " + when + ": rail stations, football grounds on match days, "
                 "shopping streets and the night-time economy, and residents at home (the exposure layer; "
-                "`readiness exposure` maps it at any hour)")
+                "the readiness exposure command maps it at any hour)")
     elif choice in (None, "residents"):
         what = "by usual residents (where people live), the same at every hour"
     else:
