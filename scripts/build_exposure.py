@@ -87,7 +87,7 @@ def stations(area) -> pd.Series:
     if len(table) != EXPECTED["stations"]:
         raise SystemExit(f"expected {EXPECTED['stations']} West Midlands stations, found {len(table)}")
     usage = table["entries_exits_2019_20"].fillna(table["entries_exits_2015_16"]).fillna(0.0)
-    lsoa, _ = locate_points(table["easting"].to_numpy(float), table["northing"].to_numpy(float), "EPSG:27700",
+    lsoa = locate_points(table["easting"].to_numpy(float), table["northing"].to_numpy(float), "EPSG:27700",
                             area)
     kept = lsoa >= 0
     return pd.Series(usage.to_numpy(float)[kept], index=area.codes[lsoa[kept]]).groupby(level=0).sum()
@@ -96,7 +96,7 @@ def stations(area) -> pd.Series:
 def grounds(area) -> pd.Series:
     """Capacity of the football grounds inside the area, by LSOA code (the file lists Villa Park twice)."""
     table = pd.read_csv(SOURCES / "football_stadiums_england_c2013.csv").drop_duplicates("stadium")
-    lsoa, _ = locate_points(table["lon"].to_numpy(float), table["lat"].to_numpy(float), "EPSG:4326", area)
+    lsoa = locate_points(table["lon"].to_numpy(float), table["lat"].to_numpy(float), "EPSG:4326", area)
     kept = lsoa >= 0
     if kept.sum() != EXPECTED["grounds"]:
         raise SystemExit(f"expected {EXPECTED['grounds']} grounds in the area, found {kept.sum()}")

@@ -97,13 +97,13 @@ def hour_of_week(minute: np.ndarray | float) -> np.ndarray:
 
 
 def locate_points(x: np.ndarray, y: np.ndarray, crs: str, area: Area,
-                  tolerance_m: float = BOUNDARY_TOLERANCE_M) -> tuple[np.ndarray, np.ndarray]:
-    """LSOA index of each point (-1 beyond the tolerance of every shape), and whether it was inside a shape."""
+                  tolerance_m: float = BOUNDARY_TOLERANCE_M) -> np.ndarray:
+    """LSOA index of each point: the shape it is in, else the nearest within the tolerance, else -1."""
     from readiness.demand import _locate  # the point-in-polygon locator incidents use
 
     usable = np.isfinite(x) & np.isfinite(y)
     inside, near = _locate(x, y, usable, crs, area, Path("points"), tolerance_m)
-    return np.where(inside >= 0, inside, near), inside >= 0
+    return np.where(inside >= 0, inside, near)
 
 
 def shipped_layer(area: Area, params: Parameters) -> ExposureLayer:
@@ -202,8 +202,7 @@ def _place_lsoas(table: pd.DataFrame, area: Area, source: str) -> np.ndarray:
     else:
         raise DataError("missing location columns; expected lsoa11cd, or x, y (British National Grid), or "
                         "lon, lat", source=source)
-    lsoa, _ = locate_points(x, y, crs, area)
-    return lsoa
+    return locate_points(x, y, crs, area)
 
 
 def _numbers(table: pd.DataFrame, column: str, source: str) -> np.ndarray:
