@@ -145,7 +145,9 @@ class ModelLike(Protocol):
     """What the reference reads from :class:`readiness.model.Model`.
 
     The everyday workload also reads ``config`` (``workload`` and ``resources`` sections) and ``area``;
-    a hand-built world without a ``config`` attribute runs with every unit free at the attack.
+    a hand-built world without a ``config`` attribute runs with every unit free at the attack. Sites are
+    drawn from ``site_table`` (``(168, n)`` weights by hour of the week) where the model has one, else
+    from ``site_weights`` at every hour.
     """
 
     params: Mapping[str, float]
