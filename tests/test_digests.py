@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "8a11c827182cb50b6633e22ae43cebbe5f134a76f6088558f7241d95cafdf7d3"),
+               "92c519b56dae4b37f85fff73c8e471e200201d0d58cd491271d30e0d26ff734f"),
     "coverage": (["coverage", "--replications", "5"],
-                 "2e98b53ca62ae1226ecacd6eee316be5206d88db3788ebca5bc058c699f33eb6"),
+                 "412f4d9960f91d6cb67d8cebf68c6e76e7cd5a445ea994e1eb16b90f60d64930"),
     "compare": (["compare", "--replications", "100"],
-                "a2b621eaac737467278ce260116d4b4c6caf651ce4281027a7416985c57b7133"),
+                "e2daa6dc1264735e1f21bd9d99be4b10d5f5ee03341016284f562dd54d2fc543"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "2fa6f2e80eb85e5ead4a82160b6b20188371a3896e680bb4a5e6d10cf99fcd1b"),
+                 "27211947f9f5703f6ef0175f5cef87b530840de7701437b98117180e786151b5"),
 }
 
 
