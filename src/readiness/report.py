@@ -393,9 +393,11 @@ def exposure_map(model: Model, weights: np.ndarray, *, title: str, caption: str,
     fig = lsoa_map(model.area, share, label="share of people exposed", cmap="magma_r",
                    vmax=float(np.quantile(share, 0.99)))
     ax = fig.axes[0]
-    for i in np.argsort(-weights, kind="stable")[:top]:
+    offsets = [(8, 8), (8, -14), (-70, 8), (-70, -14), (8, 22)]  # neighbouring centres: labels apart
+    for rank, i in enumerate(np.argsort(-weights, kind="stable")[:top]):
         ax.annotate(str(model.area.names[i]), (model.area.x[i], model.area.y[i]), fontsize=7, zorder=6,
-                    xytext=(4, 4), textcoords="offset points",
+                    xytext=offsets[rank % len(offsets)], textcoords="offset points",
+                    arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#1a5276"},
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0})
         ax.plot(model.area.x[i], model.area.y[i], "o", ms=4, color="#1a5276", zorder=6)
     return render_figure(fig, name, title, caption)
