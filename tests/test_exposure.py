@@ -240,3 +240,15 @@ def test_exposure_command_writes_the_usual_files(tmp_path: Path) -> None:
     assert top["name"] in (out / "report.html").read_text()
     bad = runner.invoke(app, ["exposure", "--at", "Someday 25:00", "--out", str(tmp_path / "x"), "--quiet"])
     assert bad.exit_code == 2 and "--at" in bad.output
+
+
+def test_assess_report_says_how_many_places_were_dropped(tmp_path: Path, default_model: Model) -> None:
+    from readiness.report import site_weights_text
+
+    area = default_model.area
+    i = area.index_of["E01033620"]
+    path = _places(tmp_path, [{"x": area.x[i], "y": area.y[i], "capacity": 1000, "setting": "transport_hub"},
+                              {"x": 530_000, "y": 180_000, "capacity": 50, "setting": "venue"}])
+    model = model_from({"scenario": {"site_weights": str(path)}})
+    assert "1 of 2 places inside the area; 1 dropped" in site_weights_text(model)
+    assert "crowded places at Fri 21:20" in site_weights_text(default_model)

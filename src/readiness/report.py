@@ -382,6 +382,10 @@ def site_weights_text(model: Model) -> str:
         what = "by usual residents (where people live), the same at every hour"
     else:
         what = f"by the weights of {Path(str(choice)).name} {when}"
+        places = model.exposure.report if model.exposure is not None else None
+        if places is not None:
+            what += (f" ({places.kept} of {places.rows} places inside the area; {places.outside} dropped beyond "
+                     "the boundary tolerance)")
     return (f"Attack sites are drawn {what}. Each site takes the weights of the hour it starts in. The map shows "
             "the share of the weight in each LSOA at the configured time; the five largest are named.")
 
