@@ -337,7 +337,7 @@ def _results(model: Model, at: str, hour: int, weights: np.ndarray, by_source: d
         by_setting[settings[name]] = by_setting.get(settings[name], 0.0) + float(values.sum())
     return {
         "format": RESULTS_FORMAT, "version": __version__,
-        "area": {"name": area.name, "lsoas": area.n, "residents": int(round(float(area.residents.sum())))},
+        "area": {"name": area.name, "lsoas": area.n, "residents": round(float(area.residents.sum()))},
         "config": portable_config(model.config), "parameters": model.params.as_records(),
         "exposure": {
             "at": at, "hour_of_week": hour, "hour": hour_label(hour),
