@@ -377,7 +377,7 @@ def main() -> None:  # pragma: no cover - console entry point
 @user_errors
 def exposure(config: ConfigArg = None, out: OutOpt = Path("out-exposure"),
              at: Annotated[str | None, typer.Option("--at", help="time of the week, e.g. 'Fri 21:20' "
-                                                             "(default: the scenario's attack time)")] = None,
+                                                             "(default: the scenario's attack time; Fri 21:20 when it is drawn)")] = None,
              quiet: QuietOpt = False) -> None:
     """Where attacks happen: people exposed in crowded places by LSOA at a time of the week, mapped."""
     from readiness.exposure import run_exposure
