@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from readiness.config import MINUTES_PER_WEEK, parse_week_time
+from readiness.exposure import hour_of_week
 from readiness.model import Model
 from readiness.resources import SPECIALIST
 from readiness.rng import name_index, normals, uniforms
@@ -76,11 +78,47 @@ def pick_by_weight(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
     return out
 
 
-def draw_sites(model: Model, seed: int, reps: np.ndarray, k: int) -> np.ndarray:
-    """LSOA index of each site, by weight with replacement, or the named sites."""
+@numba.njit(parallel=True, cache=True)
+def _by_hour_weight(cumulative, hour, u, out):
+    n = cumulative.shape[1]
+    for r in numba.prange(u.shape[0]):
+        for j in range(u.shape[1]):
+            row = cumulative[hour[r, j]]
+            lo, hi = 0, n
+            while lo < hi:  # searchsorted(row, u * total, side="right")
+                mid = (lo + hi) // 2
+                if row[mid] <= u[r, j] * row[n - 1]:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            out[r, j] = min(lo, n - 1)
+
+
+def attack_minutes(attack_time: str | None, seed: int, reps: np.ndarray) -> np.ndarray:
+    """Minute of the week of each replication's first shot: the given time, or uniform over the week.
+
+    The workload's warm-up and the site draws share this draw, so both see the same time.
+    """
+    if attack_time is not None:
+        return np.full(len(reps), parse_week_time(attack_time), dtype=np.int64)
+    return np.floor(uniforms(seed, "attack_time", reps, 1)[:, 0] * MINUTES_PER_WEEK).astype(np.int64)
+
+
+def draw_sites(model: Model, seed: int, reps: np.ndarray, k: int, start: np.ndarray | None = None) -> np.ndarray:
+    """LSOA index of each site, with replacement, or the named sites.
+
+    Site ``j`` is picked from the weights of the hour of the week it starts in (attack time plus
+    ``start[:, j]``), always by the same uniform: at another start time the same uniform picks from
+    that hour's weights (common random numbers).
+    """
     if model.named_sites is not None:
         return np.broadcast_to(model.named_sites[:k], (len(reps), k)).copy()
-    return pick_by_weight(model.site_weights, uniforms(seed, "site", reps, k))
+    start = np.zeros((len(reps), k)) if start is None else start
+    minute = attack_minutes(model.config.scenario.attack_time, seed, reps)[:, None] + start
+    out = np.empty((len(reps), k), np.int64)
+    _by_hour_weight(model.site_cumulative, np.ascontiguousarray(hour_of_week(minute)),
+                    np.ascontiguousarray(uniforms(seed, "site", reps, k)), out)
+    return out
 
 
 def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
@@ -94,7 +132,7 @@ def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
     low, high = int(p["mutual_aid.units_low"]), int(p["mutual_aid.units_high"])
     n_aid = low + np.floor(uniforms(seed, "mutual_aid_units", reps, 1)[:, 0] * (high - low + 1)).astype(np.int64)
     return Attacks(
-        site=draw_sites(model, seed, reps, k),
+        site=draw_sites(model, seed, reps, k, start),
         start=start,
         report=start + delay,
         attackers=attackers,

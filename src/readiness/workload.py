@@ -22,7 +22,6 @@ from scipy import special
 from readiness.area import data_path
 from readiness.config import (
     MINUTES_PER_DAY,
-    MINUTES_PER_WEEK,
     WEEKDAYS,
     ShiftPattern,
     is_pattern_file,
@@ -35,7 +34,7 @@ from readiness.errors import ConfigError, DataError, validation_error
 from readiness.model import Model
 from readiness.resources import ARMED, Fleet
 from readiness.rng import name_index, replication_keys, uniform_at, uniforms
-from readiness.scenario import UnitStarts, UnitStateSampler, draw_unit_starts
+from readiness.scenario import UnitStarts, UnitStateSampler, attack_minutes, draw_unit_starts
 
 INF = np.inf
 PATTERN_FOLDER = "shift_patterns"
@@ -492,9 +491,7 @@ class WorkloadSampler:
 
     def attack_minutes(self, seed: int, reps: np.ndarray) -> np.ndarray:
         """Minute of the week of each replication's first shot: the configured time, or uniform over the week."""
-        if self.attack_time is not None:
-            return np.full(len(reps), parse_week_time(self.attack_time), dtype=np.int64)
-        return np.floor(uniforms(seed, "attack_time", reps, 1)[:, 0] * MINUTES_PER_WEEK).astype(np.int64)
+        return attack_minutes(self.attack_time, seed, reps)
 
     def state(self, model: Model, seed: int, reps: np.ndarray, attack_minute: np.ndarray, *,
               starts: UnitStarts | None = None, stats_from: float | None = None) -> WorkloadState:
