@@ -12,7 +12,7 @@ from conftest import model_from
 
 from readiness.engine import UnitStateSampler, simulate
 from readiness.model import Model
-from readiness.reference import simulate_reference
+from readiness._validation.reference import simulate_reference
 from readiness.scenario import draw_unit_starts
 from readiness.workload import unit_state_sampler
 

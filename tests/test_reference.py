@@ -11,7 +11,7 @@ from scipy.integrate import quad
 
 from readiness.errors import ConfigError
 from readiness.model import Model
-from readiness.reference import expected_deaths, simulate_reference
+from readiness._validation.reference import expected_deaths, simulate_reference
 from readiness.registry import Parameters
 from readiness.resources import ARMED, NO_BASE, SPECIALIST, UNARMED, Fleet
 

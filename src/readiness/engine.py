@@ -18,12 +18,11 @@ from scipy import stats
 
 from readiness.harm import expected_deaths
 from readiness.model import Model
-from readiness.resources import ARMED, SPECIALIST, UNARMED
+from readiness.kinds import ARMED, MUTUAL_AID, SPECIALIST, UNARMED, Stream
 from readiness.rng import uniforms
 from readiness.scenario import MAX_MUTUAL_AID, Attacks, UnitStarts, draw_attacks, draw_unit_starts
 
 INF = np.inf
-MUTUAL_AID = 3  # kind of the mutual-aid units the kernel appends after the fleet
 
 # unit states inside the kernel
 _IDLE, _ENROUTE, _ONSCENE, _CLEARING, _MOBILISING, _WAITING, _INCOMING, _UNUSED = range(8)
@@ -414,7 +413,7 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
                     model.fleet.officers, units.position, units.available, units.specialist_delay,
                     model.travel_minutes, model.n_bases, _scalars(model),
                     out["first"], out["enough"], out["resolved"], out["unarmed"], out["expected"])
-    deaths = poisson_deaths(uniforms(seed, "deaths", reps, sites), out["expected"]).reshape(shape)
+    deaths = poisson_deaths(uniforms(seed, Stream.DEATHS, reps, sites), out["expected"]).reshape(shape)
     return Outcomes(replication=reps, site=attacks.site, start=attacks.start, report=attacks.report,
                     attackers=attacks.attackers, static=attacks.static, t_first_armed=out["first"],
                     t_enough_armed=out["enough"], t_resolved=out["resolved"], t_first_unarmed=out["unarmed"],

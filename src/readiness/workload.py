@@ -34,8 +34,9 @@ from readiness.config import (
 from readiness.demand import DemandWeights, load_demand_weights, load_profile
 from readiness.engine import UnitStateSampler
 from readiness.errors import ConfigError, DataError
+from readiness.kinds import ARMED, JOB_STREAMS, Stream, job_stream
 from readiness.model import Model
-from readiness.resources import ARMED, Fleet
+from readiness.resources import Fleet
 from readiness.rng import name_index, replication_keys, uniform_at, uniforms
 from readiness.scenario import UnitStarts, draw_unit_starts
 
@@ -206,7 +207,7 @@ def _absences(roster: Roster, units: np.ndarray, seed: int, reps: np.ndarray, pr
         if not roster.rostered[u]:
             continue
         keys = (roster.crew_key[u][:, None] << np.uint64(10)) | days[None, :]
-        absent[:, i] = (uniforms(seed, "absence", reps, keys.ravel()) < probability).reshape(len(reps), *keys.shape)
+        absent[:, i] = (uniforms(seed, Stream.ABSENCE, reps, keys.ravel()) < probability).reshape(len(reps), *keys.shape)
     return absent
 
 
@@ -285,8 +286,8 @@ def draw_jobs(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_
     """
     reps = np.asarray(reps, dtype=np.int64)
     peak = np.asarray(rates_per_day, dtype=float) / MINUTES_PER_DAY * profile.max()
-    keys = np.stack([np.stack([replication_keys(seed, f"{stream}:{job_class.name}", reps) for job_class in JOB_CLASSES])
-                     for stream in ("job_gap", "job_thin", "job_site", "job_service")])  # (4, C, R)
+    keys = np.stack([np.stack([replication_keys(seed, job_stream(stream, job_class.name), reps)
+                               for job_class in JOB_CLASSES]) for stream in JOB_STREAMS])  # (4, C, R)
     args = (np.asarray(attack_minute, dtype=np.int64), float(warmup_min), peak, profile / profile.max(), keys)
     counts = _count_jobs(*args)
     cumulative = np.cumsum(weights)
@@ -499,7 +500,7 @@ class WorkloadSampler:
         """Minute of the week of each replication's first shot: the configured time, or uniform over the week."""
         if self.attack_time is not None:
             return np.full(len(reps), parse_week_time(self.attack_time), dtype=np.int64)
-        return np.floor(uniforms(seed, "attack_time", reps, 1)[:, 0] * MINUTES_PER_WEEK).astype(np.int64)
+        return np.floor(uniforms(seed, Stream.ATTACK_TIME, reps, 1)[:, 0] * MINUTES_PER_WEEK).astype(np.int64)
 
     def state(self, model: Model, seed: int, reps: np.ndarray, attack_minute: np.ndarray, *,
               starts: UnitStarts | None = None, stats_from: float | None = None) -> WorkloadState:
@@ -584,7 +585,7 @@ def _hourly(model: Model, sampler: WorkloadSampler, seed: int, replications: int
         raise ConfigError(f"replications must be at least 1, got {replications}", field="replications")
     for hour in range(168):
         reps = np.arange(hour * replications, (hour + 1) * replications, dtype=np.int64)
-        minute = hour * 60 + np.floor(uniforms(seed, "coverage_minute", reps, 1)[:, 0] * 60).astype(np.int64)
+        minute = hour * 60 + np.floor(uniforms(seed, Stream.COVERAGE_MINUTE, reps, 1)[:, 0] * 60).astype(np.int64)
         yield sampler.state(model, seed, reps, minute, stats_from=-60.0)
 
 
