@@ -226,12 +226,12 @@ def _next_event(units, sites, report):
         if cat != 99 and (units.time[u] < best_t or (units.time[u] == best_t and cat < best_cat)):
             best_t, best_cat, best_i = units.time[u], cat, u
     for k in range(report.shape[0]):
-        if sites.stop_pending[k] and sites.resolved[k] == INF:
-            if sites.attack_end[k] < best_t or (sites.attack_end[k] == best_t and _STOP < best_cat):
-                best_t, best_cat, best_i = sites.attack_end[k], _STOP, k
-        if not sites.reported[k]:
-            if report[k] < best_t or (report[k] == best_t and _REPORT < best_cat):
-                best_t, best_cat, best_i = report[k], _REPORT, k
+        end = sites.attack_end[k]
+        if sites.stop_pending[k] and sites.resolved[k] == INF and (
+                end < best_t or (end == best_t and _STOP < best_cat)):
+            best_t, best_cat, best_i = end, _STOP, k
+        if not sites.reported[k] and (report[k] < best_t or (report[k] == best_t and _REPORT < best_cat)):
+            best_t, best_cat, best_i = report[k], _REPORT, k
     return best_t, best_cat, best_i
 
 

@@ -11,8 +11,8 @@ import pandas as pd
 from readiness.area import Area, data_path, to_area_crs
 from readiness.config import BNG, Base, ResourcesConfig, UnitGroup, UnitType
 from readiness.errors import ConfigError
-# the kinds live in readiness.kinds; re-exported so that ``resources.ARMED`` etc. keep working
-from readiness.kinds import ARMED as ARMED, KIND_CODES, SPECIALIST as SPECIALIST, UNARMED as UNARMED
+# the kinds live in readiness.kinds; resources.ARMED etc. stay importable
+from readiness.kinds import ARMED, KIND_CODES, SPECIALIST, UNARMED  # noqa: F401
 
 DEFAULT_BASES_FILE = "west_midlands_response_hubs.csv"
 
