@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from conftest import model_from
 
+from readiness._validation.reference import simulate_reference
 from readiness.engine import UnitStateSampler, simulate
 from readiness.model import Model
-from readiness.reference import simulate_reference
 from readiness.scenario import draw_unit_starts
 
 REPLICATIONS = 3000

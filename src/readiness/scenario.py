@@ -10,8 +10,8 @@ import numpy as np
 
 from readiness.config import MINUTES_PER_WEEK, parse_week_time
 from readiness.exposure import hour_of_week
+from readiness.kinds import SPECIALIST, Stream
 from readiness.model import Model
-from readiness.resources import SPECIALIST
 from readiness.rng import name_index, normals, uniforms
 
 #: Most mutual-aid units one request can bring (the registry range of ``mutual_aid.units_high``).
@@ -117,34 +117,34 @@ def draw_sites(model: Model, seed: int, reps: np.ndarray, k: int, start: np.ndar
     minute = attack_minutes(model.config.scenario.attack_time, seed, reps)[:, None] + start
     out = np.empty((len(reps), k), np.int64)
     _by_hour_weight(model.site_cumulative, np.ascontiguousarray(hour_of_week(minute)),
-                    np.ascontiguousarray(uniforms(seed, "site", reps, k)), out)
+                    np.ascontiguousarray(uniforms(seed, Stream.SITE, reps, k)), out)
     return out
 
 
 def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
     """Draw the attacks of replications ``reps`` with ``k`` sites (docs/model.md, section 3)."""
     p = model.params
-    start = _uniform_between(0.0, p["attack.window_min"], uniforms(seed, "start", reps, k))
+    start = _uniform_between(0.0, p["attack.window_min"], uniforms(seed, Stream.START, reps, k))
     start[:, 0] = 0.0
-    delay = _lognormal(p["notify.median_min"], p["notify.sigma"], normals(seed, "notify", reps, k))
-    extra = uniforms(seed, "attackers", reps, 2 * k).reshape(len(reps), k, 2)
+    delay = _lognormal(p["notify.median_min"], p["notify.sigma"], normals(seed, Stream.NOTIFY, reps, k))
+    extra = uniforms(seed, Stream.ATTACKERS, reps, 2 * k).reshape(len(reps), k, 2)
     attackers = 1 + np.sum(extra < p["attack.extra_attacker_prob"], axis=2)
     low, high = int(p["mutual_aid.units_low"]), int(p["mutual_aid.units_high"])
-    n_aid = low + np.floor(uniforms(seed, "mutual_aid_units", reps, 1)[:, 0] * (high - low + 1)).astype(np.int64)
+    n_aid = low + np.floor(uniforms(seed, Stream.MUTUAL_AID_UNITS, reps, 1)[:, 0] * (high - low + 1)).astype(np.int64)
     return Attacks(
         site=draw_sites(model, seed, reps, k, start),
         start=start,
         report=start + delay,
         attackers=attackers,
-        static=uniforms(seed, "mode", reps, k) < p["attack.static_share"],
+        static=uniforms(seed, Stream.MODE, reps, k) < p["attack.static_share"],
         mobile_duration=_lognormal(p["attack.mobile_duration_median_min"], p["attack.mobile_duration_sigma"],
-                                   normals(seed, "mobile_duration", reps, k)),
-        siege=uniforms(seed, "siege", reps, k) < p["harm.siege_probability"],
+                                   normals(seed, Stream.MOBILE_DURATION, reps, k)),
+        siege=uniforms(seed, Stream.SIEGE, reps, k) < p["harm.siege_probability"],
         assault=_lognormal(p["ctsfo.assault_median_min"], p["ctsfo.assault_sigma"],
-                           normals(seed, "assault", reps, k)),
+                           normals(seed, Stream.ASSAULT, reps, k)),
         mutual_aid_units=np.minimum(n_aid, MAX_MUTUAL_AID),
         mutual_aid_delay=_uniform_between(p["mutual_aid.delay_low_min"], p["mutual_aid.delay_high_min"],
-                                          uniforms(seed, "mutual_aid_delay", reps, MAX_MUTUAL_AID)),
+                                          uniforms(seed, Stream.MUTUAL_AID_DELAY, reps, MAX_MUTUAL_AID)),
     )
 
 
@@ -158,12 +158,12 @@ def draw_unit_starts(model: Model, seed: int, reps: np.ndarray) -> UnitStarts:
     position = np.broadcast_to(fleet.position, (len(reps), fleet.n)).copy()
     patrol = fleet.patrol
     if patrol.any():
-        lsoa = pick_by_weight(model.site_weights, uniforms(seed, "patrol", reps, keys[patrol]))
+        lsoa = pick_by_weight(model.site_weights, uniforms(seed, Stream.PATROL, reps, keys[patrol]))
         position[:, patrol] = model.lsoa_position(lsoa)
     specialist_delay = np.full((len(reps), fleet.n), np.inf)
     specialist = fleet.kind == SPECIALIST
     if specialist.any():
-        u = uniforms(seed, "specialist", reps, keys[specialist])
+        u = uniforms(seed, Stream.SPECIALIST, reps, keys[specialist])
         outside = fleet.position[specialist] < 0
         low = np.where(outside, p["ctsfo.external_delay_low_min"], p["ctsfo.mobilise_low_min"])
         high = np.where(outside, p["ctsfo.external_delay_high_min"], p["ctsfo.mobilise_high_min"])

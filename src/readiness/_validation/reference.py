@@ -1,4 +1,7 @@
-"""SimPy reference implementation of the attack model (docs/model.md), used only to cross-check the engine."""
+"""SimPy reference implementation of the attack model (docs/model.md), used only to cross-check the engine.
+
+Needs the ``validate`` extra: importing it without SimPy raises ``MissingExtraError`` (see the package).
+"""
 
 from __future__ import annotations
 
@@ -15,11 +18,9 @@ from simpy.events import NORMAL, EventPriority
 from readiness.config import MINUTES_PER_DAY, MINUTES_PER_WEEK, WEEKDAYS, parse_clock, parse_week_time
 from readiness.demand import load_demand_weights, load_profile
 from readiness.errors import ConfigError
-from readiness.resources import ARMED, NO_BASE, SPECIALIST, UNARMED
+from readiness.kinds import ARMED, MUTUAL_AID, SPECIALIST, UNARMED
+from readiness.resources import NO_BASE
 from readiness.workload import load_pattern
-
-#: Kind code of a neighbouring force's ARV; such units are not in the fleet, they come by mutual aid.
-MUTUAL_AID = 3
 
 #: A SimPy process body.
 ProcessBody = Generator[simpy.Event, Any, None]
