@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "92c519b56dae4b37f85fff73c8e471e200201d0d58cd491271d30e0d26ff734f"),
+               "dc5c438c92f135b2ea0f8b3a6fa7f0540c10f65011d0cf14bb55471f0b309ac5"),
     "coverage": (["coverage", "--replications", "5"],
-                 "412f4d9960f91d6cb67d8cebf68c6e76e7cd5a445ea994e1eb16b90f60d64930"),
+                 "9adfb8a7fabfa6b93a7a68a1a10d76fcf6ae506616e6aacc7a780eee7805a040"),
     "compare": (["compare", "--replications", "100"],
-                "e2daa6dc1264735e1f21bd9d99be4b10d5f5ee03341016284f562dd54d2fc543"),
+                "80cfa3ab11857292a41ec31ed0d299159df46bcda0ec5d523b5bf7bd2c7bce51"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "27211947f9f5703f6ef0175f5cef87b530840de7701437b98117180e786151b5"),
+                 "504d722e758f95e54afdb5ee8fafb05d918fb5b8f4d0dedee43ea4377d727c09"),
 }
 
 
