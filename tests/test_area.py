@@ -1,4 +1,4 @@
-"""Tests for the area data shipped in ``readiness/data`` (built by ``scripts/build_area.py``)."""
+"""Tests for area.py and the area data shipped in ``readiness/data`` (built by ``scripts/build_area.py``)."""
 
 from __future__ import annotations
 
