@@ -157,11 +157,19 @@ def test_each_hub_lies_in_its_district(hubs: pd.DataFrame, wm: gpd.GeoDataFrame)
 
 # --- area.py: loading a user's LSOAs, lookups, coordinates, numeric columns, site weights ---
 
-from readiness.area import (DEFAULT_AREA_FILE, data_path, load_area, load_site_weights, numeric_column,  # noqa: E402
-                            point_in_area_crs, to_area_crs)
-from readiness.config import BNG, WGS84, AreaConfig, Point  # noqa: E402
-from readiness.errors import ConfigError, DataError  # noqa: E402
-from shapely.geometry import box  # noqa: E402
+from shapely.geometry import box
+
+from readiness.area import (
+    DEFAULT_AREA_FILE,
+    data_path,
+    load_area,
+    load_site_weights,
+    numeric_column,
+    point_in_area_crs,
+    to_area_crs,
+)
+from readiness.config import BNG, WGS84, AreaConfig, Point
+from readiness.errors import ConfigError, DataError
 
 
 def _squares(crs: str = BNG, **columns: list) -> gpd.GeoDataFrame:
@@ -259,8 +267,7 @@ def test_numeric_column_names_csv_lines_and_rows() -> None:
     good = numeric_column(pd.Series(["1", "2.5", 3]), source="f.csv", column="w")
     assert good.tolist() == [1.0, 2.5, 3.0]
     assert numeric_column(pd.Series([-1.0]), source="f", column="x", negative_ok=True).tolist() == [-1.0]
-    for values, csv, expected in ((["1", "x"], True, "f.csv, field 'w': line 3: 'x' is not a finite, "
-                                                     "non-negative number"),
+    for values, csv, expected in ((["1", "x"], True, "f.csv, field 'w': line 3: 'x' is not a finite, non-negative"),
                                   (["1", "inf"], False, "row 2: 'inf' is not"),
                                   (["", "2"], True, "line 2: '' is not")):
         with pytest.raises(DataError) as caught:

@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from readiness.assessment import (RESULTS_FORMAT, START_TIMES, Assessment, by_start_time,
-                                  minutes_to_nearest_armed_base, run_assessment, site_counts)
+from readiness.assessment import (
+    RESULTS_FORMAT,
+    START_TIMES,
+    Assessment,
+    by_start_time,
+    minutes_to_nearest_armed_base,
+    run_assessment,
+    site_counts,
+)
 from readiness.config import portable_config
 from readiness.engine import simulate
 from readiness.kinds import ARMED
@@ -57,7 +64,7 @@ def test_results_document(model: Model, assessment: Assessment) -> None:
                              "by_sites", "by_district"]  # no by_start_time: the workload model is off
     assert (results["format"], results["seed"], results["replications"]) == (RESULTS_FORMAT, SEED, R)
     assert results["area"] == {"name": model.area.name, "lsoas": model.area.n,
-                               "residents": int(round(float(model.area.residents.sum())))}
+                               "residents": round(float(model.area.residents.sum()))}
     assert results["fleet"] == {"armed_units": 3, "units": 6, "bases": list(model.fleet.base_names)}
     assert results["config"] == portable_config(model.config)
     assert results["parameters"] == model.params.as_records()

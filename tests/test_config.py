@@ -7,8 +7,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from readiness.config import (MINUTES_PER_WEEK, Config, config_from_mapping, config_to_yaml, default_config,
-                              is_pattern_file, load_config, parse_clock, parse_week_time, portable_config)
+from readiness.config import (
+    MINUTES_PER_WEEK,
+    Config,
+    config_from_mapping,
+    config_to_yaml,
+    default_config,
+    is_pattern_file,
+    load_config,
+    parse_clock,
+    parse_week_time,
+    portable_config,
+)
 from readiness.errors import ConfigError
 
 

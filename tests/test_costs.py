@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from readiness.costs import Changes, Cost, cost_per_life_saved, officers_for_cut, officers_per_post, option_cost
+from readiness.costs import (
+    Changes,
+    Cost,
+    cost_per_life_saved,
+    officers_for_cut,
+    officers_per_post,
+    option_cost,
+)
 from readiness.registry import Parameters
 
 P = Parameters()

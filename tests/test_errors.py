@@ -7,8 +7,16 @@ import math
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from readiness.errors import (ConfigError, DataError, InfeasibleError, ReadinessError, StoreError, check_finite,
-                              field_path, validation_error)
+from readiness.errors import (
+    ConfigError,
+    DataError,
+    InfeasibleError,
+    ReadinessError,
+    StoreError,
+    check_finite,
+    field_path,
+    validation_error,
+)
 
 
 class _Inner(BaseModel):

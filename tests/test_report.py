@@ -17,9 +17,21 @@ from readiness.area import Area
 from readiness.assessment import run_assessment
 from readiness.errors import ReadinessError
 from readiness.registry import Parameters
-from readiness.report import (MANIFEST, Figure, assessment_outputs, dumps_results, is_complete_set, lsoa_map,
-                              parameter_table, prepare_out_dir, read_manifest, render_figure, run_record,
-                              write_atomic, write_outputs)
+from readiness.report import (
+    MANIFEST,
+    Figure,
+    assessment_outputs,
+    dumps_results,
+    is_complete_set,
+    lsoa_map,
+    parameter_table,
+    prepare_out_dir,
+    read_manifest,
+    render_figure,
+    run_record,
+    write_atomic,
+    write_outputs,
+)
 from tests.conftest import model_from, one_unit_config
 
 PNG = b"\x89PNG\r\n\x1a\n"

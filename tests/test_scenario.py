@@ -11,8 +11,15 @@ from readiness.exposure import hour_of_week
 from readiness.kinds import SPECIALIST, Stream
 from readiness.model import Model, derive_model
 from readiness.rng import uniforms
-from readiness.scenario import (MAX_MUTUAL_AID, Attacks, attack_minutes, draw_attacks, draw_sites, draw_unit_starts,
-                                pick_by_weight)
+from readiness.scenario import (
+    MAX_MUTUAL_AID,
+    Attacks,
+    attack_minutes,
+    draw_attacks,
+    draw_sites,
+    draw_unit_starts,
+    pick_by_weight,
+)
 from tests.conftest import model_from, one_unit_config
 
 R, K, SEED = 40_000, 3, 11

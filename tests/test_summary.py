@@ -10,8 +10,17 @@ import pytest
 from scipy import stats
 
 from readiness.engine import Outcomes
-from readiness.summary import (Z95, StreamingSummary, by_district, censored, mean_ci, paired_difference, rounded,
-                               share_ci, summarise_sites)
+from readiness.summary import (
+    Z95,
+    StreamingSummary,
+    by_district,
+    censored,
+    mean_ci,
+    paired_difference,
+    rounded,
+    share_ci,
+    summarise_sites,
+)
 
 
 def _outcomes(first: np.ndarray, *, site: np.ndarray | None = None, deaths: np.ndarray | None = None,
