@@ -234,8 +234,6 @@ def test_bad_area_files_are_data_errors_naming_the_file(tmp_path: Path, frame: g
     assert message in str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="numeric_column quotes a numpy scalar as np.float64(-5.5) (area.py, "
-                                       "values.iloc[index]!r; CSV columns of numbers too): the message should read -5.5")
 def test_a_bad_number_in_a_geo_file_is_quoted_plainly(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         _load(tmp_path, _squares(residents=[1.0, -5.5, 3.0]), "bad.parquet")
