@@ -98,7 +98,7 @@ def _static_site_for_team(order, reported, resolved, static, team_at):
 
 @numba.njit(cache=True)
 def _replication(site, start, report, attackers, static, mobile_duration, siege, assault, n_aid, aid_delay,
-                 kind, officers, position0, available0, specialist_delay, travel, n_bases, scalars,
+                 neighbourhood, kind, officers, position0, available0, specialist_delay, travel, n_bases, scalars,
                  out_first, out_enough, out_resolved, out_unarmed, out_expected):
     """Simulate one replication's dispatch and harm (docs/model.md, sections 4 and 5)."""
     factor, per_attacker, clear, units_per_site, horizon, threshold, aid_crew = (
@@ -134,7 +134,7 @@ def _replication(site, start, report, attackers, static, mobile_duration, siege,
     arrived = np.zeros(k_sites, np.int64)
     first_armed = np.full(k_sites, INF)
     enough = np.full(k_sites, INF)
-    first_unarmed = np.full(k_sites, INF)
+    first_unarmed = neighbourhood.copy()  # the nearest neighbourhood officer, if sooner than any car
     shoot_stop = np.full(k_sites, INF)  # when shooting stops (engagement or a mobile attack's end)
     attack_end = np.full(k_sites, INF)  # when the attack is over (shooting stopped, siege ended)
     stop_pending = np.zeros(k_sites, np.bool_)
@@ -351,11 +351,11 @@ def _replication(site, start, report, attackers, static, mobile_duration, siege,
 
 @numba.njit(parallel=True, cache=True)
 def _dispatch_batch(site, start, report, attackers, static, mobile_duration, siege, assault, n_aid, aid_delay,
-                    kind, officers, position0, available0, specialist_delay, travel, n_bases, scalars,
+                    neighbourhood, kind, officers, position0, available0, specialist_delay, travel, n_bases, scalars,
                     out_first, out_enough, out_resolved, out_unarmed, out_expected):
     for r in numba.prange(site.shape[0]):
         _replication(site[r], start[r], report[r], attackers[r], static[r], mobile_duration[r], siege[r],
-                     assault[r], n_aid[r], aid_delay[r], kind, officers, position0[r], available0[r],
+                     assault[r], n_aid[r], aid_delay[r], neighbourhood[r], kind, officers, position0[r], available0[r],
                      specialist_delay[r], travel, n_bases, scalars,
                      out_first[r], out_enough[r], out_resolved[r], out_unarmed[r], out_expected[r])
 
@@ -411,7 +411,8 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     out = {name: np.empty(shape) for name in ("first", "enough", "resolved", "unarmed", "expected")}
     _dispatch_batch(attacks.site, attacks.start, attacks.report, attacks.attackers.astype(np.int64),
                     attacks.static, attacks.mobile_duration, attacks.siege, attacks.assault,
-                    attacks.mutual_aid_units, attacks.mutual_aid_delay, model.fleet.kind.astype(np.int64),
+                    attacks.mutual_aid_units, attacks.mutual_aid_delay, attacks.first_neighbourhood,
+                    model.fleet.kind.astype(np.int64),
                     model.fleet.officers, units.position, units.available, units.specialist_delay,
                     model.travel_minutes, model.n_bases, _scalars(model),
                     out["first"], out["enough"], out["resolved"], out["unarmed"], out["expected"])

@@ -9,6 +9,7 @@ import numba
 import numpy as np
 
 from readiness.model import Model
+from readiness.neighbourhood import first_arrival
 from readiness.resources import SPECIALIST
 from readiness.rng import name_index, normals, uniforms
 
@@ -30,6 +31,7 @@ class Attacks:
     assault: np.ndarray  # minutes from a specialist team on scene to the end of a siege
     mutual_aid_units: np.ndarray  # (R,) number of units a mutual-aid request brings
     mutual_aid_delay: np.ndarray  # (R, MAX_MUTUAL_AID) minutes from request to arrival
+    first_neighbourhood: np.ndarray  # first neighbourhood officer at the site (inf: none, or switched off)
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,11 @@ def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
     attackers = 1 + np.sum(extra < p["attack.extra_attacker_prob"], axis=2)
     low, high = int(p["mutual_aid.units_low"]), int(p["mutual_aid.units_high"])
     n_aid = low + np.floor(uniforms(seed, "mutual_aid_units", reps, 1)[:, 0] * (high - low + 1)).astype(np.int64)
+    site, report = draw_sites(model, seed, reps, k), start + delay
     return Attacks(
-        site=draw_sites(model, seed, reps, k),
+        site=site,
         start=start,
-        report=start + delay,
+        report=report,
         attackers=attackers,
         static=uniforms(seed, "mode", reps, k) < p["attack.static_share"],
         mobile_duration=_lognormal(p["attack.mobile_duration_median_min"], p["attack.mobile_duration_sigma"],
@@ -107,6 +110,7 @@ def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
         mutual_aid_units=np.minimum(n_aid, MAX_MUTUAL_AID),
         mutual_aid_delay=_uniform_between(p["mutual_aid.delay_low_min"], p["mutual_aid.delay_high_min"],
                                           uniforms(seed, "mutual_aid_delay", reps, MAX_MUTUAL_AID)),
+        first_neighbourhood=first_arrival(model, seed, reps, site, report),
     )
 
 
