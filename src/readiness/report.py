@@ -548,7 +548,7 @@ def _difference_records(entries: list[dict[str, object]], metrics: Sequence[str]
     return records
 
 
-def _structural_figure(structural: Mapping[str, object], sites: int) -> Figure:
+def structural_plot(structural: Mapping[str, object], sites: int) -> plt.Figure:
     """Paired differences of each structural scenario at one K: minutes to first armed/unarmed and deaths."""
     scenarios = structural["scenarios"]
     metrics = (("time_to_first_armed_min", "minutes to first armed"),
@@ -565,7 +565,13 @@ def _structural_figure(structural: Mapping[str, object], sites: int) -> Figure:
         ax.grid(alpha=0.3)
     axes[0].set_yticks(range(len(scenarios)), [s["name"] for s in scenarios])
     axes[0].invert_yaxis()
-    return render_figure(fig, "structural", f"How much the answer depends on each structural choice (K = {sites})",
+    fig.tight_layout()
+    return fig
+
+
+def _structural_figure(structural: Mapping[str, object], sites: int) -> Figure:
+    return render_figure(structural_plot(structural, sites), "structural",
+                         f"How much the answer depends on each structural choice (K = {sites})",
                          "Each switch set to its other value, everything else as in the baseline, on the same "
                          "attacks: paired difference from the baseline with its 95% CI (positive: later or worse).")
 
