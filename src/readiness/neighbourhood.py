@@ -13,11 +13,12 @@ from collections.abc import Mapping
 import numpy as np
 
 from readiness.errors import DataError
+from readiness.kinds import Stream
 from readiness.model import Model
 from readiness.rng import uniforms
 
 #: Random-stream purpose of the nearest neighbourhood officer's distance (one draw per site).
-STREAM = "neighbourhood"
+STREAM = Stream.NEIGHBOURHOOD
 M2_PER_KM2 = 1e6
 
 

@@ -49,6 +49,7 @@ class Switch:
 
 #: The structural switches, one line each (a later switch: one more line).
 SWITCHES: tuple[Switch, ...] = (
+    Switch("site_weights", "scenario.site_weights", {"exposure": "exposure", "residents": "residents"}),
     Switch("neighbourhood", "resources.neighbourhood", {"on": True, "off": False}),
     Switch("travel.model", "travel.model", {"emergency": "emergency", "calibrated": "calibrated"}),
     Switch("travel.congestion", "travel.congestion", {"on": True, "off": False}),
