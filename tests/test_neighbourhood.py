@@ -1,14 +1,17 @@
 """Neighbourhood responders: the nearest of a Poisson field in closed form, density, kernel, reference, cuts."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from readiness.config import default_config
+from readiness._validation.reference import simulate_reference
+from readiness.config import config_from_mapping, default_config
 from readiness.engine import simulate
+from readiness.errors import DataError
 from readiness.model import derive_model
 from readiness.neighbourhood import STREAM, density_per_km2, nearest_minutes, on_duty
 from readiness.options import Option, apply_option
-from readiness.reference import simulate_reference
 from readiness.registry import Parameters
 from readiness.rng import uniforms
 
@@ -91,7 +94,6 @@ def test_a_neighbourhood_cut_thins_the_field_and_delays_the_first_unarmed(defaul
 
 def test_switched_off_in_config():
     assert default_config().resources.neighbourhood is True
-    from readiness.config import config_from_mapping
     assert config_from_mapping({"resources": {"neighbourhood": "off"}}).resources.neighbourhood is False
 
 
@@ -105,3 +107,9 @@ def test_the_reference_draws_the_same_first_unarmed_distribution(default_model):
     reference = simulate_reference(model, sites=1, replications=1500, seed=2)["t_first_unarmed"][:, 0]
     sd = np.hypot(engine.std() / np.sqrt(len(engine)), reference.std() / np.sqrt(len(reference)))
     assert engine.mean() == pytest.approx(reference.mean(), abs=4 * sd)
+
+
+def test_an_area_without_shapes_is_one_clear_error_naming_the_switch(default_model):
+    shapeless = dataclasses.replace(default_model, area=dataclasses.replace(default_model.area, geometry=None))
+    with pytest.raises(DataError, match="resources.neighbourhood: false"):
+        density_per_km2(shapeless)
