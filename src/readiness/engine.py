@@ -200,7 +200,8 @@ def _start_sites(draws, per_attacker):
                    np.zeros(k_sites, np.bool_), np.full(k_sites, INF), np.zeros(k_sites, np.int64),
                    np.zeros(k_sites, np.int64), np.full(k_sites, INF), np.full(k_sites, INF),
                    draws.first_neighbourhood.copy(), np.full(k_sites, INF), np.full(k_sites, INF),
-                   np.zeros(k_sites, np.bool_), np.zeros(k_sites, np.bool_), np.full(k_sites, INF), np.full(k_sites, INF))
+                   np.zeros(k_sites, np.bool_), np.zeros(k_sites, np.bool_), np.full(k_sites, INF),
+                   np.full(k_sites, INF))
     for k in range(k_sites):
         if not draws.static[k]:
             sites.shoot_stop[k] = draws.start[k] + draws.mobile_duration[k]

@@ -299,8 +299,8 @@ class _Applier:
         arvs = self._take_from_kind("armed", "base", round(lost["firearms"] / (self.params["arv.crew"] * per_post)))
         self.summary.append(f"GBP {cut.amount_gbp / 1e6:.1f}m cut: about {sum(lost.values()):.0f} officers lost "
                             f"({', '.join(f'{r} {v:.0f}' for r, v in lost.items())}); {response_cars} response "
-                            f"cars and {arvs} ARVs fewer on duty, {round(lost['neighbourhood'])} neighbourhood officers fewer "
-                            "on strength")
+                            f"cars and {arvs} ARVs fewer on duty, {round(lost['neighbourhood'])} neighbourhood "
+                            "officers fewer on strength")
         return lost
 
     def _neighbourhood_left(self, lost: Mapping[str, float]) -> dict[str, float]:
