@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "92c519b56dae4b37f85fff73c8e471e200201d0d58cd491271d30e0d26ff734f"),
+               "94043fc8df3e73ecd1f07cc3301ea5b92be5f50a0755a6f44deb37f09e8812b2"),
     "coverage": (["coverage", "--replications", "5"],
-                 "412f4d9960f91d6cb67d8cebf68c6e76e7cd5a445ea994e1eb16b90f60d64930"),
+                 "c350b303b0565529e7464c4c8df0759d57e0ac2cc00bd3033940b8aa4ab7f341"),
     "compare": (["compare", "--replications", "100"],
-                "e2daa6dc1264735e1f21bd9d99be4b10d5f5ee03341016284f562dd54d2fc543"),
+                "27d892c9caa2ae63f2e4bd73c99aca98442c03fd06b98bcbff926081b6b3351e"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "27211947f9f5703f6ef0175f5cef87b530840de7701437b98117180e786151b5"),
+                 "662e4f25aa9bcf465f05c261a10a26bcc50b9bb20efbbdb4315dd564e016654f"),
 }
 
 
