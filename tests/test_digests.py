@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "94043fc8df3e73ecd1f07cc3301ea5b92be5f50a0755a6f44deb37f09e8812b2"),
+               "dc5c438c92f135b2ea0f8b3a6fa7f0540c10f65011d0cf14bb55471f0b309ac5"),
     "coverage": (["coverage", "--replications", "5"],
-                 "c350b303b0565529e7464c4c8df0759d57e0ac2cc00bd3033940b8aa4ab7f341"),
+                 "9004ba27cb589d80428885b8e66a99e542382b63a311cfd141096758d5b3bbb4"),
     "compare": (["compare", "--replications", "100"],
-                "27d892c9caa2ae63f2e4bd73c99aca98442c03fd06b98bcbff926081b6b3351e"),
+                "80cfa3ab11857292a41ec31ed0d299159df46bcda0ec5d523b5bf7bd2c7bce51"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "662e4f25aa9bcf465f05c261a10a26bcc50b9bb20efbbdb4315dd564e016654f"),
+                 "504d722e758f95e54afdb5ee8fafb05d918fb5b8f4d0dedee43ea4377d727c09"),
 }
 
 
