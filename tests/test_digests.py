@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "dc5c438c92f135b2ea0f8b3a6fa7f0540c10f65011d0cf14bb55471f0b309ac5"),
+               "94043fc8df3e73ecd1f07cc3301ea5b92be5f50a0755a6f44deb37f09e8812b2"),
     "coverage": (["coverage", "--replications", "5"],
-                 "9004ba27cb589d80428885b8e66a99e542382b63a311cfd141096758d5b3bbb4"),
+                 "ff84fcebbe4e0db4d2bc9f258f457c6ffc586e7da51052f6a7844a5cf3ab2640"),
     "compare": (["compare", "--replications", "100"],
-                "80cfa3ab11857292a41ec31ed0d299159df46bcda0ec5d523b5bf7bd2c7bce51"),
+                "27d892c9caa2ae63f2e4bd73c99aca98442c03fd06b98bcbff926081b6b3351e"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "504d722e758f95e54afdb5ee8fafb05d918fb5b8f4d0dedee43ea4377d727c09"),
+                 "68a82a9a9d33acc344f17cc86632f4fe74c2fbaea308457e548d386d4a7ae80b"),
 }
 
 

@@ -210,13 +210,17 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
             config: Annotated[Path | None, typer.Option("--config", help="YAML config of the baseline")] = None,
             quiet: QuietOpt = False, precision: PrecisionOpt = None, min_replications: MinRepsOpt = DEFAULT_MINIMUM,
             max_replications: MaxRepsOpt = DEFAULT_MAXIMUM, batch: BatchOpt = DEFAULT_BATCH,
-            store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
-    """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity."""
+            store: StoreOpt = None, no_store: NoStoreOpt = False,
+            no_structural: Annotated[bool, typer.Option(
+                "--no-structural", help="skip the structural scenarios (each switch flipped against the baseline)")
+            ] = False) -> None:
+    """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity, structure."""
     from readiness.compare import DEFAULT_SITES, run_comparison
     from readiness.config import load_config
     from readiness.options import apply_options, load_options
     from readiness.precision import comparison_source, parse_replications, rule_from_options
     from readiness.report import comparison_outputs, prepare_out_dir, run_record, write_outputs
+    from readiness.structural import scenario_count
 
     began = time.perf_counter()
     fixed = parse_replications(replications)
@@ -229,13 +233,15 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     if rule is not None:
         decided = _sequential(rule, comparison_source(model, applied, sites=DEFAULT_SITES, seed=seed), quiet)
         fixed = decided.replications
-    bar, advance = progress_bar(fixed * len(DEFAULT_SITES) * (len(applied) + 1), quiet, "simulating")
+    scenarios = 0 if no_structural else scenario_count(model.config)
+    bar, advance = progress_bar(fixed * len(DEFAULT_SITES) * (len(applied) + 1 + scenarios), quiet, "simulating")
     if bar is not None:
         bar.start()
     try:
         comparison = run_comparison(model, applied, replications=fixed, seed=seed,
                                     baseline_name=options_file.baseline, resources=load_config(config).resources,
-                                    sensitivity_replications=min(400, fixed), progress=advance)
+                                    sensitivity_replications=min(400, fixed), structural=not no_structural,
+                                    progress=advance)
     finally:
         if bar is not None:
             bar.stop()
@@ -263,10 +269,24 @@ def _print_comparison(results: dict) -> None:
     for column in ("option", "yearly cost (GBP m)", "min to first armed", "share > 10 min", "deaths per attack"):
         table.add_column(column, justify="right")
     for option in results["options"][1:]:
-        cells = [f"{d['mean']:+.2f} ({d['ci95'][0]:+.2f} to {d['ci95'][1]:+.2f})" for d in results["differences"]
+        cells = [_difference_cell(d) for d in results["differences"]
                  if d["option"] == option["name"] and d["sites"] == k]
         table.add_row(option["name"], f"{option['cost']['yearly_gbp'] / 1e6:.2f}", *cells)
     Console().print(table)
+    scenarios = results.get("structural", {}).get("scenarios", [])
+    if scenarios:
+        table = Table(title=f"Structural scenarios against the baseline (K = {k}, paired 95% CI)")
+        metrics = ("time_to_first_armed_min", "time_to_first_unarmed_min", "deaths_per_attack")
+        for column in ("scenario", "min to first armed", "min to first unarmed", "deaths per attack"):
+            table.add_column(column, justify="right")
+        for scenario in scenarios:
+            row = next(r for r in scenario["by_sites"] if r["sites"] == k)
+            table.add_row(scenario["name"], *(_difference_cell(row[m]["difference"]) for m in metrics))
+        Console().print(table)
+
+
+def _difference_cell(d: dict) -> str:
+    return f"{d['mean']:+.2f} ({d['ci95'][0]:+.2f} to {d['ci95'][1]:+.2f})"
 
 
 @app.command()
