@@ -9,6 +9,7 @@ import numpy as np
 from readiness.area import Area, load_area, load_site_weights, point_in_area_crs
 from readiness.config import Config, Point
 from readiness.errors import ConfigError
+from readiness.forces import default_bases_for, parameters_for
 from readiness.registry import Parameters
 from readiness.resources import Fleet, build_fleet, resolve_resources
 from readiness.travel import TravelModel, build_travel_model
@@ -102,8 +103,8 @@ def derive_model(model: Model, config: Config) -> Model:
 
 def _assemble(config: Config, area: Area, *, reuse: Model | None) -> Model:
     """The model of ``config`` on ``area``, taking weights and travel minutes from ``reuse`` where still valid."""
-    params = Parameters(config.parameters)
-    resources = resolve_resources(config.resources, params)
+    params = parameters_for(config)
+    resources = resolve_resources(config.resources, params, default_bases_for(config, area, params))
     fleet = build_fleet(resources, area, params)
     if reuse is not None and config.scenario.site_weights == reuse.config.scenario.site_weights:
         weights = reuse.site_weights
