@@ -177,3 +177,14 @@ def test_every_force_assesses_by_name(national):
         results = run_assessment(model, replications=2, seed=1).results
         assert [row["sites"] for row in results["by_sites"]] == [1, 3], force.name
         assert results["area"]["lsoas"] == force.lsoas
+
+
+def test_the_shipped_any_force_options_apply_to_every_kind_of_force():
+    from readiness.options import apply_options, load_options
+
+    options, _ = load_options(None, west_midlands=False)
+    for name in ("City of London", "Dyfed-Powys", "West Yorkshire"):
+        model = build_model(config_from_mapping({"area": {"force": name}}))
+        applied = {a.name: a for a in apply_options(model, options)}
+        assert applied["+4 ARVs"].model.fleet.count(0) == model.fleet.count(0) + 4
+        assert applied["+1 CTSFO team (in force)"].model.fleet.count(1) == model.fleet.count(1) + 1

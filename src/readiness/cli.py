@@ -207,6 +207,7 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity."""
     from readiness.compare import DEFAULT_SITES, run_comparison
     from readiness.config import load_config
+    from readiness.forces import is_west_midlands
     from readiness.options import apply_options, load_options
     from readiness.precision import comparison_source, parse_replications, rule_from_options
     from readiness.report import comparison_outputs, prepare_out_dir, run_record, write_outputs
@@ -215,8 +216,8 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     fixed = parse_replications(replications)
     rule = rule_from_options(fixed, precision, minimum=min_replications, maximum=max_replications, batch=batch)
     prepare_out_dir(out)
-    options_file, source = load_options(options)
     model = load_model(config)
+    options_file, source = load_options(options, west_midlands=is_west_midlands(model.config))
     applied = apply_options(model, options_file, source=source)  # every option checked before any run
     decided = None
     if rule is not None:

@@ -25,6 +25,7 @@ from readiness.model import Model, derive_model
 from readiness.resources import ANY_BASE
 
 DEFAULT_OPTIONS_FILE = "options_2015.yaml"
+ANY_FORCE_OPTIONS_FILE = "options_any_force.yaml"  # base: any throughout (docs/forces.md)
 ROLES: tuple[str, ...] = ("neighbourhood", "response", "firearms")
 #: Unit types an option may add without declaring them.
 CTSFO_TEAM_TYPE = "ctsfo_team"
@@ -114,9 +115,11 @@ class AppliedOption:
         return self.option.name
 
 
-def load_options(path: str | Path | None) -> tuple[OptionsFile, str]:
-    """Read an options file (``None``: the shipped 2015 options); returns it with its source name."""
-    path = Path(path) if path is not None else data_path(DEFAULT_OPTIONS_FILE)
+def load_options(path: str | Path | None, *, west_midlands: bool = True) -> tuple[OptionsFile, str]:
+    """Read an options file (``None``: the shipped 2015 options, or for another force those that fit any
+    force); returns it with its source name."""
+    shipped = DEFAULT_OPTIONS_FILE if west_midlands else ANY_FORCE_OPTIONS_FILE
+    path = Path(path) if path is not None else data_path(shipped)
     data = read_yaml(path, what="the options file", error=ConfigError) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"expected a mapping with 'options', got {type(data).__name__}", source=str(path))
