@@ -188,3 +188,20 @@ def test_the_shipped_any_force_options_apply_to_every_kind_of_force():
         applied = {a.name: a for a in apply_options(model, options)}
         assert applied["+4 ARVs"].model.fleet.count(0) == model.fleet.count(0) + 4
         assert applied["+1 CTSFO team (in force)"].model.fleet.count(1) == model.fleet.count(1) + 1
+
+
+def test_a_force_exposure_layer_comes_from_national_stations_grounds_and_residents(tmp_path):
+    model = build_model(config_from_mapping({"area": {"force": "Merseyside"}}))
+    layer = model.exposure
+    assert layer.sources == ("rail", "football", "residential")
+    places = pd.read_csv(Path(__file__).resolve().parents[1] / "src" / "readiness" / "data" / "ew_crowded_places.csv")
+    grounds = places[(places["source"] == "football") & places["lsoa11cd"].isin(model.area.index_of)]
+    assert len(grounds) == 2  # Anfield and Goodison Park
+    assert np.count_nonzero(layer.by_source[1].sum(axis=0)) == 2
+    config = tmp_path / "c.yaml"
+    config.write_text("area: {force: Merseyside}\n")
+    result = runner.invoke(app, ["exposure", str(config), "--at", "Sat 15:30", "--out", str(tmp_path / "e")])
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "e" / "results.json").read_text())
+    assert record["force"]["code"] == "E23000004"
+    assert {row["source"] for row in record["exposure"]["by_source"]} == {"rail", "football", "residential"}

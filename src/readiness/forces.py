@@ -159,6 +159,30 @@ def force_area(force: Force, name: str) -> Area:
                 boundary=_boundaries()[force.code])
 
 
+PLACES_FILE = "ew_crowded_places.csv"
+#: Shipped exposure sources with a national equivalent (street-level crime exists for the West Midlands only).
+NATIONAL_SOURCES = ("rail", "football", "residential")
+
+
+def national_sources(shipped: list[dict], area: Area) -> list[dict]:
+    """The shipped exposure layer's sources for a force outside the West Midlands: each keeps its setting and
+    occupancy profile, its base quantities by LSOA come from the national files (``ew_crowded_places.csv``,
+    residents); the street source has no national data and is left out (the force record says so)."""
+    places = pd.read_csv(data_path(PLACES_FILE))
+    places = places[places["lsoa11cd"].isin(area.index_of)]
+    out = []
+    for entry in shipped:
+        if entry["name"] not in NATIONAL_SOURCES:
+            continue
+        if entry["name"] == "residential":
+            bases = dict(zip(area.codes, area.residents.tolist()))
+        else:
+            rows = places[places["source"] == entry["name"]]
+            bases = dict(zip(rows["lsoa11cd"], rows["base"].astype(float)))
+        out.append({**entry, "lsoa": {code: value for code, value in bases.items() if value > 0}})
+    return out
+
+
 def scaled_parameters(force: Force, params: Parameters) -> dict[str, tuple[float, str]]:
     """Registry values scaled for a force outside the West Midlands, each with the rule that gave it."""
     p = params
