@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "92c519b56dae4b37f85fff73c8e471e200201d0d58cd491271d30e0d26ff734f"),
+               "d7df7176c293f590dcf47a3466cef6a485260e7156ed63b6888fb3d445fe72a6"),
     "coverage": (["coverage", "--replications", "5"],
-                 "412f4d9960f91d6cb67d8cebf68c6e76e7cd5a445ea994e1eb16b90f60d64930"),
+                 "61594a2ff73c566c800fb1828ddae582cd47ae4fd273329b0aaae2f3f8cdf7f1"),
     "compare": (["compare", "--replications", "100"],
-                "e2daa6dc1264735e1f21bd9d99be4b10d5f5ee03341016284f562dd54d2fc543"),
+                "35e1afb91b34b51d33ac81b64a0510cf4654af874f4ec1549a80a76ad69ce8c4"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "27211947f9f5703f6ef0175f5cef87b530840de7701437b98117180e786151b5"),
+                 "3f95df883700146863a850581b02d812fdf5b36a9a6d105bfdeddf489b37bfcb"),
 }
 
 

@@ -205,3 +205,17 @@ def test_a_force_exposure_layer_comes_from_national_stations_grounds_and_residen
     record = json.loads((tmp_path / "e" / "results.json").read_text())
     assert record["force"]["code"] == "E23000004"
     assert {row["source"] for row in record["exposure"]["by_source"]} == {"rail", "football", "residential"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [["coverage", "--replications", "2"], ["compare", "--replications", "20"],
+                                     ["optimise", "--model", "p-median", "--units", "3"],
+                                     ["exposure"], ["assess", "--replications", "20", "--sites", "1"]])
+def test_every_command_runs_on_a_force_and_reports_it(tmp_path, command):
+    config = tmp_path / "c.yaml"
+    config.write_text("area: {force: Cleveland}\n")
+    where = ["--config", str(config)] if command[0] == "compare" else [str(config)]
+    result = runner.invoke(app, [*command, *where, "--out", str(tmp_path / "o"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "o" / "results.json").read_text())["force"]["name"] == "Cleveland"
+    assert "what is its own data and what is scaled" in (tmp_path / "o" / "report.html").read_text()
