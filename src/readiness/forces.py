@@ -193,15 +193,15 @@ def scaled_parameters(force: Force, params: Parameters) -> dict[str, tuple[float
     hub, km = nearest_ctsfo_hub(force)
     travel = km * p["force.ctsfo_min_per_km"]
     return {
-        "arv.on_duty": (arvs, f"max(force.arv_min_on_duty, {force.officers_2019:,} officers (2019) x "
-                              f"force.arv_per_1000_officers, {force.area_km2:,.0f} km2 / force.km2_per_arv)"),
+        "arv.on_duty": (arvs, (f"max(force.arv_min_on_duty, {force.officers_2019:,} officers (2019) x "
+                               f"force.arv_per_1000_officers, {force.area_km2:,.0f} km2 / force.km2_per_arv)")),
         "response.on_duty": (response, f"{force.officers_2019:,} officers (2019) x force.response_per_1000_officers"),
         "ctsfo.external_delay_low_min": (round(p["ctsfo.mobilise_low_min"] + travel, 1),
-                                         f"ctsfo.mobilise_low_min + {km:.0f} km from the {hub.name} CTSFO hub "
-                                         "x force.ctsfo_min_per_km"),
+                                         (f"ctsfo.mobilise_low_min + {km:.0f} km from the {hub.name} CTSFO hub "
+                                          "x force.ctsfo_min_per_km")),
         "ctsfo.external_delay_high_min": (round(p["ctsfo.mobilise_high_min"] + travel * p["force.ctsfo_spread"], 1),
-                                          f"ctsfo.mobilise_high_min + {km:.0f} km from the {hub.name} CTSFO hub x "
-                                          "force.ctsfo_min_per_km x force.ctsfo_spread"),
+                                          (f"ctsfo.mobilise_high_min + {km:.0f} km from the {hub.name} CTSFO hub "
+                                           "x force.ctsfo_min_per_km x force.ctsfo_spread")),
     }
 
 
@@ -265,8 +265,8 @@ def force_record(model: Model) -> dict[str, object]:
     if model.config.area.force is None:
         return {}
     force = find_force(model.config.area.force)
-    own = [f"{force.lsoas:,} LSOAs and {force.residents:,} usual residents (2011 Census), districts (ONS 2017 "
-           "lookup)", "force boundary (ONS, December 2020)"]
+    own = [(f"{force.lsoas:,} LSOAs and {force.residents:,} usual residents (2011 Census), districts (ONS 2017 "
+            "lookup)"), "force boundary (ONS, December 2020)"]
     scaled: list[str] = []
     warnings: list[str] = []
     if force.code == WEST_MIDLANDS:
@@ -282,10 +282,13 @@ def force_record(model: Model) -> dict[str, object]:
                                                             for b in model.config.resources.bases):
             scaled.append(f"{len(model.config.resources.bases)} standby points placed where residents are "
                           "(weighted k-means; no published bases)")
-        warnings += ["no street-level crime data ship for this force: the exposure layer has stations, football "
-                     "grounds and residents only, and everyday demand follows residents",
-                     "no LSOA shapes ship for this force: points are placed by the force boundary and the "
-                     "nearest LSOA centroid; maps draw centroids",
+        if model.config.scenario.site_weights == "exposure":
+            warnings.append("no street-level crime data ship for this force: its exposure layer has stations, "
+                            "football grounds and residents only (no shopping streets or night-time economy)")
+        if model.config.workload.enabled and model.config.workload.incidents is None:
+            warnings.append("no incident data ship for this force: everyday armed demand follows residents")
+        warnings += [("no LSOA shapes ship for this force: points are placed by the force boundary and the "
+                      "nearest LSOA centroid; maps draw centroids"),
                      "registry values not scaled (harm, attack, dispatch, mutual aid) are the West Midlands ones"]
         if force.code.startswith("W"):
             warnings.append("no football grounds of Wales are in the shipped stadium list (England only)")
