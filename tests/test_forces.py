@@ -193,7 +193,10 @@ def test_the_shipped_any_force_options_apply_to_every_kind_of_force():
 def test_a_force_exposure_layer_comes_from_national_stations_grounds_and_residents(tmp_path):
     model = build_model(config_from_mapping({"area": {"force": "Merseyside"}}))
     layer = model.exposure
-    assert layer.sources == ("rail", "football", "residential")
+    assert layer.sources == ("rail", "football", "street", "residential")
+    residents = model.area.residents.sum()
+    friday = model.params["exposure.street_peak_people"] * residents / 2_736_460
+    assert layer.by_source[2].sum(axis=1).max() == pytest.approx(friday)  # the street proxy sized by residents
     places = pd.read_csv(Path(__file__).resolve().parents[1] / "src" / "readiness" / "data" / "ew_crowded_places.csv")
     grounds = places[(places["source"] == "football") & places["lsoa11cd"].isin(model.area.index_of)]
     assert len(grounds) == 2  # Anfield and Goodison Park
@@ -204,7 +207,7 @@ def test_a_force_exposure_layer_comes_from_national_stations_grounds_and_residen
     assert result.exit_code == 0, result.output
     record = json.loads((tmp_path / "e" / "results.json").read_text())
     assert record["force"]["code"] == "E23000004"
-    assert {row["source"] for row in record["exposure"]["by_source"]} == {"rail", "football", "residential"}
+    assert {row["source"] for row in record["exposure"]["by_source"]} == {"rail", "football", "street", "residential"}
 
 
 @pytest.mark.slow

@@ -126,8 +126,8 @@ def shipped_layer(area: Area, params: Parameters) -> ExposureLayer:
         scale = params[SOURCE_SCALES[entry["name"]]]
         if entry["name"] == "rail":
             scale /= 1e6
-        elif entry["name"] == "street":
-            scale /= max(sum(entry["lsoa"].values()), 1.0)
+        elif entry["name"] == "street":  # a force's proxy scales with its residents (readiness.forces)
+            scale = scale * entry.get("people_share", 1.0) / max(sum(entry["lsoa"].values()), 1.0)
         by_source[s] = np.outer(np.asarray(entry["profile"]) ** contrast, scale * base)
     if by_source.sum() <= 0:
         raise ConfigError(f"the shipped exposure layer covers {data['area']} only, not {area.name}; set "

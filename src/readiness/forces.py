@@ -160,26 +160,37 @@ def force_area(force: Force, name: str) -> Area:
 
 
 PLACES_FILE = "ew_crowded_places.csv"
-#: Shipped exposure sources with a national equivalent (street-level crime exists for the West Midlands only).
-NATIONAL_SOURCES = ("rail", "football", "residential")
+#: Residents of the West Midlands (2011), whose street source ``exposure.street_peak_people`` is sized for.
+WEST_MIDLANDS_RESIDENTS = 2_736_460
+
+
+def _density_proxy(area: Area) -> dict[str, float]:
+    """Residents x residents per hectare by LSOA: the stand-in for street-level crime (where people are out)
+    outside the West Midlands, heavier where the force is densely built up. An assumption (docs/forces.md)."""
+    hectares = _national().set_index("lsoa11cd").loc[area.codes, "hectares"].to_numpy(float)
+    return dict(zip(area.codes, (area.residents ** 2 / np.maximum(hectares, 1.0)).tolist()))
 
 
 def national_sources(shipped: list[dict], area: Area) -> list[dict]:
     """The shipped exposure layer's sources for a force outside the West Midlands: each keeps its setting and
-    occupancy profile, its base quantities by LSOA come from the national files (``ew_crowded_places.csv``,
-    residents); the street source has no national data and is left out (the force record says so)."""
+    occupancy profile; base quantities by LSOA come from the national files (``ew_crowded_places.csv``,
+    residents); street-level crime exists for the West Midlands only, so the street source is spread by
+    residential density instead and sized by the force's residents (the force record says so)."""
     places = pd.read_csv(data_path(PLACES_FILE))
     places = places[places["lsoa11cd"].isin(area.index_of)]
     out = []
     for entry in shipped:
-        if entry["name"] not in NATIONAL_SOURCES:
-            continue
+        extra = {}
         if entry["name"] == "residential":
             bases = dict(zip(area.codes, area.residents.tolist()))
+        elif entry["name"] == "street":
+            bases = _density_proxy(area)
+            extra = {"unit": "residents x residents per hectare (proxy)",
+                     "people_share": float(area.residents.sum()) / WEST_MIDLANDS_RESIDENTS}
         else:
             rows = places[places["source"] == entry["name"]]
             bases = dict(zip(rows["lsoa11cd"], rows["base"].astype(float)))
-        out.append({**entry, "lsoa": {code: value for code, value in bases.items() if value > 0}})
+        out.append({**entry, **extra, "lsoa": {code: value for code, value in bases.items() if value > 0}})
     return out
 
 
@@ -283,8 +294,9 @@ def force_record(model: Model) -> dict[str, object]:
             scaled.append(f"{len(model.config.resources.bases)} standby points placed where residents are "
                           "(weighted k-means; no published bases)")
         if model.config.scenario.site_weights == "exposure":
-            warnings.append("no street-level crime data ship for this force: its exposure layer has stations, "
-                            "football grounds and residents only (no shopping streets or night-time economy)")
+            warnings.append("no street-level crime data ship for this force: in its exposure layer the shopping "
+                            "streets and night-time economy are spread by residential density (a proxy), sized "
+                            "by its residents")
         if model.config.workload.enabled and model.config.workload.incidents is None:
             warnings.append("no incident data ship for this force: everyday armed demand follows residents")
         warnings += [("no LSOA shapes ship for this force: points are placed by the force boundary and the "
