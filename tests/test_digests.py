@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "dc5c438c92f135b2ea0f8b3a6fa7f0540c10f65011d0cf14bb55471f0b309ac5"),
+               "d7df7176c293f590dcf47a3466cef6a485260e7156ed63b6888fb3d445fe72a6"),
     "coverage": (["coverage", "--replications", "5"],
-                 "9004ba27cb589d80428885b8e66a99e542382b63a311cfd141096758d5b3bbb4"),
+                 "b0eb26bc1538c3def8ea47463044f775608f8d45bf8fb69fcab09fc3c30b627f"),
     "compare": (["compare", "--replications", "100"],
-                "80cfa3ab11857292a41ec31ed0d299159df46bcda0ec5d523b5bf7bd2c7bce51"),
+                "35e1afb91b34b51d33ac81b64a0510cf4654af874f4ec1549a80a76ad69ce8c4"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "504d722e758f95e54afdb5ee8fafb05d918fb5b8f4d0dedee43ea4377d727c09"),
+                 "09736b00da7b9d217dcf886e8c4d9f46c429401637446ad6a0f03044cc5986b8"),
 }
 
 
