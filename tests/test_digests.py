@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "94043fc8df3e73ecd1f07cc3301ea5b92be5f50a0755a6f44deb37f09e8812b2"),
+               "d7df7176c293f590dcf47a3466cef6a485260e7156ed63b6888fb3d445fe72a6"),
     "coverage": (["coverage", "--replications", "5"],
-                 "ff84fcebbe4e0db4d2bc9f258f457c6ffc586e7da51052f6a7844a5cf3ab2640"),
+                 "b0eb26bc1538c3def8ea47463044f775608f8d45bf8fb69fcab09fc3c30b627f"),
     "compare": (["compare", "--replications", "100"],
-                "27d892c9caa2ae63f2e4bd73c99aca98442c03fd06b98bcbff926081b6b3351e"),
+                "35e1afb91b34b51d33ac81b64a0510cf4654af874f4ec1549a80a76ad69ce8c4"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "68a82a9a9d33acc344f17cc86632f4fe74c2fbaea308457e548d386d4a7ae80b"),
+                 "09736b00da7b9d217dcf886e8c4d9f46c429401637446ad6a0f03044cc5986b8"),
 }
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from readiness import __version__
 from readiness.config import portable_config
 from readiness.engine import Outcomes, UnitStateSampler, simulate
+from readiness.forces import force_record
 from readiness.model import Model
 from readiness.resources import ARMED
 from readiness.summary import by_district, summarise_sites
@@ -71,6 +72,7 @@ def run_assessment(model: Model, *, replications: int, seed: int,
                  "residents": int(round(float(model.area.residents.sum())))},
         "fleet": {"armed_units": model.fleet.count(ARMED), "units": model.fleet.n,
                   "bases": list(model.fleet.base_names)},
+        **force_record(model),
         "config": portable_config(model.config),
         "parameters": model.params.as_records(),
         "by_sites": [summarise_sites(outcomes[k], horizon) for k in sorted(outcomes)],

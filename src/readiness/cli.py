@@ -217,6 +217,7 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity, structure."""
     from readiness.compare import DEFAULT_SITES, run_comparison
     from readiness.config import load_config
+    from readiness.forces import is_west_midlands
     from readiness.options import apply_options, load_options
     from readiness.precision import comparison_source, parse_replications, rule_from_options
     from readiness.report import comparison_outputs, prepare_out_dir, run_record, write_outputs
@@ -226,8 +227,8 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     fixed = parse_replications(replications)
     rule = rule_from_options(fixed, precision, minimum=min_replications, maximum=max_replications, batch=batch)
     prepare_out_dir(out)
-    options_file, source = load_options(options)
     model = load_model(config)
+    options_file, source = load_options(options, west_midlands=is_west_midlands(model.config))
     applied = apply_options(model, options_file, source=source)  # every option checked before any run
     decided = None
     if rule is not None:
@@ -391,15 +392,17 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
 
 @config_app.command("default")
 @user_errors
-def config_default() -> None:
-    """Print the full default configuration as YAML (every default made explicit)."""
-    from readiness.config import config_to_yaml, default_config
-    from readiness.registry import Parameters
+def config_default(config: ConfigArg = None) -> None:
+    """Print the full default configuration as YAML (every default made explicit; a force's with its config)."""
+    from readiness.area import load_area
+    from readiness.config import config_to_yaml, load_config
+    from readiness.forces import default_bases_for, parameters_for
     from readiness.resources import resolve_resources
 
-    cfg = default_config()
-    params = Parameters()
-    resolved = cfg.model_copy(update={"resources": resolve_resources(cfg.resources, params),
+    cfg = load_config(config)
+    params = parameters_for(cfg)
+    bases = None if cfg.resources.bases is not None else default_bases_for(cfg, load_area(cfg.area), params)
+    resolved = cfg.model_copy(update={"resources": resolve_resources(cfg.resources, params, bases),
                                       "parameters": dict(params)})
     sys.stdout.write(config_to_yaml(resolved))
 
@@ -410,6 +413,23 @@ def validate(config: Annotated[Path, typer.Argument(help="YAML config to check")
     """Check a config (keys, types, counts, bases, LSOA codes, files) without running anything."""
     model = load_model(config)
     console.print(f"{config}: valid ({model.area.n} LSOAs, {model.fleet.n} units on {model.fleet.n_bases} bases)")
+
+
+areas_app = typer.Typer(no_args_is_help=True, help="The police force areas of England and Wales.")
+app.add_typer(areas_app, name="areas")
+
+
+@areas_app.command("list")
+@user_errors
+def areas_list() -> None:
+    """Print the 43 forces (``area: {force: NAME | CODE}``): code, name, LSOAs, residents, officers, km2."""
+    from readiness.forces import areas_table
+
+    table = areas_table()
+    sys.stdout.write(f"{'code':<10} {'name':<22} {'LSOAs':>6} {'residents':>10} {'officers':>8} {'km2':>8}\n")
+    for row in table.itertuples(index=False):
+        sys.stdout.write(f"{row.code:<10} {row.name:<22} {row.lsoas:>6} {row.residents:>10} "
+                         f"{row.officers_2019:>8} {row.area_km2:>8.0f}\n")
 
 
 travel_app = typer.Typer(no_args_is_help=True, help="Travel models.")

@@ -11,6 +11,7 @@ from readiness import __version__
 from readiness.config import ResourcesConfig, portable_config
 from readiness.costs import Cost, cost_per_life_saved, officers_for_cut, option_cost
 from readiness.engine import Outcomes, UnitStateSampler, simulate
+from readiness.forces import force_record
 from readiness.model import Model
 from readiness.neighbourhood import on_duty
 from readiness.options import AppliedOption
@@ -164,6 +165,7 @@ def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replica
         "format": RESULTS_FORMAT, "version": __version__, "seed": seed, "replications": replications,
         "sites": list(sites), "reference_sites": reference,
         "area": {"name": baseline.area.name, "lsoas": baseline.area.n},
+        **force_record(baseline),
         "config": portable_config(baseline.config),
         "parameters": params.as_records(),
         "options": [{"name": baseline_name, "description": "the configuration as it stands", "changes": [],

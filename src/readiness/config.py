@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -57,10 +58,35 @@ class UnitGroup(StrictModel):
 
 
 class AreaConfig(StrictModel):
-    """Which small areas make up the force area."""
+    """Which small areas make up the force area: the West Midlands default, a force by name, or a file."""
 
-    name: str = "West Midlands Police"
+    name: str = "West Midlands Police"  # display name; with ``force``, defaults to the force's ONS name
+    force: str | None = None  # any force of England and Wales by name or code (readiness.forces)
     file: Path | None = None  # a user's GeoPackage / GeoParquet / GeoJSON of LSOAs; None: the embedded default
+
+    @field_validator("force")
+    @classmethod
+    def _known_force(cls, value: str | None) -> str | None:
+        """An unknown or ambiguous force is one line naming the nearest names or the matches."""
+        if value is not None:
+            from readiness.forces import match_force
+
+            match_force(value)
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _force_name(cls, data: Any) -> Any:
+        """The display name defaults to the force's ONS name; a force and a file exclude each other."""
+        if isinstance(data, dict) and data.get("force") is not None:
+            from readiness.forces import match_force
+
+            if data.get("file") is not None:
+                raise ValueError("give either force or file, not both")
+            if data.get("name") is None:
+                with contextlib.suppress(ValueError):  # the field validator reports an unknown force
+                    data = {**data, "name": match_force(str(data["force"])).name}
+        return data
 
 
 class NormalTravelConfig(StrictModel):

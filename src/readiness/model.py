@@ -11,6 +11,7 @@ from readiness.area import Area, load_area, point_in_area_crs
 from readiness.config import Config, Point
 from readiness.errors import ConfigError
 from readiness.exposure import ExposureLayer, site_layer, weights_for
+from readiness.forces import default_bases_for, parameters_for
 from readiness.registry import Parameters
 from readiness.resources import Fleet, build_fleet, resolve_resources
 from readiness.travel import TravelModel, build_travel_model, congestion_profile
@@ -158,8 +159,8 @@ def derive_model(model: Model, config: Config) -> Model:
 
 def _assemble(config: Config, area: Area, *, reuse: Model | None) -> Model:
     """The model of ``config`` on ``area``, taking weights and travel minutes from ``reuse`` where still valid."""
-    params = Parameters(config.parameters)
-    resources = resolve_resources(config.resources, params)
+    params = parameters_for(config)
+    resources = resolve_resources(config.resources, params, default_bases_for(config, area, params))
     fleet = build_fleet(resources, area, params)
     table, layer = _site_table(config, params, area, reuse)
     minutes, blue = _travel_minutes(config, params, area, fleet, reuse)

@@ -21,8 +21,10 @@ from readiness.config import (
 from readiness.costs import Changes, officers_for_cut, officers_per_post
 from readiness.errors import ConfigError, ReadinessError, validation_error
 from readiness.model import Model, derive_model
+from readiness.resources import ANY_BASE
 
 DEFAULT_OPTIONS_FILE = "options_2015.yaml"
+ANY_FORCE_OPTIONS_FILE = "options_any_force.yaml"  # base: any throughout (docs/forces.md)
 ROLES: tuple[str, ...] = ("neighbourhood", "response", "firearms")
 #: Unit types an option may add without declaring them.
 CTSFO_TEAM_TYPE = "ctsfo_team"
@@ -112,9 +114,11 @@ class AppliedOption:
         return self.option.name
 
 
-def load_options(path: str | Path | None) -> tuple[OptionsFile, str]:
-    """Read an options file (``None``: the shipped 2015 options); returns it with its source name."""
-    path = Path(path) if path is not None else data_path(DEFAULT_OPTIONS_FILE)
+def load_options(path: str | Path | None, *, west_midlands: bool = True) -> tuple[OptionsFile, str]:
+    """Read an options file (``None``: the shipped 2015 options, or for another force those that fit any
+    force); returns it with its source name."""
+    shipped = DEFAULT_OPTIONS_FILE if west_midlands else ANY_FORCE_OPTIONS_FILE
+    path = Path(path) if path is not None else data_path(shipped)
     data = read_yaml(path, what="the options file", error=ConfigError) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"expected a mapping with 'options', got {type(data).__name__}", source=str(path))
@@ -183,7 +187,9 @@ class _Applier:
         if unit_type.deployment != "base":
             if name is not None:
                 raise ConfigError(f"a {unit_type.deployment} unit type takes no base", field=f"{where}.base")
-        elif name not in self._base_names():
+        elif name == ANY_BASE and not self.bases:
+            raise ConfigError("base: any needs at least one base", field=f"{where}.base")
+        elif name not in self._base_names() and name != ANY_BASE:
             raise ConfigError(f"unknown base {name!r}; expected one of {self._base_names()}", field=f"{where}.base")
 
     def _type(self, name: str, where: str) -> UnitType:
@@ -206,7 +212,14 @@ class _Applier:
         self.counts[posts] = self.counts.get(posts, 0) + delta
         self.counts[f"{kind}_officers"] = self.counts.get(f"{kind}_officers", 0) + delta * self._crew(unit_type)
 
+    def _at(self, type_name: str, base: str) -> int:
+        return sum(g.count for g in self.units if g.type == type_name and g.base == base)
+
     def _add(self, type_name: str, base: str | None, count: int) -> None:
+        if base == ANY_BASE:  # one at a time to the base with the fewest of the type (ties: the first)
+            for _ in range(count):
+                self._add(type_name, min(self._base_names(), key=lambda b: self._at(type_name, b)), 1)
+            return
         for i, group in enumerate(self.units):
             if group.type == type_name and group.base == base:
                 self.units[i] = group.model_copy(update={"count": group.count + count})
@@ -214,6 +227,13 @@ class _Applier:
         self.units.append(UnitGroup(type=type_name, base=base, count=count))
 
     def _remove(self, type_name: str, base: str | None, count: int, where: str) -> None:
+        if base == ANY_BASE:  # one at a time from the base with the most of the type (ties: the last)
+            for _ in range(count):
+                held = [(self._at(type_name, b), j, b) for j, b in enumerate(self._base_names())]
+                if max(held)[0] == 0:
+                    raise ConfigError(f"no {type_name} units left at any base to remove", field=f"{where}.count")
+                self._remove(type_name, max(held)[2], 1, where)
+            return
         for i, group in enumerate(self.units):
             if group.type == type_name and group.base == base:
                 if group.count < count:

@@ -250,6 +250,23 @@ _PARAMETERS: tuple[Parameter, ...] = (
               NEIGHBOURHOOD_OFFICERS, WMP_FOI_NEIGHBOURHOOD, "neighbourhood officers today", integer=True),
     Parameter("prevention.intelligence_officers", 300, "officers", 150, 500, ASSUMPTION,
               "counter-terrorism and intelligence staff who find plots (no public figure)", integer=True),
+    # --- any force (readiness.forces, docs/forces.md): how a force outside the West Midlands is scaled ---
+    Parameter("force.arv_per_1000_officers", 1.22, "ARVs/1000 officers", 0.8, 2.0, ASSUMPTION,
+              "ARVs on duty per 1,000 officers (headcount Sept 2019): the West Midlands default, 8 ARVs for "
+              "6,546 officers"),
+    Parameter("force.km2_per_arv", 2500.0, "km2", 1500.0, 4000.0, ASSUMPTION,
+              "a rural force keeps at least one ARV on duty per this many km2 (Dyfed-Powys, 10,500 km2: 5)"),
+    Parameter("force.arv_min_on_duty", 2, "units", 1, 4, ASSUMPTION,
+              "fewest ARVs on duty in any force (two crews cover each other)", integer=True),
+    Parameter("force.response_per_1000_officers", 15.3, "units/1000 officers", 8.0, 25.0, ASSUMPTION,
+              "unarmed response cars on duty per 1,000 officers: the West Midlands default, 100 for 6,546"),
+    Parameter("force.standby_points_per_arv", 1.0, "points/ARV", 0.5, 1.0, ASSUMPTION,
+              "standby points per ARV on duty where no bases are published (West Midlands: 8 hubs, 8 ARVs)"),
+    Parameter("force.ctsfo_min_per_km", 0.75, "min/km", 0.6, 1.2, ASSUMPTION,
+              "CTSFO road minutes per straight-line km from the nearest hub (about 80 km/h on the road, "
+              "detour 1.3)"),
+    Parameter("force.ctsfo_spread", 1.5, "factor", 1.0, 2.0, ASSUMPTION,
+              "the upper end of the CTSFO arrival stretches the hub travel by this factor"),
     Parameter("prevention.neighbourhood_weight", 0.5, "weight", 0.25, 1.0, ASSUMPTION,
               "what one neighbourhood officer adds to finding plots, against one intelligence officer"),
     # --- exposure layer: where attack sites are drawn (docs/model.md, the exposure layer) ---
@@ -277,14 +294,16 @@ class Parameters(Mapping[str, float]):
     Behaves as a read-only mapping from name to value; ``entries()`` gives the full records.
     """
 
-    def __init__(self, overrides: Mapping[str, float] | None = None) -> None:
+    def __init__(self, overrides: Mapping[str, float] | None = None, *,
+                 scaled: Mapping[str, tuple[float, str]] | None = None) -> None:
         overrides = dict(overrides or {})
+        self._scaled = dict(scaled or {})
         unknown = sorted(set(overrides) - set(_BY_NAME))
         if unknown:
             raise ConfigError(f"unknown parameter(s) {unknown}; see `readiness config default`",
                               field="parameters")
-        self._entries = tuple(self._override(p, overrides[p.name]) if p.name in overrides else p
-                              for p in _PARAMETERS)
+        entries = (self._scale(p, *self._scaled[p.name]) if p.name in self._scaled else p for p in _PARAMETERS)
+        self._entries = tuple(self._override(p, overrides[p.name]) if p.name in overrides else p for p in entries)
         self._values = {p.name: p.value for p in self._entries}
 
     @staticmethod
@@ -295,6 +314,15 @@ class Parameters(Mapping[str, float]):
         if entry.integer and number != int(number):
             raise ConfigError(f"must be a whole number, got {number}", field=f"parameters.{entry.name}")
         return Parameter(**{**asdict(entry), "value": number, "source": f"override (default {entry.value})"})
+
+    @staticmethod
+    def _scale(entry: Parameter, value: float, rule: str) -> Parameter:
+        """A registry entry whose default a force scales (readiness.forces): the rule becomes its note and
+        the range scales with the value."""
+        ratio = value / entry.value if entry.value else 1.0
+        low, high = (round(v * ratio) if entry.integer else round(v * ratio, 1) for v in (entry.low, entry.high))
+        return Parameter(**{**asdict(entry), "value": value, "low": min(low, value), "high": max(high, value),
+                            "source": f"scaled ({entry.source})", "note": rule})
 
     def __getitem__(self, name: str) -> float:
         return self._values[name]
@@ -309,13 +337,18 @@ class Parameters(Mapping[str, float]):
         """The registry records with overridden values and sources."""
         return self._entries
 
+    @property
+    def is_scaled(self) -> bool:
+        """Whether a force's scaled values apply (else the ``force.*`` entries change nothing)."""
+        return bool(self._scaled)
+
     def overrides(self) -> dict[str, float]:
         """The values that differ from the registry's by override (what a config's ``parameters`` holds)."""
         return {p.name: p.value for p in self._entries if p.source.startswith("override")}
 
     def overridden(self, **changes: float) -> Parameters:
         """A copy with more overrides (used by sensitivity sweeps)."""
-        return Parameters({**self.overrides(), **changes})
+        return Parameters({**self.overrides(), **changes}, scaled=self._scaled)
 
     def as_records(self) -> list[dict[str, object]]:
         """JSON-ready records for results files and reports."""

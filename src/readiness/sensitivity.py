@@ -17,8 +17,12 @@ Evaluate = Callable[[Parameters], Mapping[str, float]]
 
 
 def ranged(params: Parameters, *, exclude_prefixes: Sequence[str] = ()) -> list[Parameter]:
-    """Registry entries with a range to sweep (``low < high``), optionally leaving some namespaces out."""
-    return [p for p in params.entries() if p.low < p.high and not p.name.startswith(tuple(exclude_prefixes))]
+    """Registry entries with a range to sweep (``low < high``), optionally leaving some namespaces out.
+
+    The ``force.*`` scaling rules are swept only where a force's values are scaled by them.
+    """
+    excluded = (*exclude_prefixes, *(() if params.is_scaled else ("force.",)))
+    return [p for p in params.entries() if p.low < p.high and not p.name.startswith(excluded)]
 
 
 def model_with_parameters(model: Model, params: Parameters, *, resources: ResourcesConfig | None = None) -> Model:
