@@ -109,7 +109,14 @@ def test_the_reference_draws_the_same_first_unarmed_distribution(default_model):
     assert engine.mean() == pytest.approx(reference.mean(), abs=4 * sd)
 
 
-def test_an_area_without_shapes_is_one_clear_error_naming_the_switch(default_model):
+def test_an_area_without_shapes_or_hectares_is_one_clear_error_naming_the_switch(default_model):
     shapeless = dataclasses.replace(default_model, area=dataclasses.replace(default_model.area, geometry=None))
     with pytest.raises(DataError, match="resources.neighbourhood: false"):
         density_per_km2(shapeless)
+
+
+def test_an_area_without_shapes_uses_its_census_hectares(default_model):
+    km2 = default_model.area.geometry.area.to_numpy() / 1e6
+    shapeless = dataclasses.replace(default_model, area=dataclasses.replace(default_model.area, geometry=None,
+                                                                            land_km2=km2))
+    assert np.allclose(density_per_km2(shapeless), density_per_km2(default_model))

@@ -41,6 +41,7 @@ class Area:
     crs: str
     geometry: gpd.GeoSeries | None = field(default=None, repr=False)
     boundary: BaseGeometry | None = field(default=None, repr=False)  # the outline when no LSOA shapes ship
+    land_km2: np.ndarray | None = field(default=None, repr=False)  # per LSOA, when no shapes ship (census)
 
     @property
     def n(self) -> int:
@@ -55,6 +56,13 @@ class Area:
     def index_of(self) -> dict[str, int]:
         """LSOA code to index."""
         return {code: i for i, code in enumerate(self.codes)}
+
+    @cached_property
+    def km2(self) -> np.ndarray | None:
+        """Area of each LSOA in km²: from its shape, else from the census hectares (None if neither ships)."""
+        if self.geometry is not None:
+            return np.asarray(self.geometry.area, dtype=float) / 1e6
+        return None if self.land_km2 is None else np.asarray(self.land_km2, dtype=float)
 
     @cached_property
     def outline(self) -> BaseGeometry | None:

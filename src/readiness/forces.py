@@ -156,7 +156,7 @@ def force_area(force: Force, name: str) -> Area:
     return Area(name=name, codes=rows["lsoa11cd"].to_numpy(str), names=rows["lsoa11nm"].to_numpy(str),
                 districts=rows["district"].to_numpy(str), residents=rows["residents"].to_numpy(float),
                 x=rows["x"].to_numpy(float), y=rows["y"].to_numpy(float), crs=BNG,
-                boundary=_boundaries()[force.code])
+                boundary=_boundaries()[force.code], land_km2=rows["hectares"].to_numpy(float) / 100.0)
 
 
 PLACES_FILE = "ew_crowded_places.csv"

@@ -19,7 +19,6 @@ from readiness.rng import uniforms
 
 #: Random-stream purpose of the nearest neighbourhood officer's distance (one draw per site).
 STREAM = Stream.NEIGHBOURHOOD
-M2_PER_KM2 = 1e6
 
 
 def on_duty(params: Mapping[str, float]) -> float:
@@ -30,10 +29,10 @@ def on_duty(params: Mapping[str, float]) -> float:
 def density_per_km2(model: Model) -> np.ndarray:
     """On-duty neighbourhood staff per km² at each LSOA: its district's share of residents over its area."""
     area = model.area
-    if area.geometry is None:
-        raise DataError("neighbourhood responders need the LSOAs' shapes (their areas); give polygons or set "
-                        "resources.neighbourhood: false", source=area.name)
-    km2 = np.asarray(area.geometry.area, dtype=float) / M2_PER_KM2
+    km2 = area.km2
+    if km2 is None:
+        raise DataError("neighbourhood responders need the LSOAs' areas (shapes or census hectares); give "
+                        "polygons or set resources.neighbourhood: false", source=area.name)
     districts, index = np.unique(area.districts, return_inverse=True)
     district_km2 = np.bincount(index, weights=km2, minlength=len(districts))
     if np.any(district_km2 <= 0):
