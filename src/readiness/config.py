@@ -82,12 +82,21 @@ class ResourcesConfig(StrictModel):
     units: list[UnitGroup] | None = None
 
 
+#: Weapon classes the harm model has a kill rate for (bombs are outside it).
+Weapon = Literal["firearm", "knife", "vehicle", "vehicle+knife"]
+#: UK and European attacks in the attack table since 1987 (bombs, the US and New Zealand left out): 15 of 30
+#: with firearms, 9 knives, 4 vehicles, 2 vehicle then knives; an assumption (docs/model.md).
+DEFAULT_WEAPONS: dict[str, float] = {"firearm": 0.5, "knife": 0.3, "vehicle": 0.13, "vehicle+knife": 0.07}
+
+
 class ScenarioConfig(StrictModel):
     """The attacks to assess."""
 
     sites: list[int] = Field(default_factory=lambda: [1, 2, 3, 5, 8])
     named_sites: list[str | Point] | None = None  # LSOA codes or points; when given, exactly these sites
     site_weights: Path | None = None  # CSV with lsoa11cd, weight; None: usual residents
+    #: Weapon class of an attack (all its sites), drawn by these weights (docs/model.md, harm by weapon).
+    weapons: dict[Weapon, float] = Field(default_factory=lambda: dict(DEFAULT_WEAPONS))
 
     @field_validator("sites")
     @classmethod
@@ -95,6 +104,13 @@ class ScenarioConfig(StrictModel):
         if not value or any(k < 1 or k > 50 for k in value):
             raise ValueError("each number of sites must be between 1 and 50")
         return sorted(set(value))
+
+    @field_validator("weapons")
+    @classmethod
+    def _weapon_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
+            raise ValueError("expected weights >= 0 with a positive sum, e.g. {firearm: 1}")
+        return value
 
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -98,12 +98,12 @@ def _static_site_for_team(order, reported, resolved, static, team_at):
 
 @numba.njit(cache=True)
 def _replication(site, start, report, attackers, static, mobile_duration, siege, assault, n_aid, aid_delay,
-                 kind, officers, position0, available0, specialist_delay, travel, n_bases, scalars,
+                 kill_rate, kind, officers, position0, available0, specialist_delay, travel, n_bases, scalars,
                  out_first, out_enough, out_resolved, out_unarmed, out_expected):
     """Simulate one replication's dispatch and harm (docs/model.md, sections 4 and 5)."""
     factor, per_attacker, clear, units_per_site, horizon, threshold, aid_crew = (
         scalars[0], scalars[1], scalars[2], int(scalars[3]), scalars[4], scalars[5], int(scalars[6]))
-    kill_rate, flight, plato, siege_rate = scalars[7], scalars[8], scalars[9], scalars[10]
+    flight, plato, siege_rate = scalars[7], scalars[8], scalars[9]
     k_sites = site.shape[0]
     n_fleet = kind.shape[0]
     n_units = n_fleet + MAX_MUTUAL_AID
@@ -345,18 +345,18 @@ def _replication(site, start, report, attackers, static, mobile_duration, siege,
         siege_minutes = 0.0
         if static[k] and siege[k] and enough[k] < limit:
             siege_minutes = min(attack_end[k], limit) - enough[k]
-        out_expected[k] = expected_deaths(attackers[k], shooting, out_unarmed[k], kill_rate, flight, plato,
+        out_expected[k] = expected_deaths(attackers[k], shooting, out_unarmed[k], kill_rate[k], flight, plato,
                                           siege_minutes, siege_rate)
 
 
 @numba.njit(parallel=True, cache=True)
 def _dispatch_batch(site, start, report, attackers, static, mobile_duration, siege, assault, n_aid, aid_delay,
-                    kind, officers, position0, available0, specialist_delay, travel, n_bases, scalars,
+                    kill_rate, kind, officers, position0, available0, specialist_delay, travel, n_bases, scalars,
                     out_first, out_enough, out_resolved, out_unarmed, out_expected):
     for r in numba.prange(site.shape[0]):
         _replication(site[r], start[r], report[r], attackers[r], static[r], mobile_duration[r], siege[r],
-                     assault[r], n_aid[r], aid_delay[r], kind, officers, position0[r], available0[r],
-                     specialist_delay[r], travel, n_bases, scalars,
+                     assault[r], n_aid[r], aid_delay[r], kill_rate[r], kind, officers, position0[r],
+                     available0[r], specialist_delay[r], travel, n_bases, scalars,
                      out_first[r], out_enough[r], out_resolved[r], out_unarmed[r], out_expected[r])
 
 
@@ -394,8 +394,8 @@ def _scalars(model: Model) -> np.ndarray:
     p = model.params
     return np.array([p["travel.emergency_factor"], p["dispatch.officers_per_attacker"],
                      p["dispatch.scene_clear_min"], p["response.units_per_site"], p["horizon_min"],
-                     p["mutual_aid.threshold_sites"], p["arv.crew"], p["harm.kill_rate_per_attacker_min"],
-                     p["harm.flight_time_min"], p["harm.plato_reduction"], p["harm.siege_kill_rate_min"]])
+                     p["mutual_aid.threshold_sites"], p["arv.crew"], p["harm.flight_time_min"],
+                     p["harm.plato_reduction"], p["harm.siege_kill_rate_min"]])
 
 
 def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndarray,
@@ -411,7 +411,8 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     out = {name: np.empty(shape) for name in ("first", "enough", "resolved", "unarmed", "expected")}
     _dispatch_batch(attacks.site, attacks.start, attacks.report, attacks.attackers.astype(np.int64),
                     attacks.static, attacks.mobile_duration, attacks.siege, attacks.assault,
-                    attacks.mutual_aid_units, attacks.mutual_aid_delay, model.fleet.kind.astype(np.int64),
+                    attacks.mutual_aid_units, attacks.mutual_aid_delay, attacks.kill_rate,
+                    model.fleet.kind.astype(np.int64),
                     model.fleet.officers, units.position, units.available, units.specialist_delay,
                     model.travel_minutes, model.n_bases, _scalars(model),
                     out["first"], out["enough"], out["resolved"], out["unarmed"], out["expected"])

@@ -186,20 +186,38 @@ def fit_posterior(rows: FitRows, start: np.ndarray | None = None) -> Posterior:
     return Posterior(mode=result.x, covariance=covariance)
 
 
+def _row_means(draws: np.ndarray, rows: FitRows, minutes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Means ``(draws, rows)`` at the given minutes ``(draws, rows)``, and the negative-binomial size per draw."""
+    n_w, n_s = len(FIT_WEAPONS), len(FACTOR_SETTINGS)
+    log_factor = np.concatenate([draws[:, n_w:n_w + n_s], np.zeros((len(draws), 1))], axis=1)
+    rate = np.exp(draws[:, rows.weapon] + log_factor[:, rows.setting])
+    flight = np.exp(draws[:, -2])[:, None]
+    return np.maximum(site_mean(rows.attackers[None, :], rate, minutes, flight), 1e-12), np.exp(draws[:, -1])
+
+
 def predictive(draws: np.ndarray, rows: FitRows, seed: int, purpose: str) -> np.ndarray:
     """Predicted deaths ``(draws, rows)``: parameters drawn, unrecorded minutes drawn, negative binomial."""
     n = draws.shape[0]
-    out = np.empty((n, len(rows.ids)))
     z = normals(seed, f"{purpose}:minutes", np.arange(n), len(rows.ids))
     u = uniforms(seed, f"{purpose}:deaths", np.arange(n), len(rows.ids))
     minutes = np.where(np.isfinite(rows.minutes)[None, :], np.nan_to_num(rows.minutes)[None, :],
                        DURATION_MEDIAN_MIN * np.exp(DURATION_SIGMA * z))
-    for d in range(n):
-        log_rate, log_factor, flight, size = _unpack(draws[d])
-        rate = np.exp(log_rate[rows.weapon] + log_factor[rows.setting])
-        mean = np.maximum(site_mean(rows.attackers, rate, minutes[d], flight), 1e-12)
-        out[d] = stats.nbinom.ppf(u[d], size, size / (size + mean))
-    return out
+    mean, size = _row_means(draws, rows, minutes)
+    return stats.nbinom.ppf(u, size[:, None], size[:, None] / (size[:, None] + mean))
+
+
+def log_predictive_density(draws: np.ndarray, rows: FitRows) -> np.ndarray:
+    """Log of the predictive probability of each row's recorded deaths, averaged over parameter draws."""
+    known = np.isfinite(rows.minutes)
+    nodes = _duration_nodes()
+    per_node = []
+    for j in range(len(nodes)):
+        minutes = np.where(known, np.nan_to_num(rows.minutes), nodes[j])[None, :].repeat(len(draws), axis=0)
+        mean, size = _row_means(draws, rows, minutes)
+        per_node.append(_nb_logpmf(rows.deaths[None, :], mean, size[:, None]) + _LOG_WEIGHTS[j])
+    stacked = np.stack(per_node)  # (nodes, draws, rows)
+    per_draw = np.where(known[None, :], stacked[0] - _LOG_WEIGHTS[0], special.logsumexp(stacked, axis=0))
+    return special.logsumexp(per_draw, axis=0) - math.log(len(draws))
 
 
 def _summary(samples: np.ndarray) -> dict[str, float]:
@@ -297,14 +315,12 @@ def fit_harm(table: AttackTable, *, seed: int = 0, loo: bool = True) -> HarmFitR
         if loo:
             held = fit_posterior(rows.without(i), start=posterior.mode)
             single = rows.row(i)
-            samples = predictive(held.draws(seed, f"harm_fit:loo_params:{i}", 2000), single, seed,
-                                 f"harm_fit:loo:{i}")[:, 0]
+            draws = held.draws(seed, f"harm_fit:loo_params:{i}", 2000)
+            samples = predictive(draws, single, seed, f"harm_fit:loo:{i}")[:, 0]
             record["loo"] = _summary(samples)
             inside = record["loo"]["p5"] <= rows.deaths[i] <= record["loo"]["p95"]
             loo_hits += int(inside)
-            draws = held.draws(seed, f"harm_fit:loo_params:{i}", 2000)
-            loo_log_score += float(special.logsumexp([log_likelihood_rows(t, single)[0] for t in draws])
-                                   - math.log(len(draws)))
+            loo_log_score += float(log_predictive_density(draws, single)[0])
         records.append(record)
     checks: dict[str, object] = {"fbi": _fbi_check(posterior, rows, seed)}
     if loo:

@@ -83,7 +83,6 @@ class _Settings:
     aid_delay_low: float
     aid_delay_high: float
     arv_crew: float
-    kill_rate: float
     flight_time: float
     plato_reduction: float
     siege_kill_rate: float
@@ -125,7 +124,6 @@ _PARAMETER_NAMES = {
     "aid_delay_low": "mutual_aid.delay_low_min",
     "aid_delay_high": "mutual_aid.delay_high_min",
     "arv_crew": "arv.crew",
-    "kill_rate": "harm.kill_rate_per_attacker_min",
     "flight_time": "harm.flight_time_min",
     "plato_reduction": "harm.plato_reduction",
     "siege_kill_rate": "harm.siege_kill_rate_min",
@@ -198,23 +196,40 @@ class _Scenario:
     mobile_duration: np.ndarray
     siege: np.ndarray
     assault: np.ndarray
+    kill_rate: np.ndarray
+
+
+def _weapon_rates(model: ModelLike) -> tuple[list[str], np.ndarray, dict[str, float]]:
+    """Weapon classes, their probabilities (``scenario.weapons``; firearms alone without a config) and their
+    kill rates per attacker at a site of setting factor 1 (docs/model.md section 5)."""
+    config = getattr(model, "config", None)
+    mix = dict(config.scenario.weapons) if config is not None else {"firearm": 1.0}
+    names = sorted(mix)
+    weights = np.array([mix[name] for name in names], dtype=float)
+    firearm = float(model.params["harm.kill_rate_per_attacker_min"])
+    rates = {name: firearm * (1.0 if name == "firearm" else float(model.params[f"harm.weapon_ratio.{name}"]))
+             for name in names}
+    return names, weights / weights.sum(), rates
 
 
 def _draw_scenario(rng: np.random.Generator, settings: _Settings, site_p: np.ndarray,
-                   named: np.ndarray | None, sites: int) -> _Scenario:
-    """Draw K sites independently (the first starts at 0)."""
+                   named: np.ndarray | None, sites: int,
+                   weapons: tuple[list[str], np.ndarray, dict[str, float]]) -> _Scenario:
+    """Draw K sites independently (the first starts at 0); one weapon class for the whole attack."""
     site = named[:sites].copy() if named is not None else rng.choice(len(site_p), size=sites, p=site_p)
     start = np.concatenate([[0.0], rng.uniform(0.0, settings.window, size=sites - 1)])
     notify = rng.lognormal(math.log(settings.notify_median), settings.notify_sigma, size=sites)
+    weapon = str(rng.choice(weapons[0], p=weapons[1]))
     return _Scenario(
         site=site.astype(np.int64),
         start=start,
         report=start + notify,
         attackers=1 + rng.binomial(2, settings.extra_attacker_prob, size=sites),
-        static=rng.random(sites) < settings.static_share,
+        static=(rng.random(sites) < settings.static_share) & (weapon != "vehicle"),
         mobile_duration=rng.lognormal(math.log(settings.mobile_median), settings.mobile_sigma, size=sites),
         siege=rng.random(sites) < settings.siege_probability,
         assault=rng.lognormal(math.log(settings.assault_median), settings.assault_sigma, size=sites),
+        kill_rate=np.full(sites, weapons[2][weapon]),
     )
 
 
@@ -243,6 +258,7 @@ class _Site:
     mobile_duration: float
     siege: bool
     assault: float
+    kill_rate: float
     needed: float
     horizon_end: float
     resolved: simpy.Event
@@ -277,6 +293,7 @@ class _Replication:
                   report=float(scenario.report[k]), attackers=int(scenario.attackers[k]),
                   static=bool(scenario.static[k]), mobile_duration=float(scenario.mobile_duration[k]),
                   siege=bool(scenario.siege[k]), assault=float(scenario.assault[k]),
+                  kill_rate=float(scenario.kill_rate[k]),
                   needed=settings.officers_per_attacker * int(scenario.attackers[k]),
                   horizon_end=float(scenario.start[k]) + settings.horizon, resolved=self.env.event())
             for k in range(len(scenario.site))
@@ -457,7 +474,7 @@ def _site_harm(site: _Site, settings: _Settings) -> float:
     if site.static and site.siege and site.engaged < math.inf:
         siege_minutes = min(site.stopped, site.horizon_end) - site.engaged
     return expected_deaths(
-        attackers=site.attackers, kill_rate=settings.kill_rate, flight_time=settings.flight_time,
+        attackers=site.attackers, kill_rate=site.kill_rate, flight_time=settings.flight_time,
         plato_reduction=settings.plato_reduction,
         shooting_minutes=min(shooting_end - site.start, settings.horizon),
         unarmed_minutes=site.first_unarmed - site.start, siege_minutes=siege_minutes,
@@ -763,6 +780,7 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     """
     site_p = _check_model(model, sites, replications)
     settings = _Settings.from_params(model.params)
+    weapons = _weapon_rates(model)
     travel = np.asarray(model.travel_minutes, dtype=float)
     named = None if model.named_sites is None else np.asarray(model.named_sites, dtype=np.int64)
     rng = np.random.default_rng(seed)
@@ -783,7 +801,7 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     out.update(site=np.empty(shape, dtype=np.int64), static=np.empty(shape, dtype=bool),
                attackers=np.empty(shape, dtype=np.int64))
     for r in range(replications):
-        scenario = _draw_scenario(rng, settings, site_p, named, sites)
+        scenario = _draw_scenario(rng, settings, site_p, named, sites, weapons)
         units = _draw_units(rng, model, site_p)
         team_delays = _team_delays(rng, units, settings)
         n_aid = rng.integers(int(settings.aid_units_low), int(settings.aid_units_high), endpoint=True)

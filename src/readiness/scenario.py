@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import get_args
 
 import numba
 import numpy as np
 
+from readiness.config import Weapon
 from readiness.model import Model
 from readiness.resources import SPECIALIST
 from readiness.rng import name_index, normals, uniforms
 
 #: Most mutual-aid units one request can bring (the registry range of ``mutual_aid.units_high``).
 MAX_MUTUAL_AID = 8
+#: Weapon classes with a kill rate (``scenario.weapons``), and the setting classes of the exposure layer plus
+#: ``other_public``, the fit's reference (factor 1) and the setting of a site the layer gives none for.
+WEAPONS: tuple[str, ...] = get_args(Weapon)
+SETTINGS: tuple[str, ...] = ("transport_hub", "venue", "night_time_economy", "residential", "other_public")
+OTHER_PUBLIC = SETTINGS.index("other_public")
+#: A vehicle attack is mobile: it ends when the vehicle stops (its mobile duration), never waits for armed officers.
+VEHICLE = WEAPONS.index("vehicle")
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,9 @@ class Attacks:
     assault: np.ndarray  # minutes from a specialist team on scene to the end of a siege
     mutual_aid_units: np.ndarray  # (R,) number of units a mutual-aid request brings
     mutual_aid_delay: np.ndarray  # (R, MAX_MUTUAL_AID) minutes from request to arrival
+    weapon: np.ndarray  # (R, K) index into WEAPONS: one class per attack, the same at all its sites
+    setting: np.ndarray  # (R, K) index into SETTINGS
+    kill_rate: np.ndarray  # (R, K) deaths per minute per attacker at the site (weapon and setting)
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,27 @@ def draw_sites(model: Model, seed: int, reps: np.ndarray, k: int) -> np.ndarray:
     return pick_by_weight(model.site_weights, uniforms(seed, "site", reps, k))
 
 
+def draw_weapons(model: Model, seed: int, reps: np.ndarray, k: int) -> np.ndarray:
+    """Weapon class of each replication's attack by the ``scenario.weapons`` weights, repeated over its sites."""
+    mix = model.config.scenario.weapons
+    weights = np.array([mix.get(w, 0.0) for w in WEAPONS], float)
+    weapon = pick_by_weight(weights, uniforms(seed, "weapon", reps, 1))
+    return np.broadcast_to(weapon, (len(reps), k)).copy()
+
+
+def draw_settings(model: Model, seed: int, reps: np.ndarray, site: np.ndarray) -> np.ndarray:
+    """Setting class of each site: ``other_public`` until the exposure layer gives a mix by LSOA and hour."""
+    return np.full(site.shape, OTHER_PUBLIC, np.int64)
+
+
+def site_kill_rates(model: Model, weapon: np.ndarray, setting: np.ndarray) -> np.ndarray:
+    """Kill rate per attacker at each site: the firearm rate times its weapon ratio and setting factor."""
+    p = model.params
+    ratio = np.array([1.0 if w == "firearm" else p[f"harm.weapon_ratio.{w}"] for w in WEAPONS])
+    factor = np.array([1.0 if s == "other_public" else p[f"harm.setting_factor.{s}"] for s in SETTINGS])
+    return p["harm.kill_rate_per_attacker_min"] * ratio[weapon] * factor[setting]
+
+
 def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
     """Draw the attacks of replications ``reps`` with ``k`` sites (docs/model.md, section 3)."""
     p = model.params
@@ -93,12 +126,15 @@ def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
     attackers = 1 + np.sum(extra < p["attack.extra_attacker_prob"], axis=2)
     low, high = int(p["mutual_aid.units_low"]), int(p["mutual_aid.units_high"])
     n_aid = low + np.floor(uniforms(seed, "mutual_aid_units", reps, 1)[:, 0] * (high - low + 1)).astype(np.int64)
+    site = draw_sites(model, seed, reps, k)
+    weapon = draw_weapons(model, seed, reps, k)
+    setting = draw_settings(model, seed, reps, site)
     return Attacks(
-        site=draw_sites(model, seed, reps, k),
+        site=site,
         start=start,
         report=start + delay,
         attackers=attackers,
-        static=uniforms(seed, "mode", reps, k) < p["attack.static_share"],
+        static=(uniforms(seed, "mode", reps, k) < p["attack.static_share"]) & (weapon != VEHICLE),
         mobile_duration=_lognormal(p["attack.mobile_duration_median_min"], p["attack.mobile_duration_sigma"],
                                    normals(seed, "mobile_duration", reps, k)),
         siege=uniforms(seed, "siege", reps, k) < p["harm.siege_probability"],
@@ -107,6 +143,9 @@ def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
         mutual_aid_units=np.minimum(n_aid, MAX_MUTUAL_AID),
         mutual_aid_delay=_uniform_between(p["mutual_aid.delay_low_min"], p["mutual_aid.delay_high_min"],
                                           uniforms(seed, "mutual_aid_delay", reps, MAX_MUTUAL_AID)),
+        weapon=weapon,
+        setting=setting,
+        kill_rate=site_kill_rates(model, weapon, setting),
     )
 
 
