@@ -1,4 +1,4 @@
-"""Command line: ``readiness assess | coverage | compare | optimise | config default | validate``."""
+"""Command line: ``readiness assess | coverage | compare | optimise | harm fit | config default | validate``."""
 
 from __future__ import annotations
 
@@ -366,6 +366,42 @@ def validate(config: Annotated[Path, typer.Argument(help="YAML config to check")
     """Check a config (keys, types, counts, bases, LSOA codes, files) without running anything."""
     model = load_model(config)
     console.print(f"{config}: valid ({model.area.n} LSOAs, {model.fleet.n} units on {model.fleet.n_bases} bases)")
+
+
+harm_app = typer.Typer(no_args_is_help=True, help="The harm model: fit it on the table of real attacks.")
+app.add_typer(harm_app, name="harm")
+
+
+@harm_app.command("fit")
+@user_errors
+def harm_fit(attacks: Annotated[Path | None, typer.Argument(help="attack table CSV (default: the shipped table)",
+                                                            show_default=False)] = None,
+             out: OutOpt = Path("out-harm-fit"), seed: SeedOpt = 0,
+             loo: Annotated[bool, typer.Option("--loo/--no-loo", help="leave-one-out predictive checks")] = True,
+             quiet: QuietOpt = False, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
+    """Fit harm (kill rate by weapon, factor by setting, flight time) on an attack table; writes a parameters file."""
+    from readiness.attacks import load_attacks
+    from readiness.harm_fit import fit_harm, parameters_yaml, results_document
+    from readiness.report import harm_fit_outputs, prepare_out_dir, run_record, write_outputs
+
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    result = fit_harm(load_attacks(attacks), seed=seed, loo=loo)
+    results = results_document(result)
+    tables, figures, html = harm_fit_outputs(result)
+    run = run_record(command="harm fit", out=out, seconds=time.perf_counter() - began,
+                     extra={"attacks_file": str(Path(result.source).resolve())})
+    written = write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html,
+                            files={"parameters.yaml": parameters_yaml(result)})
+    record_outputs(store, no_store, command="harm fit", out=out, results=results, run=run, files=written,
+                   quiet=quiet)
+    if not quiet:
+        loo_line = (f"; leave-one-out: {result.checks['loo']['share_within_p5_p95']:.0%} of rows in their 90% "
+                    "interval" if loo else "")
+        console.print(f"harm fit on {len(result.rows)} sites: firearm kill rate "
+                      f"{result.parameters['harm.kill_rate_per_attacker_min']:.2f}/min per attacker, flight "
+                      f"{result.parameters['harm.flight_time_min']:.0f} min{loo_line}; parameters: "
+                      f"{(out / 'parameters.yaml').resolve()}", highlight=False)
 
 
 travel_app = typer.Typer(no_args_is_help=True, help="Travel models.")

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 from scipy import optimize, special, stats
 
 from readiness.attacks import SETTINGS, AttackRow, AttackTable
+from readiness.errors import DataError
 from readiness.rng import normals, uniforms
 
 #: Weapon classes the fit estimates (bombs excluded: no shooting duration, no armed response to model).
@@ -230,6 +233,7 @@ class HarmFitResult:
     """The fit of harm on an attack table: parameters, per-row predictions, checks, registry values."""
 
     source: str
+    seed: int
     posterior: Posterior
     rows: list[dict[str, object]]
     excluded: list[dict[str, str]]
@@ -298,7 +302,6 @@ def fit_harm(table: AttackTable, *, seed: int = 0, loo: bool = True) -> HarmFitR
     """Fit harm on the table; with ``loo`` each row is also predicted from a fit without it."""
     rows, excluded = fit_rows(table)
     if len(rows.ids) < 3:
-        from readiness.errors import DataError
         raise DataError(f"expected at least 3 rows with a weapon in {list(FIT_WEAPONS)} and recorded deaths, "
                         f"got {len(rows.ids)}", source=table.source)
     posterior = fit_posterior(rows)
@@ -328,6 +331,52 @@ def fit_harm(table: AttackTable, *, seed: int = 0, loo: bool = True) -> HarmFitR
                          "log_score": loo_log_score,
                          "note": "each row predicted by a fit without it; 90% intervals should hold about 90%"}
     estimates = _estimates(posterior, seed)
-    return HarmFitResult(source=table.source, posterior=posterior, rows=records,
+    return HarmFitResult(source=table.source, seed=seed, posterior=posterior, rows=records,
                          excluded=[{"id": i, "reason": r} for i, r in excluded], estimates=estimates, checks=checks,
                          parameters={e["name"]: float(e["value"]) for e in estimates})
+
+
+RESULTS_FORMAT = "readiness.harm_fit/1"
+
+
+def results_document(result: HarmFitResult) -> dict[str, object]:
+    """The ``readiness.harm_fit/1`` results: method and priors, estimates, rows, exclusions, checks, parameters."""
+    return {
+        "format": RESULTS_FORMAT,
+        "source": Path(result.source).name,
+        "seed": result.seed,
+        "method": {
+            "likelihood": "negative binomial; mean attackers * rate[weapon] * factor[setting] * flight * "
+                          "(1 - exp(-minutes / flight))",
+            "estimate": "penalised likelihood (MAP) with the normal priors below as penalties; uncertainty "
+                        "by the Laplace approximation (inverse Hessian at the mode)",
+            "minutes": "start -> stop, else start -> first armed; where neither is recorded, integrated over "
+                       f"a lognormal duration prior (median {DURATION_MEDIAN_MIN:g} min, log-sd {DURATION_SIGMA:g})",
+            "priors": {name: {"log_mean": mean, "log_sd": sd} for name, (mean, sd) in PRIORS.items()},
+            "reference_setting": REFERENCE_SETTING,
+            "plato_reduction": "not identified: the table records no unarmed arrival; stays a prior (registry)",
+            "excluded_weapons": "bomb: no shooting duration and no armed response to model",
+            "draws": DRAWS,
+        },
+        "estimates": result.estimates,
+        "rows": result.rows,
+        "excluded": result.excluded,
+        "checks": result.checks,
+        "parameters": result.parameters,
+    }
+
+
+def parameters_yaml(result: HarmFitResult) -> str:
+    """A config holding only the fitted ``parameters:`` (usable as is, or pasted into a config)."""
+    lines = [f"# harm fitted on {Path(result.source).name} by `readiness harm fit` ({RESULTS_FORMAT})",
+             "parameters:"]
+    lines += [f"  {name}: {value:.4g}" for name, value in result.parameters.items()]
+    return "\n".join(lines) + "\n"
+
+
+@cache
+def shipped_fit() -> HarmFitResult:
+    """The fit on the shipped table without leave-one-out (what the assess report shows; cached per process)."""
+    from readiness.attacks import load_attacks
+
+    return fit_harm(load_attacks(), loo=False)
