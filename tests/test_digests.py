@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "8a11c827182cb50b6633e22ae43cebbe5f134a76f6088558f7241d95cafdf7d3"),
+               "00ab1e9eec1288da013b66b763cca5115ed9bf7d17a88813294e01cb4b418713"),
     "coverage": (["coverage", "--replications", "5"],
-                 "2e98b53ca62ae1226ecacd6eee316be5206d88db3788ebca5bc058c699f33eb6"),
+                 "e6461d1d35a29f1bdcd3828b7baa4f8cb10bfd227cd2dc7867f781000f94c307"),
     "compare": (["compare", "--replications", "100"],
-                "a2b621eaac737467278ce260116d4b4c6caf651ce4281027a7416985c57b7133"),
+                "0272ba872c571dd9bc6d24af7a803e151167ff80cc071c9881a497c4d4ac9881"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "2fa6f2e80eb85e5ead4a82160b6b20188371a3896e680bb4a5e6d10cf99fcd1b"),
+                 "7e9c0e1d80b53aaeda9f22cf434403c1a8cbfab3502b9e0da2b593b146cc2088"),
 }
 
 

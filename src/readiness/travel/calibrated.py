@@ -19,6 +19,13 @@ def _as_points(array: np.ndarray, name: str) -> np.ndarray:
     return points
 
 
+def straight_line_km(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
+    """``(len(origins), len(destinations))`` straight-line kilometres between projected points (metres)."""
+    a = _as_points(origins, "origins")
+    b = _as_points(destinations, "destinations")
+    return np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1]) / 1000.0
+
+
 @dataclass(frozen=True)
 class CalibratedModel:
     """Road minutes ``t = intercept + sqrt_coef * sqrt(d) + linear_coef * d`` for ``d`` km straight line.
@@ -36,9 +43,5 @@ class CalibratedModel:
 
     def minutes(self, origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
         """Minutes at normal road speed from every origin to every destination."""
-        a = _as_points(origins, "origins")
-        b = _as_points(destinations, "destinations")
-        dx = a[:, None, 0] - b[None, :, 0]
-        dy = a[:, None, 1] - b[None, :, 1]
-        km = np.hypot(dx, dy) / 1000.0
+        km = straight_line_km(origins, destinations)
         return self.intercept + self.sqrt_coef * np.sqrt(km) + self.linear_coef * km

@@ -1,4 +1,4 @@
-"""Build a travel model from its configuration: calibrated distance, road network or supplied matrix."""
+"""Build a travel model from its configuration: blue-light distance, calibrated distance, road network or matrix."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from readiness.errors import ConfigError, check_finite
 from readiness.travel.calibrated import CalibratedModel
+from readiness.travel.emergency import EmergencyModel
 from readiness.travel.matrix import MatrixModel
 from readiness.travel.network import NetworkModel
 
@@ -17,6 +18,14 @@ if TYPE_CHECKING:
 def _calibrated(options: dict[str, Any], crs: str) -> CalibratedModel:
     """The calibrated model: distance in metres works the same in any projected CRS, so ``crs`` is unused."""
     return CalibratedModel(**{key: check_finite(value, field=f"travel.{key}") for key, value in options.items()})
+
+
+def _emergency(options: dict[str, Any], crs: str) -> EmergencyModel:
+    """The blue-light model: like the calibrated one it needs no CRS beyond metres."""
+    try:
+        return EmergencyModel(**{key: float(value) for key, value in options.items()})
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"emergency model parameters must be numbers, got {options}", field="travel") from e
 
 
 def _network(options: dict[str, Any], crs: str) -> NetworkModel:
@@ -30,6 +39,7 @@ def _matrix(options: dict[str, Any], crs: str) -> MatrixModel:
 # Each model: its builder, its required keys and its optional keys (named as in the config).
 _MODELS: dict[str, tuple[Callable[[dict[str, Any], str], TravelModel], set[str], set[str]]] = {
     "calibrated": (_calibrated, set(), {"intercept", "sqrt_coef", "linear_coef"}),
+    "emergency": (_emergency, set(), {"accel_km_min2", "cruise_kmh", "detour_factor"}),
     "network": (_network, {"osm"}, {"speeds_kph", "maxspeed_factor", "offroad_kph", "far_m", "cache_dir"}),
     "matrix": (_matrix, {"file", "points"}, {"tolerance_m"}),
 }
@@ -42,6 +52,7 @@ def build_travel_model(spec: Mapping[str, Any], *, crs: str = "EPSG:27700") -> T
     ----------
     spec
         ``{"model": "calibrated"}`` (optional ``intercept``, ``sqrt_coef``, ``linear_coef``);
+        ``{"model": "emergency"}`` (optional ``accel_km_min2``, ``cruise_kmh``, ``detour_factor``);
         ``{"model": "network", "osm": path, ...}`` (optional ``speeds_kph``, ``maxspeed_factor``,
         ``offroad_kph``, ``far_m``, ``cache_dir``); or ``{"model": "matrix", "file": path, "points": path}``
         (optional ``tolerance_m``). Without ``model`` the calibrated default is used.
