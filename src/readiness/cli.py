@@ -203,7 +203,10 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
             config: Annotated[Path | None, typer.Option("--config", help="YAML config of the baseline")] = None,
             quiet: QuietOpt = False, precision: PrecisionOpt = None, min_replications: MinRepsOpt = DEFAULT_MINIMUM,
             max_replications: MaxRepsOpt = DEFAULT_MAXIMUM, batch: BatchOpt = DEFAULT_BATCH,
-            store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
+            store: StoreOpt = None, no_store: NoStoreOpt = False,
+            sobol: Annotated[int, typer.Option(
+                "--sobol", help="Sobol indices at K = 1 and 3 from N base samples (a power of two; "
+                                "N x (parameters + 2) runs of the sensitivity replications; 0: none)")] = 0) -> None:
     """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity."""
     from readiness.compare import DEFAULT_SITES, run_comparison
     from readiness.config import load_config
@@ -212,6 +215,8 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     from readiness.report import comparison_outputs, prepare_out_dir, run_record, write_outputs
 
     began = time.perf_counter()
+    if sobol < 0 or (sobol & (sobol - 1)):
+        raise ReadinessError(f"--sobol expects 0 or a power of two (8, 16, 32, ...), got {sobol}")
     fixed = parse_replications(replications)
     rule = rule_from_options(fixed, precision, minimum=min_replications, maximum=max_replications, batch=batch)
     prepare_out_dir(out)
@@ -228,7 +233,7 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     try:
         comparison = run_comparison(model, applied, replications=fixed, seed=seed,
                                     baseline_name=options_file.baseline, resources=load_config(config).resources,
-                                    sensitivity_replications=min(400, fixed), progress=advance)
+                                    sensitivity_replications=min(400, fixed), sobol_samples=sobol, progress=advance)
     finally:
         if bar is not None:
             bar.stop()
@@ -237,6 +242,7 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     tables, figures, html = comparison_outputs(comparison)
     run = run_record(command="compare", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,
+                            **{f"{part}_seconds": round(t, 3) for part, t in comparison.seconds.items()},
                             "options_file": str(Path(source).resolve())})
     written = write_outputs(out, results=comparison.results, run=run, tables=tables, figures=figures, html=html)
     record_outputs(store, no_store, command="compare", out=out, results=comparison.results, run=run, files=written,

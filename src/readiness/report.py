@@ -561,6 +561,8 @@ def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame],
         tables["money_tornado"] = pd.DataFrame(sensitivity["money_tornado"])
         if "morris" in sensitivity:
             tables["morris"] = pd.DataFrame(sensitivity["morris"])
+        if "sobol" in sensitivity:
+            tables["sobol"] = pd.DataFrame(sensitivity["sobol"]["rows"])
         figures += [_tornado_figure(sensitivity["tornado"], output, sensitivity["sites"])
                     for output in ("deaths_per_attack", "share_sites_waiting_over_10_min")]
     html = render_html("compare.html.j2", results=results, figures=figures,
