@@ -41,6 +41,7 @@ data: install
 	$(PYTHON) -m pip install --quiet -e '.[build]'
 	$(PYTHON) scripts/build_area.py
 	$(PYTHON) scripts/build_incidents.py
+	$(PYTHON) scripts/build_exposure.py
 	$(PYTHON) scripts/fit_travel.py
 
 clean:

@@ -14,10 +14,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from readiness._validation.reference import simulate_reference
 from readiness.config import config_from_mapping, default_config
 from readiness.engine import simulate, simulate_batches
 from readiness.model import Model, build_model, derive_model
-from readiness.reference import simulate_reference
 from readiness.scenario import draw_unit_starts
 from readiness.summary import StreamingSummary
 

@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "00ab1e9eec1288da013b66b763cca5115ed9bf7d17a88813294e01cb4b418713"),
+               "92c519b56dae4b37f85fff73c8e471e200201d0d58cd491271d30e0d26ff734f"),
     "coverage": (["coverage", "--replications", "5"],
-                 "e6461d1d35a29f1bdcd3828b7baa4f8cb10bfd227cd2dc7867f781000f94c307"),
+                 "412f4d9960f91d6cb67d8cebf68c6e76e7cd5a445ea994e1eb16b90f60d64930"),
     "compare": (["compare", "--replications", "100"],
-                "0272ba872c571dd9bc6d24af7a803e151167ff80cc071c9881a497c4d4ac9881"),
+                "e2daa6dc1264735e1f21bd9d99be4b10d5f5ee03341016284f562dd54d2fc543"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "7e9c0e1d80b53aaeda9f22cf434403c1a8cbfab3502b9e0da2b593b146cc2088"),
+                 "27211947f9f5703f6ef0175f5cef87b530840de7701437b98117180e786151b5"),
 }
 
 

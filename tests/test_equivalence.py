@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from conftest import model_from
 
+from readiness._validation.reference import simulate_reference
 from readiness.engine import UnitStateSampler, simulate
 from readiness.model import Model
-from readiness.reference import simulate_reference
 from readiness.scenario import draw_unit_starts
 
 REPLICATIONS = 3000
@@ -196,3 +196,21 @@ def test_same_outcomes_in_deterministic_worlds(case: str) -> None:
     reference = simulate_reference(model, sites=len(sites), replications=2, seed=4, workload=False)
     for name in OUTCOMES:
         np.testing.assert_allclose(engine[name], reference[name], rtol=1e-6, atol=1e-4, err_msg=name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack_time", ["Fri 03:00", "Sat 14:50"])
+def test_same_exposure_site_draws_at_two_hours(default_model: Model, attack_time: str) -> None:
+    """Both draw each site from the exposure weights of the hour it starts in (Sat 14:50 crosses into the
+    15:00 kick-off hour), so the share of sites at the football grounds and the outcomes agree."""
+    model = default_model.at_time(attack_time)
+    assert model.exposure is not None
+    _assert_same_means(model, 3)
+    grounds = np.flatnonzero(model.exposure.by_source[model.exposure.sources.index("football")].sum(axis=0) > 0)
+    engine = np.isin(_engine(model, sites=3, replications=REPLICATIONS, seed=21)["site"], grounds)
+    reference = np.isin(simulate_reference(model, sites=3, replications=REPLICATIONS, seed=22,
+                                           workload=False)["site"], grounds)
+    se = np.sqrt(engine.var() / engine.size + reference.var() / reference.size)
+    assert abs(engine.mean() - reference.mean()) <= 4.0 * se + 1e-9
+    if attack_time.startswith("Sat"):
+        assert engine.mean() > 0.05  # later sites start at the match: the test would miss a fixed hour

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+from readiness._validation.reference import expected_deaths, simulate_reference
 from readiness.errors import ConfigError
 from readiness.model import Model
-from readiness.reference import expected_deaths, simulate_reference
 from readiness.registry import Parameters
 from readiness.resources import ARMED, NO_BASE, SPECIALIST, UNARMED, Fleet
 

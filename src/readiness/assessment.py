@@ -84,9 +84,10 @@ def run_assessment(model: Model, *, replications: int, seed: int,
 
 def by_start_time(model: Model, *, replications: int, seed: int, times: tuple[str, ...] = START_TIMES,
                   progress: Callable[[int], None] | None = None) -> list[dict[str, object]]:
-    """The same attacks started at several times of the week: shifts and everyday workload differ.
+    """The same attacks started at several times of the week: shifts, everyday workload and site weights differ.
 
-    Common random numbers: every start time sees the same sites, delays and attackers.
+    Common random numbers: every start time sees the same delays and attackers, and its sites are picked
+    by the same uniforms from that hour's weights.
     """
     from readiness.workload import WorkloadSampler
 
@@ -94,8 +95,8 @@ def by_start_time(model: Model, *, replications: int, seed: int, times: tuple[st
     inputs = WorkloadSampler(model)  # reads shift patterns, incidents and profile once
     rows = []
     for start in times:
-        sampler = inputs.at(start)
+        sampler, timed = inputs.at(start), model.at_time(start)
         rows.append({"start": start, "by_sites": [
-            summarise_sites(simulate(model, sites=k, replications=replications, seed=seed, unit_states=sampler,
+            summarise_sites(simulate(timed, sites=k, replications=replications, seed=seed, unit_states=sampler,
                                      progress=progress), horizon) for k in site_counts(model)]})
     return rows

@@ -449,6 +449,7 @@ def warmup(config: ConfigArg = None, out: OutOpt = Path("out-warmup"),
     """How long a warm-up the everyday workload needs: MSER-5 on ARVs busy and on duty from an empty start."""
     from readiness.report import prepare_out_dir, run_record, warmup_outputs, write_outputs
     from readiness.warmup import warmup_analysis
+
     began = time.perf_counter()
     prepare_out_dir(out)
     model = load_model(config)
@@ -471,6 +472,31 @@ def warmup(config: ConfigArg = None, out: OutOpt = Path("out-warmup"),
         console.print(f"warm-up: ARVs busy settle after {results['mser']['arvs_busy']['hours']} h (MSER-5); "
                       f"recommended {results['recommended_warmup_hours']:g} h, configured "
                       f"{results['configured_warmup_hours']:g} h; report: {(out / 'report.html').resolve()}")
+
+
+@app.command()
+@user_errors
+def exposure(config: ConfigArg = None, out: OutOpt = Path("out-exposure"),
+             at: Annotated[str | None, typer.Option("--at", help="time of the week, e.g. 'Fri 21:20' "
+                                                             "(default: the scenario's attack time; Fri 21:20 when it is drawn)")] = None,
+             quiet: QuietOpt = False, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
+    """Where attacks happen: people exposed in crowded places by LSOA at a time of the week, mapped."""
+    from readiness.exposure import run_exposure
+    from readiness.report import exposure_outputs, prepare_out_dir, run_record, write_outputs
+
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    result = run_exposure(load_model(config), at=at)
+    tables, figures, html = exposure_outputs(result)
+    run = run_record(command="exposure", out=out, seconds=time.perf_counter() - began,
+                     extra={"config_file": str(config.resolve()) if config else None})
+    written = write_outputs(out, results=result.results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="exposure", out=out, results=result.results, run=run, files=written,
+                   quiet=quiet)
+    if not quiet:
+        top = ", ".join(p["name"] for p in result.results["exposure"]["top_places"][:3])
+        console.print(f"{result.results['exposure']['hour']}: most exposed {top}; "
+                      f"report: {(out / 'report.html').resolve()}")
 
 
 app.add_typer(runs_app, name="runs")

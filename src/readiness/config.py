@@ -119,7 +119,10 @@ class ScenarioConfig(StrictModel):
 
     sites: list[int] = Field(default_factory=lambda: [1, 2, 3, 5, 8])
     named_sites: list[str | Point] | None = None  # LSOA codes or points; when given, exactly these sites
-    site_weights: Path | None = None  # CSV with lsoa11cd, weight; None: usual residents
+    #: exposure: people in crowded places at the attack's hour (the shipped layer); residents (or None):
+    #: usual residents; a path: a user's crowded places, or a CSV with lsoa11cd, weight.
+    site_weights: Literal["exposure", "residents"] | Path | None = "exposure"
+    attack_time: str | None = "Fri 21:20"  # None: drawn uniformly over the week, per replication
     #: Weapon class of an attack (all its sites), drawn by these weights (docs/model.md, harm by weapon).
     weapons: dict[Weapon, float] = Field(default_factory=lambda: dict(DEFAULT_WEAPONS))
 
@@ -129,6 +132,13 @@ class ScenarioConfig(StrictModel):
         if not value or any(k < 1 or k > 50 for k in value):
             raise ValueError("each number of sites must be between 1 and 50")
         return sorted(set(value))
+
+    @field_validator("attack_time")
+    @classmethod
+    def _week_time(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_week_time(value)
+        return value
 
     @field_validator("weapons")
     @classmethod
@@ -262,6 +272,32 @@ class Config(StrictModel):
     parameters: dict[str, float] = Field(default_factory=dict)
     workload: WorkloadConfig = Field(default_factory=WorkloadConfig)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_attack_time(cls, data: Any) -> Any:
+        """``scenario.attack_time`` and the older ``workload.attack_time`` name one time: either sets both."""
+        if not isinstance(data, dict):
+            return data
+        given = {}
+        for section in ("scenario", "workload"):
+            value = data.get(section)
+            if isinstance(value, dict) and "attack_time" in value:
+                given[section] = value["attack_time"]
+            elif isinstance(value, BaseModel) and "attack_time" in value.model_fields_set:
+                given[section] = value.attack_time
+        if len(set(given.values())) > 1:
+            raise ValueError(f"scenario.attack_time {given['scenario']!r} and workload.attack_time "
+                             f"{given['workload']!r} differ; set one of them")
+        if not given:
+            return data
+        time = next(iter(given.values()))
+        data = dict(data)
+        for section in ("scenario", "workload"):
+            value = data.get(section) or {}
+            data[section] = (value.model_copy(update={"attack_time": time}) if isinstance(value, BaseModel)
+                             else {**value, "attack_time": time})
+        return data
+
     @model_validator(mode="after")
     def _unit_types_known(self) -> Config:
         types = self.resources.unit_types
@@ -333,7 +369,9 @@ def _resolve_paths(config: Config, folder: Path) -> Config:
     if config.travel.normal is not None:
         spec["normal"] = travel_paths(config.travel.normal.model_dump())
     travel = TravelConfig.model_validate(spec)
-    scenario = config.scenario.model_copy(update={"site_weights": absolute(config.scenario.site_weights)})
+    weights = config.scenario.site_weights
+    scenario = config.scenario.model_copy(update={"site_weights": absolute(weights) if isinstance(weights, Path)
+                                                  else weights})
     workload = config.workload.model_copy(update={
         "incidents": absolute(config.workload.incidents), "profile": absolute(config.workload.profile),
         "shifts": {key: str(absolute(Path(ref))) if is_pattern_file(ref) else ref

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 import numba
 import numpy as np
 from scipy import stats
 
 from readiness.harm import expected_deaths
+from readiness.kinds import ARMED, MUTUAL_AID, SPECIALIST, UNARMED, Stream
 from readiness.model import Model
-from readiness.resources import ARMED, SPECIALIST, UNARMED
 from readiness.rng import uniforms
 from readiness.scenario import MAX_MUTUAL_AID, Attacks, UnitStateSampler, draw_attacks
 from readiness.workload import resolve_unit_states
 
 INF = np.inf
-MUTUAL_AID = 3  # kind of the mutual-aid units the kernel appends after the fleet
 
 # unit states inside the kernel
 _IDLE, _ENROUTE, _ONSCENE, _CLEARING, _MOBILISING, _WAITING, _INCOMING, _UNUSED = range(8)
@@ -65,299 +65,429 @@ class Outcomes:
         return Outcomes(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Outcomes)})
 
 
-@numba.njit(cache=True)
-def _site_for_free_unit(order, reported, resolved, assigned, needed, first_armed, next_arrival, site, eta_from,
-                        factor, travel, now):
+# --- kernel inputs: named records that Numba compiles (and caches) as typed tuples ---------------------
+
+
+class Settings(NamedTuple):
+    """The model's numbers the event loop reads (registry names in comments), built by :meth:`of`."""
+
+    factor: float  # travel.emergency_factor
+    per_attacker: float  # dispatch.officers_per_attacker (float as before: overrides are not rounded)
+    clear: float  # dispatch.scene_clear_min
+    units_per_site: int  # response.units_per_site
+    horizon: float  # horizon_min
+    threshold: float  # mutual_aid.threshold_sites (float as before, compared with a count)
+    aid_crew: int  # arv.crew
+    flight: float  # harm.flight_time_min
+    plato: float  # harm.plato_reduction
+    siege_rate: float  # harm.siege_kill_rate_min
+    n_bases: int  # positions from n_bases on are LSOA centroids
+
+    @staticmethod
+    def of(model: Model) -> Settings:
+        """The settings of a model, with the Python types Numba needs (float64 and int64 fields)."""
+        p = model.params
+        return Settings(factor=float(p["travel.emergency_factor"]),
+                        per_attacker=float(p["dispatch.officers_per_attacker"]),
+                        clear=float(p["dispatch.scene_clear_min"]),
+                        units_per_site=int(float(p["response.units_per_site"])),
+                        horizon=float(p["horizon_min"]), threshold=float(p["mutual_aid.threshold_sites"]),
+                        aid_crew=int(float(p["arv.crew"])), flight=float(p["harm.flight_time_min"]),
+                        plato=float(p["harm.plato_reduction"]),
+                        siege_rate=float(p["harm.siege_kill_rate_min"]), n_bases=int(model.n_bases))
+
+
+class SiteDraws(NamedTuple):
+    """The attack draws (``scenario.Attacks``): ``(R, K)`` arrays in a batch, one row ``(K,)`` per replication."""
+
+    site: np.ndarray  # LSOA index
+    start: np.ndarray
+    report: np.ndarray
+    attackers: np.ndarray  # int64
+    static: np.ndarray
+    mobile_duration: np.ndarray
+    siege: np.ndarray
+    assault: np.ndarray
+    n_aid: np.ndarray  # (R,): mutual-aid units a request brings
+    aid_delay: np.ndarray  # (R, MAX_MUTUAL_AID)
+    kill_rate: np.ndarray  # deaths per minute per attacker at the site (weapon and setting)
+
+
+class FleetArrays(NamedTuple):
+    """The fleet (``kind``, ``officers``: one per unit) and its starts (``scenario.UnitStarts``: ``(R, U)``)."""
+
+    kind: np.ndarray  # int64
+    officers: np.ndarray
+    position: np.ndarray
+    available: np.ndarray
+    specialist_delay: np.ndarray
+
+
+class Outputs(NamedTuple):
+    """What the event loop writes, ``(R, K)`` (one row per replication): minutes since each site's start."""
+
+    first: np.ndarray
+    enough: np.ndarray
+    resolved: np.ndarray
+    unarmed: np.ndarray
+    expected: np.ndarray
+
+
+class _Units(NamedTuple):
+    """State of one replication's units: the fleet, then the mutual-aid slots."""
+
+    kind: np.ndarray
+    officers: np.ndarray
+    pos: np.ndarray
+    time: np.ndarray  # available / arrival / free / ready time, by state
+    state: np.ndarray
+    site: np.ndarray
+
+
+class _Sites(NamedTuple):
+    """State of one replication's sites."""
+
+    needed: np.ndarray
+    order: np.ndarray  # sites in report order
+    reported: np.ndarray
+    resolved: np.ndarray
+    assigned: np.ndarray
+    arrived: np.ndarray
+    first_armed: np.ndarray
+    enough: np.ndarray
+    first_unarmed: np.ndarray
+    shoot_stop: np.ndarray  # when shooting stops (engagement or a mobile attack's end)
+    attack_end: np.ndarray  # when the attack is over (shooting stopped, siege ended)
+    stop_pending: np.ndarray
+    team_at: np.ndarray
+    team_on_scene: np.ndarray
+    next_arrival: np.ndarray  # earliest arrival of an armed unit on its way
+
+
+# --- the event loop -------------------------------------------------------------------------------------
+
+#: The event loop's steps are compiled into it (Numba IR inlining): as separate calls passing the state
+#: records they measured slower than the single loop they were split from.
+_inline = numba.njit(cache=True, inline="always")
+
+
+@_inline
+def _start_units(fleet, aid_crew):
+    """Units as the attack starts: fleet units free from their available time, mutual-aid slots unused."""
+    n_fleet = fleet.kind.shape[0]
+    n_units = n_fleet + MAX_MUTUAL_AID
+    units = _Units(np.empty(n_units, np.int64), np.zeros(n_units, np.int64), np.full(n_units, -1, np.int64),
+                   np.full(n_units, INF), np.full(n_units, _UNUSED, np.int64), np.full(n_units, -1, np.int64))
+    for u in range(n_fleet):
+        units.kind[u] = fleet.kind[u]
+        units.officers[u] = fleet.officers[u]
+        units.pos[u] = fleet.position[u]
+        if fleet.available[u] < INF:
+            units.state[u] = _IDLE
+            units.time[u] = fleet.available[u]
+    for u in range(n_fleet, n_units):
+        units.kind[u] = MUTUAL_AID
+        units.officers[u] = aid_crew
+    return units
+
+
+@_inline
+def _start_sites(draws, per_attacker):
+    """Sites as the attack starts: none reported; a mobile attack ends by itself after its duration."""
+    k_sites = draws.site.shape[0]
+    sites = _Sites(per_attacker * draws.attackers, np.argsort(draws.report, kind="mergesort"),
+                   np.zeros(k_sites, np.bool_), np.full(k_sites, INF), np.zeros(k_sites, np.int64),
+                   np.zeros(k_sites, np.int64), np.full(k_sites, INF), np.full(k_sites, INF), np.full(k_sites, INF),
+                   np.full(k_sites, INF), np.full(k_sites, INF), np.zeros(k_sites, np.bool_),
+                   np.zeros(k_sites, np.bool_), np.full(k_sites, INF), np.full(k_sites, INF))
+    for k in range(k_sites):
+        if not draws.static[k]:
+            sites.shoot_stop[k] = draws.start[k] + draws.mobile_duration[k]
+            sites.attack_end[k] = sites.shoot_stop[k]
+            sites.stop_pending[k] = True
+    return sites
+
+
+@_inline
+def _next_event(units, sites, report):
+    """The next event ``(time, category, unit or site)``; at equal times the lower category comes first."""
+    best_t = INF
+    best_cat = 99
+    best_i = -1
+    for u in range(units.state.shape[0]):
+        s = units.state[u]
+        cat = 99
+        if s == _ENROUTE:
+            cat = _ARRIVAL
+        elif s == _CLEARING:
+            cat = _FREE
+        elif s == _MOBILISING:
+            cat = _READY
+        elif s == _INCOMING:
+            cat = _AID
+        if cat != 99 and (units.time[u] < best_t or (units.time[u] == best_t and cat < best_cat)):
+            best_t, best_cat, best_i = units.time[u], cat, u
+    for k in range(report.shape[0]):
+        end = sites.attack_end[k]
+        if sites.stop_pending[k] and sites.resolved[k] == INF and (
+                end < best_t or (end == best_t and _STOP < best_cat)):
+            best_t, best_cat, best_i = end, _STOP, k
+        if not sites.reported[k] and (report[k] < best_t or (report[k] == best_t and _REPORT < best_cat)):
+            best_t, best_cat, best_i = report[k], _REPORT, k
+    return best_t, best_cat, best_i
+
+
+@_inline
+def _site_for_free_unit(sites, site, eta_from, factor, travel, now):
     """Where a freed (or arriving mutual-aid) armed unit goes, or -1 (docs/model.md, 4.4).
 
     The earliest-reported unresolved site that is short of armed officers, or that has no armed officer
     on scene yet and would be reached sooner by this unit than by any unit already on its way. A unit
     with ``eta_from < 0`` (mutual aid) arrives at once.
     """
-    for j in range(order.shape[0]):
-        k = order[j]
-        if not reported[k] or resolved[k] != INF:
+    for j in range(sites.order.shape[0]):
+        k = sites.order[j]
+        if not sites.reported[k] or sites.resolved[k] != INF:
             continue
-        if assigned[k] < needed[k]:
+        if sites.assigned[k] < sites.needed[k]:
             return k
         eta = now if eta_from < 0 else now + factor * travel[eta_from, site[k]]
-        if first_armed[k] == INF and eta < next_arrival[k]:
+        if sites.first_armed[k] == INF and eta < sites.next_arrival[k]:
             return k
     return -1
 
 
-@numba.njit(cache=True)
-def _static_site_for_team(order, reported, resolved, static, team_at):
+@_inline
+def _static_site_for_team(sites, static):
     """Earliest-reported unresolved static site without a specialist team, or -1."""
-    for j in range(order.shape[0]):
-        k = order[j]
-        if reported[k] and resolved[k] == INF and static[k] and not team_at[k]:
+    for j in range(sites.order.shape[0]):
+        k = sites.order[j]
+        if sites.reported[k] and sites.resolved[k] == INF and static[k] and not sites.team_at[k]:
             return k
     return -1
 
 
+@_inline
+def _send_armed(u, k, eta, units, sites):
+    """Send an armed unit to site ``k``, arriving at ``eta``."""
+    sites.assigned[k] += units.officers[u]
+    units.site[u] = k
+    units.state[u] = _ENROUTE
+    units.time[u] = eta
+    sites.next_arrival[k] = min(sites.next_arrival[k], eta)
+
+
+@_inline
+def _send_team(u, k, now, units, sites, site, factor, travel):
+    """Send a specialist team to static site ``k`` (a team outside the area arrives at once: travel is in its delay)."""
+    sites.team_at[k] = True
+    units.site[u] = k
+    units.state[u] = _ENROUTE
+    units.time[u] = now if units.pos[u] < 0 else now + factor * travel[units.pos[u], site[k]]
+
+
+@_inline
+def _clear(u, k, now, units, site, settings):
+    """A unit at site ``k`` starts clearing the scene; it is free where the site is when done."""
+    units.state[u] = _CLEARING
+    units.time[u] = now + settings.clear
+    units.pos[u] = settings.n_bases + site[k]
+
+
+@_inline
+def _arrive(u, now, units, sites, draws, settings):
+    """A unit arrives at its site (docs/model.md, 4.3); True when that ends the attack there now."""
+    k = units.site[u]
+    if units.kind[u] == UNARMED:
+        units.state[u] = _ONSCENE
+        sites.first_unarmed[k] = min(sites.first_unarmed[k], now)
+        return False
+    sites.arrived[k] += units.officers[u]
+    if sites.enough[k] == INF and (sites.arrived[k] >= sites.needed[k] or units.kind[u] == SPECIALIST):
+        sites.enough[k] = now
+    if sites.resolved[k] < INF:  # came after the site was resolved: clear and go
+        _clear(u, k, now, units, draws.site, settings)
+        return False
+    units.state[u] = _ONSCENE
+    if sites.first_armed[k] == INF:
+        sites.first_armed[k] = now
+    if units.kind[u] == SPECIALIST and sites.team_on_scene[k] == INF:
+        sites.team_on_scene[k] = now
+    besieged = draws.static[k] and draws.siege[k]
+    if sites.enough[k] == now and sites.shoot_stop[k] > now:  # engaged while shooting
+        sites.shoot_stop[k] = now
+        if besieged:
+            sites.attack_end[k] = INF
+        else:
+            sites.attack_end[k] = now
+            sites.stop_pending[k] = True
+    if besieged and sites.team_on_scene[k] < INF and sites.attack_end[k] == INF and sites.enough[k] < INF:
+        sites.attack_end[k] = max(sites.team_on_scene[k], sites.enough[k]) + draws.assault[k]
+        sites.stop_pending[k] = True
+    return sites.attack_end[k] <= now
+
+
+@_inline
+def _stop(k, now, units, sites, site, settings):
+    """The attack at site ``k`` is over: resolved if an armed officer is there, and its armed units clear."""
+    sites.stop_pending[k] = False
+    if sites.first_armed[k] <= now:
+        sites.resolved[k] = now
+        for u in range(units.state.shape[0]):
+            if units.site[u] == k and units.state[u] == _ONSCENE and units.kind[u] != UNARMED:
+                _clear(u, k, now, units, site, settings)
+
+
+@_inline
+def _free(u, now, units, sites, draws, settings, travel):
+    """A unit has cleared a scene: a team takes the next static site or waits, an armed unit is re-tasked."""
+    units.state[u] = _IDLE
+    units.site[u] = -1
+    if units.kind[u] == SPECIALIST:
+        k = _static_site_for_team(sites, draws.static)
+        if k >= 0:
+            _send_team(u, k, now, units, sites, draws.site, settings.factor, travel)
+        else:
+            units.state[u] = _WAITING
+        return
+    k = _site_for_free_unit(sites, draws.site, units.pos[u], settings.factor, travel, now)
+    if k >= 0:
+        _send_armed(u, k, now + settings.factor * travel[units.pos[u], draws.site[k]], units, sites)
+
+
+@_inline
+def _nearest_idle(k, now, units, site, factor, travel, armed):
+    """The idle armed (or mutual-aid) unit, or unarmed unit, that reaches site ``k`` first, and when; -1 if none."""
+    best_u = -1
+    best_eta = INF
+    for u in range(units.state.shape[0]):
+        if units.state[u] != _IDLE:
+            continue
+        kind = units.kind[u]
+        if (kind == ARMED or kind == MUTUAL_AID) if armed else kind == UNARMED:
+            eta = max(now, units.time[u]) + factor * travel[units.pos[u], site[k]]
+            if eta < best_eta:
+                best_eta, best_u = eta, u
+    return best_u, best_eta
+
+
+@_inline
+def _report(k, now, units, sites, draws, settings, travel):
+    """Site ``k`` is reported: armed units by earliest arrival until enough, then the unarmed (Plato) units."""
+    sites.reported[k] = True
+    while sites.assigned[k] < sites.needed[k]:
+        u, eta = _nearest_idle(k, now, units, draws.site, settings.factor, travel, True)
+        if u < 0:
+            break
+        _send_armed(u, k, eta, units, sites)
+    for _ in range(settings.units_per_site):  # unarmed units are never re-tasked
+        u, eta = _nearest_idle(k, now, units, draws.site, settings.factor, travel, False)
+        if u < 0:
+            break
+        units.site[u] = k
+        units.state[u] = _ENROUTE
+        units.time[u] = eta
+
+
+@_inline
+def _active_sites(sites):
+    """Sites reported and not yet resolved."""
+    active = 0
+    for j in range(sites.reported.shape[0]):
+        if sites.reported[j] and sites.resolved[j] == INF:
+            active += 1
+    return active
+
+
+@_inline
+def _write_outputs(draws, sites, settings, out):
+    """Times since each site's start (inf past the horizon) and expected deaths (docs/model.md, 5)."""
+    for k in range(draws.site.shape[0]):
+        limit = draws.start[k] + settings.horizon
+        out.first[k] = sites.first_armed[k] - draws.start[k] if sites.first_armed[k] <= limit else INF
+        out.enough[k] = sites.enough[k] - draws.start[k] if sites.enough[k] <= limit else INF
+        out.resolved[k] = sites.resolved[k] - draws.start[k] if sites.resolved[k] <= limit else INF
+        out.unarmed[k] = sites.first_unarmed[k] - draws.start[k] if sites.first_unarmed[k] <= limit else INF
+        shooting = min(sites.shoot_stop[k], limit) - draws.start[k]
+        siege_minutes = 0.0
+        if draws.static[k] and draws.siege[k] and sites.enough[k] < limit:
+            siege_minutes = min(sites.attack_end[k], limit) - sites.enough[k]
+        out.expected[k] = expected_deaths(draws.attackers[k], shooting, out.unarmed[k], draws.kill_rate[k],
+                                          settings.flight, settings.plato, siege_minutes, settings.siege_rate)
+
+
 @numba.njit(cache=True)
-def _replication(site, start, report, attackers, static, mobile_duration, siege, assault, n_aid, aid_delay,
-                 kill_rate, kind, officers, position0, available0, specialist_delay, travel, n_bases, scalars,
-                 out_first, out_enough, out_resolved, out_unarmed, out_expected):
-    """Simulate one replication's dispatch and harm (docs/model.md, sections 4 and 5)."""
-    factor, per_attacker, clear, units_per_site, horizon, threshold, aid_crew = (
-        scalars[0], scalars[1], scalars[2], int(scalars[3]), scalars[4], scalars[5], int(scalars[6]))
-    flight, plato, siege_rate = scalars[7], scalars[8], scalars[9]
-    k_sites = site.shape[0]
-    n_fleet = kind.shape[0]
-    n_units = n_fleet + MAX_MUTUAL_AID
-
-    # units: the fleet, then the mutual-aid slots
-    u_kind = np.empty(n_units, np.int64)
-    u_off = np.zeros(n_units, np.int64)
-    u_pos = np.full(n_units, -1, np.int64)
-    u_time = np.full(n_units, INF)  # available / arrival / free / ready time, by state
-    u_state = np.full(n_units, _UNUSED, np.int64)
-    u_site = np.full(n_units, -1, np.int64)
-    for u in range(n_fleet):
-        u_kind[u] = kind[u]
-        u_off[u] = officers[u]
-        u_pos[u] = position0[u]
-        if available0[u] < INF:
-            u_state[u] = _IDLE
-            u_time[u] = available0[u]
-    for u in range(n_fleet, n_units):
-        u_kind[u] = MUTUAL_AID
-        u_off[u] = aid_crew
-
-    needed = per_attacker * attackers
-    order = np.argsort(report, kind="mergesort")
-    reported = np.zeros(k_sites, np.bool_)
-    resolved = np.full(k_sites, INF)
-    assigned = np.zeros(k_sites, np.int64)
-    arrived = np.zeros(k_sites, np.int64)
-    first_armed = np.full(k_sites, INF)
-    enough = np.full(k_sites, INF)
-    first_unarmed = np.full(k_sites, INF)
-    shoot_stop = np.full(k_sites, INF)  # when shooting stops (engagement or a mobile attack's end)
-    attack_end = np.full(k_sites, INF)  # when the attack is over (shooting stopped, siege ended)
-    stop_pending = np.zeros(k_sites, np.bool_)
-    team_at = np.zeros(k_sites, np.bool_)
-    team_on_scene = np.full(k_sites, INF)
-    next_arrival = np.full(k_sites, INF)  # earliest arrival of an armed unit on its way
-    for k in range(k_sites):
-        if not static[k]:
-            shoot_stop[k] = start[k] + mobile_duration[k]
-            attack_end[k] = shoot_stop[k]
-            stop_pending[k] = True
-    t_end = np.max(start) + horizon
+def _replication(draws, fleet, travel, settings, out):
+    """Simulate one replication's dispatch and harm (docs/model.md, sections 4 and 5): rows of the batch."""
+    n_fleet = fleet.kind.shape[0]
+    units = _start_units(fleet, settings.aid_crew)
+    sites = _start_sites(draws, settings.per_attacker)
+    t_end = np.max(draws.start) + settings.horizon
     aid_requested = False
     first_report_seen = False
 
     while True:
-        best_t = INF
-        best_cat = 99
-        best_i = -1
-        for u in range(n_units):
-            s = u_state[u]
-            cat = 99
-            if s == _ENROUTE:
-                cat = _ARRIVAL
-            elif s == _CLEARING:
-                cat = _FREE
-            elif s == _MOBILISING:
-                cat = _READY
-            elif s == _INCOMING:
-                cat = _AID
-            if cat != 99 and (u_time[u] < best_t or (u_time[u] == best_t and cat < best_cat)):
-                best_t, best_cat, best_i = u_time[u], cat, u
-        for k in range(k_sites):
-            if stop_pending[k] and resolved[k] == INF:
-                if attack_end[k] < best_t or (attack_end[k] == best_t and _STOP < best_cat):
-                    best_t, best_cat, best_i = attack_end[k], _STOP, k
-            if not reported[k]:
-                if report[k] < best_t or (report[k] == best_t and _REPORT < best_cat):
-                    best_t, best_cat, best_i = report[k], _REPORT, k
-        if best_t > t_end:
+        now, cat, i = _next_event(units, sites, draws.report)
+        if now > t_end:
             break
-        now = best_t
-
-        if best_cat == _ARRIVAL:
-            u = best_i
-            k = u_site[u]
-            if u_kind[u] == UNARMED:
-                u_state[u] = _ONSCENE
-                first_unarmed[k] = min(first_unarmed[k], now)
+        if cat == _ARRIVAL:
+            if not _arrive(i, now, units, sites, draws, settings):
                 continue
-            arrived[k] += u_off[u]
-            if enough[k] == INF and (arrived[k] >= needed[k] or u_kind[u] == SPECIALIST):
-                enough[k] = now
-            if resolved[k] < INF:  # came after the site was resolved: clear and go
-                u_state[u] = _CLEARING
-                u_time[u] = now + clear
-                u_pos[u] = n_bases + site[k]
-                continue
-            u_state[u] = _ONSCENE
-            if first_armed[k] == INF:
-                first_armed[k] = now
-            if u_kind[u] == SPECIALIST and team_on_scene[k] == INF:
-                team_on_scene[k] = now
-            if enough[k] == now and shoot_stop[k] > now:  # engaged while shooting
-                shoot_stop[k] = now
-                if static[k] and siege[k]:
-                    attack_end[k] = INF
-                else:
-                    attack_end[k] = now
-                    stop_pending[k] = True
-            if static[k] and siege[k] and team_on_scene[k] < INF and attack_end[k] == INF and enough[k] < INF:
-                attack_end[k] = max(team_on_scene[k], enough[k]) + assault[k]
-                stop_pending[k] = True
-            if attack_end[k] <= now:
-                best_cat = _STOP  # resolve below
-                best_i = k
-            else:
-                continue
-
-        if best_cat == _STOP:
-            k = best_i
-            stop_pending[k] = False
-            if first_armed[k] <= now:
-                resolved[k] = now
-                for u in range(n_units):
-                    if u_site[u] == k and u_state[u] == _ONSCENE and u_kind[u] != UNARMED:
-                        u_state[u] = _CLEARING
-                        u_time[u] = now + clear
-                        u_pos[u] = n_bases + site[k]
-            continue
-
-        if best_cat == _FREE:
-            u = best_i
-            u_state[u] = _IDLE
-            u_site[u] = -1
-            if u_kind[u] == SPECIALIST:
-                k = _static_site_for_team(order, reported, resolved, static, team_at)
-                if k >= 0:
-                    team_at[k] = True
-                    u_site[u] = k
-                    u_state[u] = _ENROUTE
-                    u_time[u] = now + factor * travel[u_pos[u], site[k]]
-                else:
-                    u_state[u] = _WAITING
-                continue
-            k = _site_for_free_unit(order, reported, resolved, assigned, needed, first_armed, next_arrival, site,
-                                    u_pos[u], factor, travel, now)
-            if k >= 0:
-                assigned[k] += u_off[u]
-                u_site[u] = k
-                u_state[u] = _ENROUTE
-                u_time[u] = now + factor * travel[u_pos[u], site[k]]
-                next_arrival[k] = min(next_arrival[k], u_time[u])
-            continue
-
-        if best_cat == _REPORT:
-            k = best_i
-            reported[k] = True
-            # armed units: earliest arrival first, until enough officers are assigned
-            while assigned[k] < needed[k]:
-                best_u = -1
-                best_eta = INF
-                for u in range(n_units):
-                    if u_state[u] == _IDLE and (u_kind[u] == ARMED or u_kind[u] == MUTUAL_AID):
-                        eta = max(now, u_time[u]) + factor * travel[u_pos[u], site[k]]
-                        if eta < best_eta:
-                            best_eta, best_u = eta, u
-                if best_u < 0:
-                    break
-                assigned[k] += u_off[best_u]
-                u_site[best_u] = k
-                u_state[best_u] = _ENROUTE
-                u_time[best_u] = best_eta
-                next_arrival[k] = min(next_arrival[k], best_eta)
-            # unarmed units (Operation Plato): never re-tasked
-            for _ in range(units_per_site):
-                best_u = -1
-                best_eta = INF
-                for u in range(n_units):
-                    if u_state[u] == _IDLE and u_kind[u] == UNARMED:
-                        eta = max(now, u_time[u]) + factor * travel[u_pos[u], site[k]]
-                        if eta < best_eta:
-                            best_eta, best_u = eta, u
-                if best_u < 0:
-                    break
-                u_site[best_u] = k
-                u_state[best_u] = _ENROUTE
-                u_time[best_u] = best_eta
+            cat, i = _STOP, units.site[i]  # the arrival ended the attack: resolve now
+        if cat == _STOP:
+            _stop(i, now, units, sites, draws.site, settings)
+        elif cat == _FREE:
+            _free(i, now, units, sites, draws, settings, travel)
+        elif cat == _REPORT:
+            _report(i, now, units, sites, draws, settings, travel)
             # specialist teams: the first report requests them all; a waiting team takes a new static site
             if not first_report_seen:
                 first_report_seen = True
                 for u in range(n_fleet):
-                    if u_kind[u] == SPECIALIST and u_state[u] == _IDLE:
-                        u_state[u] = _MOBILISING
-                        u_time[u] = now + specialist_delay[u]
-            if static[k] and not team_at[k]:
+                    if units.kind[u] == SPECIALIST and units.state[u] == _IDLE:
+                        units.state[u] = _MOBILISING
+                        units.time[u] = now + fleet.specialist_delay[u]
+            if draws.static[i] and not sites.team_at[i]:
                 for u in range(n_fleet):
-                    if u_state[u] == _WAITING:
-                        team_at[k] = True
-                        u_site[u] = k
-                        u_state[u] = _ENROUTE
-                        u_time[u] = now if u_pos[u] < 0 else now + factor * travel[u_pos[u], site[k]]
+                    if units.state[u] == _WAITING:
+                        _send_team(u, i, now, units, sites, draws.site, settings.factor, travel)
                         break
             # mutual aid once more than `threshold` sites are active
-            if not aid_requested:
-                active = 0
-                for j in range(k_sites):
-                    if reported[j] and resolved[j] == INF:
-                        active += 1
-                if active > threshold:
-                    aid_requested = True
-                    for j in range(n_aid):
-                        u_state[n_fleet + j] = _INCOMING
-                        u_time[n_fleet + j] = now + aid_delay[j]
-            continue
-
-        if best_cat == _READY:
-            u = best_i
-            k = _static_site_for_team(order, reported, resolved, static, team_at)
+            if not aid_requested and _active_sites(sites) > settings.threshold:
+                aid_requested = True
+                for j in range(draws.n_aid):
+                    units.state[n_fleet + j] = _INCOMING
+                    units.time[n_fleet + j] = now + draws.aid_delay[j]
+        elif cat == _READY:
+            k = _static_site_for_team(sites, draws.static)
             if k < 0:
-                u_state[u] = _WAITING
-                continue
-            team_at[k] = True
-            u_site[u] = k
-            u_state[u] = _ENROUTE
-            u_time[u] = now if u_pos[u] < 0 else now + factor * travel[u_pos[u], site[k]]
-            continue
-
-        if best_cat == _AID:
-            u = best_i
-            k = _site_for_free_unit(order, reported, resolved, assigned, needed, first_armed, next_arrival, site,
-                                    -1, factor, travel, now)
+                units.state[i] = _WAITING
+            else:
+                _send_team(i, k, now, units, sites, draws.site, settings.factor, travel)
+        elif cat == _AID:
+            k = _site_for_free_unit(sites, draws.site, -1, settings.factor, travel, now)
             if k < 0:
-                u_state[u] = _UNUSED
-                continue
-            assigned[k] += u_off[u]
-            u_site[u] = k
-            u_state[u] = _ENROUTE  # arrives now: travel is part of the delay
-            next_arrival[k] = now
+                units.state[i] = _UNUSED
+            else:  # arrives now: travel is part of the delay
+                sites.assigned[k] += units.officers[i]
+                units.site[i] = k
+                units.state[i] = _ENROUTE
+                sites.next_arrival[k] = now
 
-    for k in range(k_sites):
-        limit = start[k] + horizon
-        out_first[k] = first_armed[k] - start[k] if first_armed[k] <= limit else INF
-        out_enough[k] = enough[k] - start[k] if enough[k] <= limit else INF
-        out_resolved[k] = resolved[k] - start[k] if resolved[k] <= limit else INF
-        out_unarmed[k] = first_unarmed[k] - start[k] if first_unarmed[k] <= limit else INF
-        shooting = min(shoot_stop[k], limit) - start[k]
-        siege_minutes = 0.0
-        if static[k] and siege[k] and enough[k] < limit:
-            siege_minutes = min(attack_end[k], limit) - enough[k]
-        out_expected[k] = expected_deaths(attackers[k], shooting, out_unarmed[k], kill_rate[k], flight, plato,
-                                          siege_minutes, siege_rate)
+    _write_outputs(draws, sites, settings, out)
 
 
 @numba.njit(parallel=True, cache=True)
-def _dispatch_batch(site, start, report, attackers, static, mobile_duration, siege, assault, n_aid, aid_delay,
-                    kill_rate, kind, officers, position0, available0, specialist_delay, travel, n_bases, scalars,
-                    out_first, out_enough, out_resolved, out_unarmed, out_expected):
-    for r in numba.prange(site.shape[0]):
-        _replication(site[r], start[r], report[r], attackers[r], static[r], mobile_duration[r], siege[r],
-                     assault[r], n_aid[r], aid_delay[r], kill_rate[r], kind, officers, position0[r],
-                     available0[r], specialist_delay[r], travel, n_bases, scalars,
-                     out_first[r], out_enough[r], out_resolved[r], out_unarmed[r], out_expected[r])
+def _dispatch_batch(draws, fleet, travel, settings, out):
+    """Every replication of a batch, in parallel: each runs on its own rows of the draws and outputs."""
+    for r in numba.prange(draws.site.shape[0]):
+        row = SiteDraws(draws.site[r], draws.start[r], draws.report[r], draws.attackers[r], draws.static[r],
+                        draws.mobile_duration[r], draws.siege[r], draws.assault[r], draws.n_aid[r],
+                        draws.aid_delay[r], draws.kill_rate[r])
+        units = FleetArrays(fleet.kind, fleet.officers, fleet.position[r], fleet.available[r],
+                            fleet.specialist_delay[r])
+        _replication(row, units, travel, settings,
+                     Outputs(out.first[r], out.enough[r], out.resolved[r], out.unarmed[r], out.expected[r]))
 
 
 #: Above this mean the Poisson inversion goes to SciPy (the running product would underflow).
@@ -390,14 +520,6 @@ def poisson_deaths(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return out
 
 
-def _scalars(model: Model) -> np.ndarray:
-    p = model.params
-    return np.array([p["travel.emergency_factor"], p["dispatch.officers_per_attacker"],
-                     p["dispatch.scene_clear_min"], p["response.units_per_site"], p["horizon_min"],
-                     p["mutual_aid.threshold_sites"], p["arv.crew"], p["harm.flight_time_min"],
-                     p["harm.plato_reduction"], p["harm.siege_kill_rate_min"]])
-
-
 def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndarray,
                    unit_states: UnitStateSampler | None = None) -> Outcomes:
     """Outcomes of the given global replication indices (any batch gives the same numbers).
@@ -408,19 +530,18 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     attacks: Attacks = draw_attacks(model, seed, reps, sites)
     units = resolve_unit_states(model, unit_states)(model, seed, reps)
     shape = (len(reps), sites)
-    out = {name: np.empty(shape) for name in ("first", "enough", "resolved", "unarmed", "expected")}
-    _dispatch_batch(attacks.site, attacks.start, attacks.report, attacks.attackers.astype(np.int64),
-                    attacks.static, attacks.mobile_duration, attacks.siege, attacks.assault,
-                    attacks.mutual_aid_units, attacks.mutual_aid_delay, attacks.kill_rate,
-                    model.fleet.kind.astype(np.int64),
-                    model.fleet.officers, units.position, units.available, units.specialist_delay,
-                    model.travel_minutes, model.n_bases, _scalars(model),
-                    out["first"], out["enough"], out["resolved"], out["unarmed"], out["expected"])
-    deaths = poisson_deaths(uniforms(seed, "deaths", reps, sites), out["expected"]).reshape(shape)
+    out = Outputs(*(np.empty(shape) for _ in Outputs._fields))
+    draws = SiteDraws(attacks.site, attacks.start, attacks.report, attacks.attackers.astype(np.int64), attacks.static,
+                      attacks.mobile_duration, attacks.siege, attacks.assault, attacks.mutual_aid_units,
+                      attacks.mutual_aid_delay, attacks.kill_rate)
+    fleet = FleetArrays(model.fleet.kind.astype(np.int64), model.fleet.officers, units.position, units.available,
+                        units.specialist_delay)
+    _dispatch_batch(draws, fleet, model.travel_minutes, Settings.of(model), out)
+    deaths = poisson_deaths(uniforms(seed, Stream.DEATHS, reps, sites), out.expected).reshape(shape)
     return Outcomes(replication=reps, site=attacks.site, start=attacks.start, report=attacks.report,
-                    attackers=attacks.attackers, static=attacks.static, t_first_armed=out["first"],
-                    t_enough_armed=out["enough"], t_resolved=out["resolved"], t_first_unarmed=out["unarmed"],
-                    expected_deaths=out["expected"], deaths=deaths)
+                    attackers=attacks.attackers, static=attacks.static, t_first_armed=out.first,
+                    t_enough_armed=out.enough, t_resolved=out.resolved, t_first_unarmed=out.unarmed,
+                    expected_deaths=out.expected, deaths=deaths)
 
 
 def simulate_batches(model: Model, *, sites: int, replications: int, seed: int, first_replication: int = 0,

@@ -19,6 +19,7 @@ from scipy import optimize, special, stats
 
 from readiness.attacks import SETTINGS, AttackRow, AttackTable
 from readiness.errors import DataError
+from readiness.kinds import Stream
 from readiness.rng import normals, uniforms
 
 #: Weapon classes the fit estimates (bombs excluded: no shooting duration, no armed response to model).
@@ -256,7 +257,7 @@ def registry_values(theta: np.ndarray) -> dict[str, float]:
 
 def _estimates(posterior: Posterior, seed: int) -> list[dict[str, object]]:
     """Per registry value: mode, 90% interval from the Laplace draws, and whether the data identify it."""
-    draws = posterior.draws(seed, "harm_fit:estimates")
+    draws = posterior.draws(seed, f"{Stream.HARM_FIT}:estimates")
     values = [registry_values(t) for t in draws]
     mode = registry_values(posterior.mode)
     prior_sd = _prior_arrays()[1]
@@ -280,11 +281,11 @@ def _fbi_check(posterior: Posterior, table_rows: FitRows, seed: int) -> dict[str
     firearm = table_rows.weapon == 0
     settings = table_rows.setting[firearm]
     n = FBI_INCIDENTS
-    idx = np.floor(uniforms(seed, "harm_fit:fbi_setting", np.arange(1), n)[0] * len(settings)).astype(int)
+    idx = np.floor(uniforms(seed, f"{Stream.HARM_FIT}:fbi_setting", np.arange(1), n)[0] * len(settings)).astype(int)
     synthetic = FitRows(tuple(f"fbi{i}" for i in range(n)), np.ones(n), np.zeros(n, np.int64), settings[idx],
                         np.full(n, np.nan), np.zeros(n))
-    draws = posterior.draws(seed, "harm_fit:fbi_params", 1000)
-    per_incident = predictive(draws, synthetic, seed, "harm_fit:fbi").mean(axis=1)
+    draws = posterior.draws(seed, f"{Stream.HARM_FIT}:fbi_params", 1000)
+    per_incident = predictive(draws, synthetic, seed, f"{Stream.HARM_FIT}:fbi").mean(axis=1)
     timed = np.isfinite(table_rows.minutes)
     return {"fbi_deaths_per_incident": FBI_KILLED / FBI_INCIDENTS,
             "predicted_deaths_per_incident": _summary(per_incident),
@@ -305,7 +306,7 @@ def fit_harm(table: AttackTable, *, seed: int = 0, loo: bool = True) -> HarmFitR
         raise DataError(f"expected at least 3 rows with a weapon in {list(FIT_WEAPONS)} and recorded deaths, "
                         f"got {len(rows.ids)}", source=table.source)
     posterior = fit_posterior(rows)
-    full = predictive(posterior.draws(seed, "harm_fit:params"), rows, seed, "harm_fit:predict")
+    full = predictive(posterior.draws(seed, f"{Stream.HARM_FIT}:params"), rows, seed, f"{Stream.HARM_FIT}:predict")
     records: list[dict[str, object]] = []
     loo_hits, loo_log_score = 0, 0.0
     for i, row_id in enumerate(rows.ids):
@@ -318,8 +319,8 @@ def fit_harm(table: AttackTable, *, seed: int = 0, loo: bool = True) -> HarmFitR
         if loo:
             held = fit_posterior(rows.without(i), start=posterior.mode)
             single = rows.row(i)
-            draws = held.draws(seed, f"harm_fit:loo_params:{i}", 2000)
-            samples = predictive(draws, single, seed, f"harm_fit:loo:{i}")[:, 0]
+            draws = held.draws(seed, f"{Stream.HARM_FIT}:loo_params:{i}", 2000)
+            samples = predictive(draws, single, seed, f"{Stream.HARM_FIT}:loo:{i}")[:, 0]
             record["loo"] = _summary(samples)
             inside = record["loo"]["p5"] <= rows.deaths[i] <= record["loo"]["p95"]
             loo_hits += int(inside)

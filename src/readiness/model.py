@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from readiness.area import Area, load_area, load_site_weights, point_in_area_crs
+from readiness.area import Area, load_area, point_in_area_crs
 from readiness.config import Config, Point
 from readiness.errors import ConfigError
+from readiness.exposure import ExposureLayer, site_layer, weights_for
 from readiness.registry import Parameters
 from readiness.resources import Fleet, build_fleet, resolve_resources
 from readiness.travel import TravelModel, build_travel_model, congestion_profile
@@ -29,12 +31,19 @@ class Model:
     params: Parameters
     area: Area
     fleet: Fleet
-    site_weights: np.ndarray
+    site_weights: np.ndarray  # weights at the attack time (week mean when drawn): patrols, planning
     named_sites: np.ndarray | None  # LSOA indices when the scenario names its sites
     travel_minutes: np.ndarray = field(repr=False)
     blue_light_minutes: np.ndarray = field(repr=False)
     travel_congestion: np.ndarray = field(repr=False)
     blue_light_congestion: np.ndarray = field(repr=False)
+    site_table: np.ndarray = field(repr=False)  # (168, n_lsoa) site weights by hour of the week
+    exposure: ExposureLayer | None = field(default=None, repr=False)  # the layer behind site_table, if any
+
+    @cached_property
+    def site_cumulative(self) -> np.ndarray:
+        """``(168, n_lsoa)`` cumulative site weights by hour (what the site draws search)."""
+        return np.cumsum(self.site_table, axis=1)
 
     @property
     def n_bases(self) -> int:
@@ -48,6 +57,13 @@ class Model:
     def lsoa_position(self, lsoa: np.ndarray | int) -> np.ndarray | int:
         """Position index of an LSOA centroid."""
         return self.n_bases + lsoa
+
+    def at_time(self, attack_time: str | None) -> Model:
+        """The same model with another attack time (``None``: drawn over the week per replication)."""
+        config = self.config.model_copy(update={
+            "scenario": self.config.scenario.model_copy(update={"attack_time": attack_time}),
+            "workload": self.config.workload.model_copy(update={"attack_time": attack_time})})
+        return derive_model(self, config)
 
 
 def position_xy(fleet: Fleet, area: Area) -> np.ndarray:
@@ -145,16 +161,29 @@ def _assemble(config: Config, area: Area, *, reuse: Model | None) -> Model:
     params = Parameters(config.parameters)
     resources = resolve_resources(config.resources, params)
     fleet = build_fleet(resources, area, params)
-    if reuse is not None and config.scenario.site_weights == reuse.config.scenario.site_weights:
-        weights = reuse.site_weights
-    else:
-        weights = (load_site_weights(config.scenario.site_weights, area)
-                   if config.scenario.site_weights else area.residents.astype(float))
+    table, layer = _site_table(config, params, area, reuse)
     minutes, blue = _travel_minutes(config, params, area, fleet, reuse)
     normal_congestion, blue_congestion = congestion_for(config, params)
     return Model(config=config.model_copy(update={"resources": resources}), params=params, area=area, fleet=fleet,
-                 site_weights=weights, named_sites=_named_sites(config, area), travel_minutes=minutes,
-                 blue_light_minutes=blue, travel_congestion=normal_congestion, blue_light_congestion=blue_congestion)
+                 site_weights=_weights_at(table, config, reuse), named_sites=_named_sites(config, area),
+                 travel_minutes=minutes, blue_light_minutes=blue, travel_congestion=normal_congestion,
+                 blue_light_congestion=blue_congestion, site_table=table, exposure=layer)
+
+
+def _weights_at(table: np.ndarray, config: Config, reuse: Model | None) -> np.ndarray:
+    """Site weights at the attack time (the week's mean when it is drawn), reused while table and time hold."""
+    if reuse is not None and table is reuse.site_table and config.scenario.attack_time == reuse.config.scenario.attack_time:
+        return reuse.site_weights
+    return weights_for(table, config.scenario.attack_time)
+
+
+def _site_table(config: Config, params: Parameters, area: Area,
+                reuse: Model | None) -> tuple[np.ndarray, ExposureLayer | None]:
+    """Site weights by hour of week, reused from ``reuse`` while the weights config and ``exposure.*`` hold."""
+    if reuse is not None and config.scenario.site_weights == reuse.config.scenario.site_weights and all(
+            params[name] == reuse.params[name] for name in params if name.startswith("exposure.")):
+        return reuse.site_table, reuse.exposure
+    return site_layer(config.scenario.site_weights, area, params)
 
 
 def _travel_minutes(config: Config, params: Parameters, area: Area, fleet: Fleet,

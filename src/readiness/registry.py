@@ -242,6 +242,20 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "counter-terrorism and intelligence staff who find plots (no public figure)", integer=True),
     Parameter("prevention.neighbourhood_weight", 0.5, "weight", 0.25, 1.0, ASSUMPTION,
               "what one neighbourhood officer adds to finding plots, against one intelligence officer"),
+    # --- exposure layer: where attack sites are drawn (docs/model.md, the exposure layer) ---
+    Parameter("exposure.rail_people_per_million_annual", 110.0, "people", 50.0, 300.0, ASSUMPTION,
+              "people in a station at its busiest hour per million entries+exits a year: 12% of a day's "
+              "footfall in the peak hour, 20 minutes on the concourse and platforms"),
+    Parameter("exposure.football_attendance", 0.85, "share", 0.6, 1.0, ASSUMPTION,
+              "share of a ground's capacity in the crowd on a match day (the profile gives the match weeks)"),
+    Parameter("exposure.street_peak_people", 150_000.0, "people", 50_000.0, 400_000.0, ASSUMPTION,
+              "people in shopping streets and the night-time economy across the force at the busiest hour, "
+              "spread over LSOAs by public-realm crimes (about 5% of residents)"),
+    Parameter("exposure.residential_weight", 0.02, "weight", 0.005, 0.1, ASSUMPTION,
+              "what a resident at home counts for against a person in a crowded public place; FBI "
+              "(Blair & Schweit 2014): 7 of 160 US active-shooter incidents were in residences"),
+    Parameter("exposure.profile_contrast", 1.0, "exponent", 0.5, 1.5, ASSUMPTION,
+              "every occupancy profile is raised to this power: below 1 flatter by hour, above 1 more peaked"),
 )
 
 _BY_NAME: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}

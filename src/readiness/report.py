@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # only for annotations: these modules import report's callers
     from readiness.assessment import Assessment
     from readiness.compare import Comparison
     from readiness.coverage import CoverageResult
+    from readiness.exposure import ExposureResult
     from readiness.harm_fit import HarmFitResult
     from readiness.model import Model
     from readiness.planning import OptimiseResult
@@ -403,6 +404,9 @@ def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame],
                       "Median notification delay plus blue-light travel from the nearest ARV base, if every "
                       "ARV is free at its base. Triangles: bases."),
     ]
+    if model.named_sites is None:
+        figures.append(exposure_map(model, model.site_weights, name="map_site_weights",
+                                    title="Where attack sites are drawn", caption=site_weights_text(model)))
     if "by_start_time" in results:
         figures.insert(2, _start_time_figure(results["by_start_time"]))
         tables["by_start_time"] = pd.DataFrame([
@@ -412,7 +416,8 @@ def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame],
              "share_over_20_min": b["share_sites_waiting_over_20_min"]["value"], "victims_mean": b["victims"]["mean"]}
             for row in results["by_start_time"] for b in row["by_sites"]])
     html = render_html("assessment.html.j2", results=results, figures=figures, tables=tables,
-                       parameters=model.params.entries(), horizon=horizon, harm_fit=_harm_fit_figure(shipped_fit()))
+                       parameters=model.params.entries(), horizon=horizon, site_weights=site_weights_text(model),
+                       harm_fit=_harm_fit_figure(shipped_fit()))
     return tables, figures, html
 
 
@@ -565,9 +570,16 @@ def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame],
             tables["sobol"] = pd.DataFrame(sensitivity["sobol"]["rows"])
         figures += [_tornado_figure(sensitivity["tornado"], output, sensitivity["sites"])
                     for output in ("deaths_per_attack", "share_sites_waiting_over_10_min")]
+    baseline = comparison.baseline
+    if baseline.named_sites is None:
+        figures.append(exposure_map(baseline, baseline.site_weights, name="map_site_weights",
+                                    title="Where attack sites are drawn", caption=site_weights_text(baseline)))
     html = render_html("compare.html.j2", results=results, figures=figures,
-                       parameters=comparison.baseline.params.entries(), metrics=METRICS)
+                       parameters=baseline.params.entries(), metrics=METRICS,
+                       site_weights=site_weights_text(baseline))
     return tables, figures, html
+
+
 def warmup_outputs(model: Model, results: Mapping[str, object], series: UnitSeries
                    ) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
     """Tables, chart and HTML of ``readiness warmup`` (ARVs busy and on duty from an empty start, MSER-5)."""
@@ -593,6 +605,73 @@ def warmup_outputs(model: Model, results: Mapping[str, object], series: UnitSeri
                           f"points and the configured warm-up ({results['configured_warmup_hours']:g} h).")
     html = render_html("warmup.html.j2", results=results, figures=[chart], parameters=model.params.entries())
     return {"warmup_series": table, "parameters": parameter_table(model.params)}, [chart], html
+
+
+def site_weights_text(model: Model) -> str:
+    """Plain words for where the model draws attack sites (the assess and compare reports)."""
+    scenario = model.config.scenario
+    if model.named_sites is not None:
+        return "The sites are the ones the scenario names."
+    when = (f"at {scenario.attack_time}" if scenario.attack_time
+            else "at a time drawn over the week for each replication")
+    choice = scenario.site_weights
+    if choice == "exposure":
+        what = ("where people are in crowded places " + when + ": rail stations, football grounds on match days, "
+                "shopping streets and the night-time economy, and residents at home (the exposure layer; "
+                "the readiness exposure command maps it at any hour)")
+    elif choice in (None, "residents"):
+        what = "by usual residents (where people live), the same at every hour"
+    else:
+        what = f"by the weights of {Path(str(choice)).name} {when}"
+        places = model.exposure.report if model.exposure is not None else None
+        if places is not None:
+            what += (f" ({places.kept} of {places.rows} places inside the area; {places.outside} dropped beyond "
+                     "the boundary tolerance)")
+    return (f"Attack sites are drawn {what}. Each site takes the weights of the hour it starts in. The map shows "
+            "the share of the weight in each LSOA at the configured time; the five largest are named.")
+
+
+def exposure_map(model: Model, weights: np.ndarray, *, title: str, caption: str, name: str,
+                 top: int = 5) -> Figure:
+    """A map of site weights (share of people exposed per LSOA) with the most exposed LSOAs named."""
+    share = weights / weights.sum()
+    fig = lsoa_map(model.area, share, label="share of people exposed", cmap="magma_r",
+                   vmax=float(np.quantile(share, 0.99)))
+    ax = fig.axes[0]
+    offsets = [(8, 8), (8, -14), (-70, 8), (-70, -14), (8, 22)]  # neighbouring centres: labels apart
+    for rank, i in enumerate(np.argsort(-weights, kind="stable")[:top]):
+        ax.annotate(str(model.area.names[i]), (model.area.x[i], model.area.y[i]), fontsize=7, zorder=6,
+                    xytext=offsets[rank % len(offsets)], textcoords="offset points",
+                    arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#1a5276"},
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0})
+        ax.plot(model.area.x[i], model.area.y[i], "o", ms=4, color="#1a5276", zorder=6)
+    return render_figure(fig, name, title, caption)
+
+
+def exposure_outputs(result: ExposureResult) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables, figures and HTML of ``readiness exposure`` (people exposed by LSOA at one hour)."""
+    model, exposure = result.model, result.results["exposure"]
+    tables = {"exposure": result.frame(), "parameters": parameter_table(model.params)}
+    figures = [exposure_map(model, result.weights, name="map_exposure",
+                            title=f"Where attack sites are drawn, {exposure['hour']}",
+                            caption="Share of the people exposed in each LSOA at that hour (the weights sites are "
+                                    "drawn from); the five most exposed LSOAs are named.")]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    layer = model.exposure
+    stacks = ({name: layer.by_source[s].sum(axis=1) for s, name in enumerate(layer.sources)} if layer is not None
+              else {"weight": model.site_table.sum(axis=1)})
+    ax.stackplot(np.arange(168), *stacks.values(), labels=list(stacks), alpha=0.85)
+    ax.axvline(result.hour, color="black", lw=1, ls="--", label=exposure["hour"])
+    ax.set_xticks(range(0, 168, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    ax.set_xlabel("hour of the week")
+    ax.set_ylabel("people exposed" if layer is not None else "weight")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    figures.append(render_figure(fig, "exposure_by_hour", "People exposed through the week, by source",
+                                 "Total over the area by hour of the week; the dashed line is the hour mapped."))
+    html = render_html("exposure.html.j2", results=result.results, exposure=exposure, figures=figures,
+                       parameters=[p for p in model.params.entries() if p.name.startswith("exposure.")])
+    return tables, figures, html
 
 
 def _harm_fit_figure(result: HarmFitResult) -> Figure:

@@ -11,11 +11,11 @@ import pandas as pd
 from readiness.area import Area, data_path, to_area_crs
 from readiness.config import BNG, Base, ResourcesConfig, UnitGroup, UnitType
 from readiness.errors import ConfigError
+# the kinds live in readiness.kinds; resources.ARMED etc. stay importable
+from readiness.kinds import ARMED, KIND_CODES, SPECIALIST, UNARMED  # noqa: F401
 
 DEFAULT_BASES_FILE = "west_midlands_response_hubs.csv"
 
-KIND_CODES = {"armed": 0, "specialist": 1, "unarmed": 2}
-ARMED, SPECIALIST, UNARMED = 0, 1, 2
 #: Position code of a unit that starts outside the area (regional team) or patrols (drawn each replication).
 NO_BASE = -1
 

@@ -9,9 +9,11 @@ from typing import get_args
 import numba
 import numpy as np
 
-from readiness.config import Weapon
+from readiness.config import MINUTES_PER_WEEK, Weapon, parse_week_time
+from readiness.exposure import SETTINGS as EXPOSURE_SETTINGS
+from readiness.exposure import hour_of_week
+from readiness.kinds import SPECIALIST, Stream
 from readiness.model import Model
-from readiness.resources import SPECIALIST
 from readiness.rng import name_index, normals, uniforms
 
 #: Most mutual-aid units one request can bring (the registry range of ``mutual_aid.units_high``).
@@ -19,7 +21,7 @@ MAX_MUTUAL_AID = 8
 #: Weapon classes with a kill rate (``scenario.weapons``), and the setting classes of the exposure layer plus
 #: ``other_public``, the fit's reference (factor 1) and the setting of a site the layer gives none for.
 WEAPONS: tuple[str, ...] = get_args(Weapon)
-SETTINGS: tuple[str, ...] = ("transport_hub", "venue", "night_time_economy", "residential", "other_public")
+SETTINGS: tuple[str, ...] = (*EXPOSURE_SETTINGS, "other_public")
 OTHER_PUBLIC = SETTINGS.index("other_public")
 #: A vehicle attack is mobile: it ends when the vehicle stops (its mobile duration), never waits for armed officers.
 VEHICLE = WEAPONS.index("vehicle")
@@ -88,24 +90,75 @@ def pick_by_weight(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
     return out
 
 
-def draw_sites(model: Model, seed: int, reps: np.ndarray, k: int) -> np.ndarray:
-    """LSOA index of each site, by weight with replacement, or the named sites."""
+@numba.njit(parallel=True, cache=True)
+def _by_hour_weight(cumulative, hour, u, out):
+    n = cumulative.shape[1]
+    for r in numba.prange(u.shape[0]):
+        for j in range(u.shape[1]):
+            row = cumulative[hour[r, j]]
+            lo, hi = 0, n
+            while lo < hi:  # searchsorted(row, u * total, side="right")
+                mid = (lo + hi) // 2
+                if row[mid] <= u[r, j] * row[n - 1]:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            out[r, j] = min(lo, n - 1)
+
+
+def attack_minutes(attack_time: str | None, seed: int, reps: np.ndarray) -> np.ndarray:
+    """Minute of the week of each replication's first shot: the given time, or uniform over the week.
+
+    The workload's warm-up and the site draws share this draw, so both see the same time.
+    """
+    if attack_time is not None:
+        return np.full(len(reps), parse_week_time(attack_time), dtype=np.int64)
+    return np.floor(uniforms(seed, "attack_time", reps, 1)[:, 0] * MINUTES_PER_WEEK).astype(np.int64)
+
+
+def draw_sites(model: Model, seed: int, reps: np.ndarray, k: int, start: np.ndarray | None = None) -> np.ndarray:
+    """LSOA index of each site, with replacement, or the named sites.
+
+    Site ``j`` is picked from the weights of the hour of the week it starts in (attack time plus
+    ``start[:, j]``), always by the same uniform: at another start time the same uniform picks from
+    that hour's weights (common random numbers).
+    """
     if model.named_sites is not None:
         return np.broadcast_to(model.named_sites[:k], (len(reps), k)).copy()
-    return pick_by_weight(model.site_weights, uniforms(seed, "site", reps, k))
+    start = np.zeros((len(reps), k)) if start is None else start
+    minute = attack_minutes(model.config.scenario.attack_time, seed, reps)[:, None] + start
+    out = np.empty((len(reps), k), np.int64)
+    _by_hour_weight(model.site_cumulative, np.ascontiguousarray(hour_of_week(minute)),
+                    np.ascontiguousarray(uniforms(seed, Stream.SITE, reps, k)), out)
+    return out
 
 
 def draw_weapons(model: Model, seed: int, reps: np.ndarray, k: int) -> np.ndarray:
     """Weapon class of each replication's attack by the ``scenario.weapons`` weights, repeated over its sites."""
     mix = model.config.scenario.weapons
     weights = np.array([mix.get(w, 0.0) for w in WEAPONS], float)
-    weapon = pick_by_weight(weights, uniforms(seed, "weapon", reps, 1))
+    weapon = pick_by_weight(weights, uniforms(seed, Stream.WEAPON, reps, 1))
     return np.broadcast_to(weapon, (len(reps), k)).copy()
 
 
-def draw_settings(model: Model, seed: int, reps: np.ndarray, site: np.ndarray) -> np.ndarray:
-    """Setting class of each site: ``other_public`` until the exposure layer gives a mix by LSOA and hour."""
-    return np.full(site.shape, OTHER_PUBLIC, np.int64)
+def draw_settings(model: Model, seed: int, reps: np.ndarray, site: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Setting class of each site, drawn from the exposure layer's mix at its LSOA in the hour it starts.
+
+    The people there not in a setting of the layer, or every site without a layer (residents or a user's
+    weights), count as ``other_public``, the fit's reference setting.
+    """
+    out = np.full(site.shape, OTHER_PUBLIC, np.int64)
+    layer = model.exposure
+    if layer is None:
+        return out
+    u = uniforms(seed, Stream.SETTING, reps, site.shape[1])
+    hour = hour_of_week(attack_minutes(model.config.scenario.attack_time, seed, reps)[:, None] + start)
+    for h in np.unique(hour):
+        mix = layer.setting_mix_at(int(h))
+        here = hour == h
+        cumulative = np.cumsum(np.stack([mix[s][site[here]] for s in EXPOSURE_SETTINGS]), axis=0)
+        out[here] = np.sum(u[here][None, :] >= cumulative, axis=0)
+    return out
 
 
 def site_kill_rates(model: Model, weapon: np.ndarray, setting: np.ndarray) -> np.ndarray:
@@ -119,30 +172,30 @@ def site_kill_rates(model: Model, weapon: np.ndarray, setting: np.ndarray) -> np
 def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
     """Draw the attacks of replications ``reps`` with ``k`` sites (docs/model.md, section 3)."""
     p = model.params
-    start = _uniform_between(0.0, p["attack.window_min"], uniforms(seed, "start", reps, k))
+    start = _uniform_between(0.0, p["attack.window_min"], uniforms(seed, Stream.START, reps, k))
     start[:, 0] = 0.0
-    delay = _lognormal(p["notify.median_min"], p["notify.sigma"], normals(seed, "notify", reps, k))
-    extra = uniforms(seed, "attackers", reps, 2 * k).reshape(len(reps), k, 2)
+    delay = _lognormal(p["notify.median_min"], p["notify.sigma"], normals(seed, Stream.NOTIFY, reps, k))
+    extra = uniforms(seed, Stream.ATTACKERS, reps, 2 * k).reshape(len(reps), k, 2)
     attackers = 1 + np.sum(extra < p["attack.extra_attacker_prob"], axis=2)
     low, high = int(p["mutual_aid.units_low"]), int(p["mutual_aid.units_high"])
-    n_aid = low + np.floor(uniforms(seed, "mutual_aid_units", reps, 1)[:, 0] * (high - low + 1)).astype(np.int64)
-    site = draw_sites(model, seed, reps, k)
+    n_aid = low + np.floor(uniforms(seed, Stream.MUTUAL_AID_UNITS, reps, 1)[:, 0] * (high - low + 1)).astype(np.int64)
+    site = draw_sites(model, seed, reps, k, start)
     weapon = draw_weapons(model, seed, reps, k)
-    setting = draw_settings(model, seed, reps, site)
+    setting = draw_settings(model, seed, reps, site, start)
     return Attacks(
         site=site,
         start=start,
         report=start + delay,
         attackers=attackers,
-        static=(uniforms(seed, "mode", reps, k) < p["attack.static_share"]) & (weapon != VEHICLE),
+        static=(uniforms(seed, Stream.MODE, reps, k) < p["attack.static_share"]) & (weapon != VEHICLE),
         mobile_duration=_lognormal(p["attack.mobile_duration_median_min"], p["attack.mobile_duration_sigma"],
-                                   normals(seed, "mobile_duration", reps, k)),
-        siege=uniforms(seed, "siege", reps, k) < p["harm.siege_probability"],
+                                   normals(seed, Stream.MOBILE_DURATION, reps, k)),
+        siege=uniforms(seed, Stream.SIEGE, reps, k) < p["harm.siege_probability"],
         assault=_lognormal(p["ctsfo.assault_median_min"], p["ctsfo.assault_sigma"],
-                           normals(seed, "assault", reps, k)),
+                           normals(seed, Stream.ASSAULT, reps, k)),
         mutual_aid_units=np.minimum(n_aid, MAX_MUTUAL_AID),
         mutual_aid_delay=_uniform_between(p["mutual_aid.delay_low_min"], p["mutual_aid.delay_high_min"],
-                                          uniforms(seed, "mutual_aid_delay", reps, MAX_MUTUAL_AID)),
+                                          uniforms(seed, Stream.MUTUAL_AID_DELAY, reps, MAX_MUTUAL_AID)),
         weapon=weapon,
         setting=setting,
         kill_rate=site_kill_rates(model, weapon, setting),
@@ -159,12 +212,12 @@ def draw_unit_starts(model: Model, seed: int, reps: np.ndarray) -> UnitStarts:
     position = np.broadcast_to(fleet.position, (len(reps), fleet.n)).copy()
     patrol = fleet.patrol
     if patrol.any():
-        lsoa = pick_by_weight(model.site_weights, uniforms(seed, "patrol", reps, keys[patrol]))
+        lsoa = pick_by_weight(model.site_weights, uniforms(seed, Stream.PATROL, reps, keys[patrol]))
         position[:, patrol] = model.lsoa_position(lsoa)
     specialist_delay = np.full((len(reps), fleet.n), np.inf)
     specialist = fleet.kind == SPECIALIST
     if specialist.any():
-        u = uniforms(seed, "specialist", reps, keys[specialist])
+        u = uniforms(seed, Stream.SPECIALIST, reps, keys[specialist])
         outside = fleet.position[specialist] < 0
         low = np.where(outside, p["ctsfo.external_delay_low_min"], p["ctsfo.mobilise_low_min"])
         high = np.where(outside, p["ctsfo.external_delay_high_min"], p["ctsfo.mobilise_high_min"])

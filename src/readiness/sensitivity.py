@@ -28,7 +28,7 @@ def model_with_parameters(model: Model, params: Parameters, *, resources: Resour
 
     ``resources`` is the config's resources before defaults were filled in; without it the fleet keeps
     its resolved unit counts and only crews follow the parameters. Travel is reused unless its
-    coefficients change (``derive_model``); congestion follows the parameters.
+    coefficients change (``derive_model``); congestion and the site weights (``exposure.*``) follow the parameters.
     """
     raw = resources if resources is not None else model.config.resources
     return derive_model(model, model.config.model_copy(update={"resources": raw, "parameters": params.overrides()}))

@@ -13,6 +13,7 @@ import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -22,7 +23,6 @@ from scipy import special
 from readiness.area import data_path
 from readiness.config import (
     MINUTES_PER_DAY,
-    MINUTES_PER_WEEK,
     WEEKDAYS,
     ShiftPattern,
     is_pattern_file,
@@ -32,10 +32,11 @@ from readiness.config import (
 )
 from readiness.demand import DemandWeights, load_demand_weights, load_profile
 from readiness.errors import ConfigError, DataError, validation_error
+from readiness.kinds import ARMED, JOB_STREAMS, Stream, job_stream
 from readiness.model import Model
-from readiness.resources import ARMED, Fleet
+from readiness.resources import Fleet
 from readiness.rng import name_index, replication_keys, uniform_at, uniforms
-from readiness.scenario import UnitStarts, UnitStateSampler, draw_unit_starts
+from readiness.scenario import UnitStarts, UnitStateSampler, attack_minutes, draw_unit_starts
 
 INF = np.inf
 PATTERN_FOLDER = "shift_patterns"
@@ -147,15 +148,32 @@ def build_roster(fleet: Fleet, shifts: Mapping[str, str], patterns: Mapping[str,
                   assignment=assignment)
 
 
+class Crews(NamedTuple):
+    """The units the warm-up decides and their shifts (``Roster`` rows), as the compiled loops take them."""
+
+    serves: np.ndarray  # (U,) bool: takes everyday jobs (armed units)
+    unit_shifts: np.ndarray  # (U, S) rows of the shift table, -1 pads
+    rostered: np.ndarray  # (U,) bool
+    start: np.ndarray  # (G,) shift table: minute of the day the shift starts
+    length: np.ndarray  # (G,) minutes
+    days: np.ndarray  # (G, 7) bool
+
+    @staticmethod
+    def of(roster: Roster, units: np.ndarray, serves: np.ndarray) -> Crews:
+        """The crews of fleet indices ``units`` (``serves``: of every fleet unit)."""
+        return Crews(serves[units], roster.unit_shifts[units], roster.rostered[units], roster.start, roster.length,
+                     roster.days)
+
+
 @numba.njit(cache=True)
-def _duty(u, t, minute, unit_shifts, rostered, sh_start, sh_len, sh_days, absent, k_lo):
+def _duty(u, t, minute, crews, absent, k_lo):
     """Whether unit ``u`` is crewed ``t`` minutes after an attack that starts at ``minute`` of the week, and
     until when that holds at least (the end of its covering shifts, or the next crewed shift start).
 
     Shift instances are indexed by their start day relative to the attack's day; days beyond the
     ``absent`` table count as crewed (they lie past the horizon, where only the bound is used).
     """
-    if not rostered[u]:
+    if not crews.rostered[u]:
         return True, INF
     now = minute + t
     day0 = minute // MINUTES_PER_DAY
@@ -163,8 +181,9 @@ def _duty(u, t, minute, unit_shifts, rostered, sh_start, sh_len, sh_days, absent
     on = False
     until_on = -INF
     next_begin = INF
-    for j in range(unit_shifts.shape[1]):
-        g = unit_shifts[u, j]
+    sh_start, sh_len, sh_days = crews.start, crews.length, crews.days
+    for j in range(crews.unit_shifts.shape[1]):
+        g = crews.unit_shifts[u, j]
         if g < 0:
             break
         day = int(np.floor((now - sh_start[g]) / MINUTES_PER_DAY))  # the latest start at or before now
@@ -201,7 +220,7 @@ def _absences(roster: Roster, units: np.ndarray, seed: int, reps: np.ndarray, pr
         if not roster.rostered[u]:
             continue
         keys = (roster.crew_key[u][:, None] << np.uint64(10)) | days[None, :]
-        absent[:, i] = (uniforms(seed, "absence", reps, keys.ravel()) < probability).reshape(len(reps), *keys.shape)
+        absent[:, i] = (uniforms(seed, Stream.ABSENCE, reps, keys.ravel()) < probability).reshape(len(reps), *keys.shape)
     return absent
 
 
@@ -221,11 +240,11 @@ def rostered_on_duty(model: Model, minutes: np.ndarray) -> np.ndarray:
     """
     roster = roster_for(model)
     absent = np.zeros((model.fleet.n, roster.unit_shifts.shape[1], 3), dtype=np.bool_)
+    crews = Crews.of(roster, np.arange(model.fleet.n), model.fleet.kind == ARMED)
     out = np.empty((len(minutes), model.fleet.n), dtype=bool)
     for i, minute in enumerate(np.asarray(minutes, dtype=np.int64)):
         for u in range(model.fleet.n):
-            out[i, u] = _duty(u, 0.0, minute, roster.unit_shifts, roster.rostered, roster.start, roster.length,
-                              roster.days, absent, -1)[0]
+            out[i, u] = _duty(u, 0.0, minute, crews, absent, -1)[0]
     return out
 
 
@@ -280,8 +299,8 @@ def draw_jobs(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_
     """
     reps = np.asarray(reps, dtype=np.int64)
     peak = np.asarray(rates_per_day, dtype=float) / MINUTES_PER_DAY * profile.max()
-    keys = np.stack([np.stack([replication_keys(seed, f"{stream}:{job_class.name}", reps) for job_class in JOB_CLASSES])
-                     for stream in ("job_gap", "job_thin", "job_site", "job_service")])  # (4, C, R)
+    keys = np.stack([np.stack([replication_keys(seed, job_stream(stream, job_class.name), reps)
+                               for job_class in JOB_CLASSES]) for stream in JOB_STREAMS])  # (4, C, R)
     args = (np.asarray(attack_minute, dtype=np.int64), float(warmup_min), peak, profile / profile.max(), keys)
     counts = _count_jobs(*args)
     cumulative = np.cumsum(weights)
@@ -365,16 +384,56 @@ def _fill_jobs(minute, warmup, peak, relative, keys, cumulative, time, kind, lso
 # --- the warm-up ----------------------------------------------------------------------------------------
 
 
+class WarmupDraws(NamedTuple):
+    """A batch's draws for the warm-up: ``(R, ...)`` arrays in a batch, one row per replication in the loop."""
+
+    minute: np.ndarray  # (R,) minute of the week of the first shot
+    job_time: np.ndarray  # (R, J) ``Jobs`` fields
+    job_kind: np.ndarray
+    job_lsoa: np.ndarray
+    job_service: np.ndarray
+    start_pos: np.ndarray  # (R, U) standby positions
+    absent: np.ndarray  # (R, U, S, days) missing crews (``_absences``)
+
+
+class WarmupSettings(NamedTuple):
+    """The job classes and numbers the warm-up reads, typed for Numba."""
+
+    priority: np.ndarray  # (C,) int64, 1 most urgent
+    divertible: np.ndarray  # (C,) bool
+    release: float  # workload.release_delay_min
+    horizon: float  # horizon_min
+    stats_from: float  # jobs are counted from this minute on
+    k_lo: int  # first day offset of ``absent`` (``_day_range``)
+    n_bases: int  # positions from n_bases on are LSOA centroids
+
+
+class WarmupOutputs(NamedTuple):
+    """What the warm-up writes: per unit ``(R, U)``, then per job class ``(R, C)``."""
+
+    busy_until: np.ndarray
+    kind: np.ndarray
+    lsoa: np.ndarray
+    on_duty: np.ndarray
+    next_start: np.ndarray
+    served: np.ndarray
+    offered: np.ndarray
+    lost: np.ndarray
+    preempted: np.ndarray
+
+
 @numba.njit(cache=True)
-def _warmup(minute, job_time, job_kind, job_lsoa, job_service, start_pos, serves, unit_shifts, rostered,
-            sh_start, sh_len, sh_days, absent, k_lo, travel, n_bases, priority, divertible, release, horizon,
-            stats_from, busy_until, kind, lsoa, on_duty, next_start, served, offered, lost, preempted):
+def _warmup(draws, crews, travel, settings, out):
     """One replication: assign the warm-up's jobs in time order, then read every unit's state at time 0.
 
     A job takes the nearest free unit on duty (travel from its standby position); failing that, a job
     may pre-empt the nearest unit on a divertible job of lower priority, which starts it after the release
     delay; failing that, it is lost (handled without an ARV). A unit finishes a job after its shift ends.
     """
+    minute, job_time, job_kind, job_lsoa, job_service, start_pos, absent = draws
+    serves, priority, divertible = crews.serves, settings.priority, settings.divertible
+    k_lo, n_bases = settings.k_lo, settings.n_bases
+    busy_until, kind, lsoa, on_duty, next_start, served, offered, lost, preempted = out
     n_units = serves.shape[0]
     duty_on = np.zeros(n_units, np.bool_)
     duty_until = np.full(n_units, -INF)  # duty_on[u] holds until then (jobs come in time order)
@@ -387,7 +446,7 @@ def _warmup(minute, job_time, job_kind, job_lsoa, job_service, start_pos, serves
             break
         c = job_kind[j]
         i = job_lsoa[j]
-        counted = t >= stats_from
+        counted = t >= settings.stats_from
         if counted:
             offered[c] += 1
         best = -1
@@ -396,8 +455,7 @@ def _warmup(minute, job_time, job_kind, job_lsoa, job_service, start_pos, serves
             if not serves[u] or busy_until[u] > t:
                 continue
             if t >= duty_until[u]:
-                duty_on[u], duty_until[u] = _duty(u, t, minute, unit_shifts, rostered, sh_start, sh_len, sh_days,
-                                                  absent, k_lo)
+                duty_on[u], duty_until[u] = _duty(u, t, minute, crews, absent, k_lo)
             if duty_on[u]:
                 tt = travel[start_pos[u], i]
                 if tt < best_tt:
@@ -416,7 +474,7 @@ def _warmup(minute, job_time, job_kind, job_lsoa, job_service, start_pos, serves
                 continue
             if counted:
                 preempted[kind[best]] += 1
-            begin = t + release
+            begin = t + settings.release
         busy_until[best] = begin + job_service[j]
         kind[best] = c
         lsoa[best] = i
@@ -424,19 +482,19 @@ def _warmup(minute, job_time, job_kind, job_lsoa, job_service, start_pos, serves
     for u in range(n_units):
         if busy_until[u] <= 0.0:
             kind[u] = -1
-        on_duty[u], until = _duty(u, 0.0, minute, unit_shifts, rostered, sh_start, sh_len, sh_days, absent, k_lo)
-        next_start[u] = 0.0 if on_duty[u] else until if until <= horizon else INF
+        on_duty[u], until = _duty(u, 0.0, minute, crews, absent, k_lo)
+        next_start[u] = 0.0 if on_duty[u] else until if until <= settings.horizon else INF
 
 
 @numba.njit(parallel=True, cache=True)
-def _warmup_batch(minute, job_time, job_kind, job_lsoa, job_service, start_pos, serves, unit_shifts, rostered,
-                  sh_start, sh_len, sh_days, absent, k_lo, travel, n_bases, priority, divertible, release, horizon,
-                  stats_from, busy_until, kind, lsoa, on_duty, next_start, served, offered, lost, preempted):
-    for r in numba.prange(job_time.shape[0]):
-        _warmup(minute[r], job_time[r], job_kind[r], job_lsoa[r], job_service[r], start_pos[r], serves,
-                unit_shifts, rostered, sh_start, sh_len, sh_days, absent[r], k_lo, travel, n_bases, priority,
-                divertible, release, horizon, stats_from, busy_until[r], kind[r], lsoa[r], on_duty[r],
-                next_start[r], served[r], offered[r], lost[r], preempted[r])
+def _warmup_batch(draws, crews, travel, settings, out):
+    """Every replication of a batch, in parallel: each runs on its own rows of the draws and outputs."""
+    for r in numba.prange(draws.job_time.shape[0]):
+        row = WarmupDraws(draws.minute[r], draws.job_time[r], draws.job_kind[r], draws.job_lsoa[r],
+                          draws.job_service[r], draws.start_pos[r], draws.absent[r])
+        _warmup(row, crews, travel, settings,
+                WarmupOutputs(out.busy_until[r], out.kind[r], out.lsoa[r], out.on_duty[r], out.next_start[r],
+                              out.served[r], out.offered[r], out.lost[r], out.preempted[r]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -492,9 +550,7 @@ class WorkloadSampler:
 
     def attack_minutes(self, seed: int, reps: np.ndarray) -> np.ndarray:
         """Minute of the week of each replication's first shot: the configured time, or uniform over the week."""
-        if self.attack_time is not None:
-            return np.full(len(reps), parse_week_time(self.attack_time), dtype=np.int64)
-        return np.floor(uniforms(seed, "attack_time", reps, 1)[:, 0] * MINUTES_PER_WEEK).astype(np.int64)
+        return attack_minutes(self.attack_time, seed, reps)
 
     def state(self, model: Model, seed: int, reps: np.ndarray, attack_minute: np.ndarray, *,
               starts: UnitStarts | None = None, stats_from: float | None = None) -> WorkloadState:
@@ -519,24 +575,26 @@ class WorkloadSampler:
         absent = _absences(roster, units, seed, reps, p["shifts.absence"], k_lo, n_days)
         start_pos = starts.position[:, units]
         shape, per_class = (len(reps), len(units)), (len(reps), len(JOB_CLASSES))
-        busy_until, next_start = np.empty(shape), np.empty(shape)
-        kind, lsoa, served = np.empty(shape, np.int64), np.zeros(shape, np.int64), np.zeros(shape, np.int64)
-        on_duty = np.empty(shape, np.bool_)
-        offered, lost, preempted = (np.zeros(per_class, np.int64) for _ in range(3))
-        priority = np.array([c.priority for c in JOB_CLASSES], dtype=np.int64)
+        out = WarmupOutputs(busy_until=np.empty(shape), kind=np.empty(shape, np.int64), lsoa=np.zeros(shape, np.int64),
+                            on_duty=np.empty(shape, np.bool_), next_start=np.empty(shape),
+                            served=np.zeros(shape, np.int64), offered=np.zeros(per_class, np.int64),
+                            lost=np.zeros(per_class, np.int64), preempted=np.zeros(per_class, np.int64))
         divertible = np.array([c.divertible for c in JOB_CLASSES], dtype=np.bool_)
-        release = p["workload.release_delay_min"]
-        _warmup_batch(attack_minute, jobs.time, jobs.kind, jobs.lsoa, jobs.service, start_pos, serves[units],
-                      roster.unit_shifts[units], roster.rostered[units], roster.start, roster.length, roster.days,
-                      absent, k_lo, model.travel_minutes, model.n_bases, priority, divertible, release, horizon,
-                      -self.warmup_min if stats_from is None else stats_from, busy_until, kind, lsoa, on_duty,
-                      next_start, served, offered, lost, preempted)
+        release = float(p["workload.release_delay_min"])
+        settings = WarmupSettings(priority=np.array([c.priority for c in JOB_CLASSES], dtype=np.int64),
+                                  divertible=divertible, release=release, horizon=float(horizon),
+                                  stats_from=float(-self.warmup_min if stats_from is None else stats_from),
+                                  k_lo=int(k_lo), n_bases=int(model.n_bases))
+        draws = WarmupDraws(attack_minute, jobs.time, jobs.kind, jobs.lsoa, jobs.service, start_pos, absent)
+        _warmup_batch(draws, Crews.of(roster, units, serves), model.travel_minutes, settings, out)
+        busy_until, kind = out.busy_until, out.kind
         busy = busy_until > 0
         divert = divertible[np.maximum(kind, 0)] & busy
-        available = np.where(busy, np.where(divert, np.minimum(busy_until, release), busy_until), next_start)
-        position = np.where(busy, model.n_bases + lsoa, start_pos)
-        return WorkloadState(units=units, position=position, available=available, on_duty=on_duty, busy=busy,
-                             busy_kind=kind, served=served, offered=offered, lost=lost, preempted=preempted)
+        available = np.where(busy, np.where(divert, np.minimum(busy_until, release), busy_until), out.next_start)
+        position = np.where(busy, model.n_bases + out.lsoa, start_pos)
+        return WorkloadState(units=units, position=position, available=available, on_duty=out.on_duty, busy=busy,
+                             busy_kind=kind, served=out.served, offered=out.offered, lost=out.lost,
+                             preempted=out.preempted)
 
     def __call__(self, model: Model, seed: int, reps: np.ndarray) -> UnitStarts:
         """Unit states at the first shot (the engine's ``unit_states`` argument).
@@ -584,7 +642,7 @@ def _hourly(model: Model, sampler: WorkloadSampler, seed: int, replications: int
         raise ConfigError(f"replications must be at least 1, got {replications}", field="replications")
     for hour in range(168):
         reps = np.arange(hour * replications, (hour + 1) * replications, dtype=np.int64)
-        minute = hour * 60 + np.floor(uniforms(seed, "coverage_minute", reps, 1)[:, 0] * 60).astype(np.int64)
+        minute = hour * 60 + np.floor(uniforms(seed, Stream.COVERAGE_MINUTE, reps, 1)[:, 0] * 60).astype(np.int64)
         yield sampler.state(model, seed, reps, minute, stats_from=-60.0)
 
 

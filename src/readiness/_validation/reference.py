@@ -1,4 +1,7 @@
-"""SimPy reference implementation of the attack model (docs/model.md), used only to cross-check the engine."""
+"""SimPy reference implementation of the attack model (docs/model.md), used only to cross-check the engine.
+
+Needs the ``validate`` extra: importing it without SimPy raises ``MissingExtraError`` (see the package).
+"""
 
 from __future__ import annotations
 
@@ -15,11 +18,9 @@ from simpy.events import NORMAL, EventPriority
 from readiness.config import MINUTES_PER_DAY, MINUTES_PER_WEEK, WEEKDAYS, parse_clock, parse_week_time
 from readiness.demand import load_demand_weights, load_profile
 from readiness.errors import ConfigError
-from readiness.resources import ARMED, NO_BASE, SPECIALIST, UNARMED
+from readiness.kinds import ARMED, MUTUAL_AID, SPECIALIST, UNARMED
+from readiness.resources import NO_BASE
 from readiness.workload import load_pattern
-
-#: Kind code of a neighbouring force's ARV; such units are not in the fleet, they come by mutual aid.
-MUTUAL_AID = 3
 
 #: A SimPy process body.
 ProcessBody = Generator[simpy.Event, Any, None]
@@ -143,7 +144,9 @@ class ModelLike(Protocol):
     """What the reference reads from :class:`readiness.model.Model`.
 
     The everyday workload also reads ``config`` (``workload`` and ``resources`` sections) and ``area``;
-    a hand-built world without a ``config`` attribute runs with every unit free at the attack.
+    a hand-built world without a ``config`` attribute runs with every unit free at the attack. Sites are
+    drawn from ``site_table`` (``(168, n)`` weights by hour of the week) where the model has one, else
+    from ``site_weights`` at every hour.
     """
 
     params: Mapping[str, float]
@@ -212,12 +215,42 @@ def _weapon_rates(model: ModelLike) -> tuple[list[str], np.ndarray, dict[str, fl
     return names, weights / weights.sum(), rates
 
 
-def _draw_scenario(rng: np.random.Generator, settings: _Settings, site_p: np.ndarray,
-                   named: np.ndarray | None, sites: int,
-                   weapons: tuple[list[str], np.ndarray, dict[str, float]]) -> _Scenario:
-    """Draw K sites independently (the first starts at 0); one weapon class for the whole attack."""
-    site = named[:sites].copy() if named is not None else rng.choice(len(site_p), size=sites, p=site_p)
+def _setting_factor(model: ModelLike) -> Callable[[np.random.Generator, int, int], float]:
+    """``(rng, lsoa, hour) ->`` the kill-rate factor of a setting drawn from the exposure layer's mix there
+    (docs/model.md section 5); people outside the layer's settings, and every site without a layer, are
+    ``other_public`` (factor 1)."""
+    layer = getattr(model, "exposure", None)
+    mixes: dict[int, dict[str, np.ndarray]] = {}
+
+    def draw(rng: np.random.Generator, lsoa: int, hour: int) -> float:
+        if layer is None:
+            return 1.0
+        mix = mixes.setdefault(hour, layer.setting_mix_at(hour))
+        names = list(mix)
+        shares = np.array([mix[name][lsoa] for name in names])
+        shares = np.append(shares, max(0.0, 1.0 - shares.sum()))
+        choice = int(rng.choice(len(shares), p=shares / shares.sum()))
+        return 1.0 if choice == len(names) else float(model.params[f"harm.setting_factor.{names[choice]}"])
+
+    return draw
+
+
+def _draw_scenario(rng: np.random.Generator, settings: _Settings, hourly_p: np.ndarray,
+                   named: np.ndarray | None, sites: int, minute: int,
+                   weapons: tuple[list[str], np.ndarray, dict[str, float]],
+                   setting_factor: Callable[[np.random.Generator, int, int], float]) -> _Scenario:
+    """Draw K sites independently (the first starts at 0), each from the weights of the hour it starts in;
+    one weapon class for the whole attack, a setting per site.
+
+    ``hourly_p[h]`` are the site-choice probabilities in hour ``h`` of the week; ``minute`` is the first
+    shot's minute of the week.
+    """
     start = np.concatenate([[0.0], rng.uniform(0.0, settings.window, size=sites - 1)])
+    hours = (np.floor((minute + start) / 60.0).astype(np.int64)) % len(hourly_p)
+    if named is not None:
+        site = named[:sites].copy()
+    else:
+        site = np.array([rng.choice(hourly_p.shape[1], p=hourly_p[h]) for h in hours])
     notify = rng.lognormal(math.log(settings.notify_median), settings.notify_sigma, size=sites)
     weapon = str(rng.choice(weapons[0], p=weapons[1]))
     return _Scenario(
@@ -229,7 +262,7 @@ def _draw_scenario(rng: np.random.Generator, settings: _Settings, site_p: np.nda
         mobile_duration=rng.lognormal(math.log(settings.mobile_median), settings.mobile_sigma, size=sites),
         siege=rng.random(sites) < settings.siege_probability,
         assault=rng.lognormal(math.log(settings.assault_median), settings.assault_sigma, size=sites),
-        kill_rate=np.full(sites, weapons[2][weapon]),
+        kill_rate=np.array([weapons[2][weapon] * setting_factor(rng, int(i), int(h)) for i, h in zip(site, hours)]),
     )
 
 
@@ -512,7 +545,6 @@ class _Workload:
     ``lines[u]`` lists the shifts crewing unit ``u``; units not in it are on duty all the time.
     """
 
-    attack_minute: int | None  # minute of the week of the first shot; None: uniform per replication
     warmup: float
     profile: tuple[float, ...]  # relative rate by hour of the week (Monday 00:00 first), peak 1
     peak: float  # the profile's peak over its mean
@@ -536,8 +568,7 @@ class _Workload:
             for name, per_day, priority, divertible in (
                 ("firearms", firearms_per_day, 1, False),
                 ("other", p["workload.other_jobs_per_day"], 2, True)))
-        return cls(attack_minute=None if config.attack_time is None else parse_week_time(config.attack_time),
-                   warmup=config.warmup_hours * 60.0, profile=tuple(profile / profile.max()), peak=profile.max(),
+        return cls(warmup=config.warmup_hours * 60.0, profile=tuple(profile / profile.max()), peak=profile.max(),
                    job_site_cumulative=np.cumsum(weights) / weights.sum(), classes=classes,
                    release=p["workload.release_delay_min"], absence=p["shifts.absence"], horizon=p["horizon_min"],
                    lines=_deal_lines(model))
@@ -709,7 +740,7 @@ class _WarmUp:
 
 
 def _check_model(model: ModelLike, sites: int, replications: int) -> np.ndarray:
-    """Validate the request; return the site-choice probabilities."""
+    """Validate the request; return the site-choice probabilities (``site_weights``, normalised)."""
     if sites < 1 or replications < 1:
         raise ConfigError(f"need at least one site and one replication, got sites={sites}, "
                           f"replications={replications}")
@@ -749,6 +780,15 @@ def _team_delays(rng: np.random.Generator, units: list[_Unit], settings: _Settin
     return rng.uniform(low, high)
 
 
+def _hourly_probabilities(model: ModelLike, site_p: np.ndarray) -> np.ndarray:
+    """``(168, n)`` site-choice probabilities by hour: ``model.site_table`` if it has one, else ``site_p``."""
+    table = getattr(model, "site_table", None)
+    if table is None:
+        return np.broadcast_to(site_p, (MINUTES_PER_WEEK // 60, len(site_p)))
+    table = np.asarray(table, dtype=float)
+    return table / table.sum(axis=1, keepdims=True)
+
+
 def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed: int,
                        workload: bool | None = None) -> dict[str, np.ndarray]:
     """Simulate ``replications`` attacks on ``sites`` sites with SimPy, independently of the engine.
@@ -779,14 +819,18 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
         start).
     """
     site_p = _check_model(model, sites, replications)
+    hourly_p = _hourly_probabilities(model, site_p)
     settings = _Settings.from_params(model.params)
     weapons = _weapon_rates(model)
+    setting_factor = _setting_factor(model)
     travel = np.asarray(model.travel_minutes, dtype=float)
     named = None if model.named_sites is None else np.asarray(model.named_sites, dtype=np.int64)
     rng = np.random.default_rng(seed)
     config = getattr(model, "config", None)
     enabled = workload if workload is not None else config is not None and config.workload.enabled
     everyday = _Workload.from_model(model) if enabled else None
+    attack_time = "Mon 00:00" if config is None else config.scenario.attack_time  # None: drawn per replication
+    fixed_minute = None if attack_time is None else parse_week_time(attack_time)
     since_start: dict[str, Callable[[_Site], float]] = {
         "t_first_armed": lambda s: s.first_armed - s.start,
         "t_enough_armed": lambda s: s.engaged - s.start,
@@ -801,15 +845,13 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     out.update(site=np.empty(shape, dtype=np.int64), static=np.empty(shape, dtype=bool),
                attackers=np.empty(shape, dtype=np.int64))
     for r in range(replications):
-        scenario = _draw_scenario(rng, settings, site_p, named, sites, weapons)
+        minute = int(rng.integers(0, MINUTES_PER_WEEK)) if fixed_minute is None else fixed_minute
+        scenario = _draw_scenario(rng, settings, hourly_p, named, sites, minute, weapons, setting_factor)
         units = _draw_units(rng, model, site_p)
         team_delays = _team_delays(rng, units, settings)
         n_aid = rng.integers(int(settings.aid_units_low), int(settings.aid_units_high), endpoint=True)
         aid_delays = rng.uniform(settings.aid_delay_low, settings.aid_delay_high, size=n_aid)
         if everyday is not None:
-            minute = everyday.attack_minute
-            if minute is None:
-                minute = int(rng.integers(0, MINUTES_PER_WEEK))
             _WarmUp(rng, everyday, units, travel, model.n_bases, minute).run()
         done = _Replication(settings=settings, travel=travel, n_bases=model.n_bases, scenario=scenario,
                             units=units, team_delays=team_delays, aid_delays=aid_delays).run()
