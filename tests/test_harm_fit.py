@@ -156,3 +156,20 @@ def test_weapon_mix_sets_each_attack_one_kill_rate(default_model) -> None:
 def test_bad_weapon_mix_is_a_config_error(weapons: dict[str, float]) -> None:
     with pytest.raises(ConfigError, match="scenario.weapons"):
         config_from_mapping({"scenario": {"weapons": weapons}})
+
+
+def test_site_settings_follow_the_exposure_mix_at_the_lsoa_and_hour(default_model) -> None:
+    from readiness.config import parse_week_time
+    from readiness.exposure import hour_of_week
+
+    layer = default_model.exposure
+    hour = int(hour_of_week(parse_week_time(default_model.config.scenario.attack_time)))
+    mix = layer.setting_mix_at(hour)
+    lsoa = int(np.argmax(mix["night_time_economy"] * layer.weights_at(hour)))
+    config = default_model.config.model_copy(update={"scenario": default_model.config.scenario.model_copy(
+        update={"named_sites": [str(default_model.area.codes[lsoa])]})})
+    attacks = draw_attacks(build_model(config), 9, np.arange(20_000), 1)
+    shares = np.bincount(attacks.setting[:, 0], minlength=len(SETTINGS)) / 20_000
+    expected = [float(mix[s][lsoa]) if s in mix else 0.0 for s in SETTINGS]
+    expected[SETTINGS.index("other_public")] = 1.0 - sum(expected)
+    np.testing.assert_allclose(shares, expected, atol=0.015)
