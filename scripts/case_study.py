@@ -414,6 +414,11 @@ def _ranking_section(study: CaseStudy) -> str:
             "change either order: it changes the price of a life, not which option buys more.")
 
 
+def _duration(seconds: float) -> str:
+    """A run time in words: seconds under two minutes, else minutes."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} minutes"
+
+
 def render_markdown(study: CaseStudy, figures: Mapping[str, str]) -> str:
     """The case-study document: every number read from the run's results."""
     s, results = study.settings, study.comparison.results
@@ -489,7 +494,7 @@ def render_markdown(study: CaseStudy, figures: Mapping[str, str]) -> str:
                 f"Sobol indices of deaths per attack at K = {' and '.join(str(x) for x in sb['sites'])} over the "
                 f"{sb['parameters']} parameters Morris ranks highest: Saltelli sampling, {sb['base_samples']} base "
                 f"samples x ({sb['parameters']} + 2) = {sb['evaluations']:,} runs of {sb['replications']:,} "
-                f"replications at each K, {study.comparison.seconds['sobol'] / 60:.0f} minutes on this machine; "
+                f"replications at each K, {_duration(study.comparison.seconds['sobol'])} on this machine; "
                 f"95% CIs from {sb['bootstrap_resamples']} bootstrap resamples. S1: the share of the variance a "
                 "parameter explains alone; ST: with its interactions (integer parameters rounded):\n\n"
                 + _table(["K", "parameter", "S1", "± 95%", "ST", "± 95%"], sobol_rows) + "\n\n")
@@ -523,7 +528,9 @@ assumptions with no public figure.
   sites, start times, notification delays and attackers in every option, so differences are paired.
 - Units start the attack busy or free as the everyday workload model leaves them (`readiness.workload`).
 - Sensitivity: tornado and Morris screening at {s.sensitivity_replications:,} replications
-  ({s.morris_trajectories} Morris trajectories); the ranking sweep at {s.ranking_replications:,} replications.
+  ({s.morris_trajectories} Morris trajectories); Sobol indices at K = 1 and 3 on the {s.sobol_parameters} parameters
+  Morris ranks highest ({s.sobol_samples} base samples, {s.sobol_replications:,} replications a run; none when
+  Morris is off); the ranking sweep at {s.ranking_replications:,} replications.
 - Confidence intervals are normal 95% intervals over replications. Sites no armed officer reaches within
   {horizon:g} minutes count as waiting and enter means at {horizon:g} minutes (means are then lower bounds).
 - Regenerate: `make case-study` (`python scripts/case_study.py`).

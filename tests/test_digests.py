@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "92c519b56dae4b37f85fff73c8e471e200201d0d58cd491271d30e0d26ff734f"),
+               "086749af37f6da0ff0c9e9e0c12d401d8d2d7c3011c46d506a4083213ae2d825"),
     "coverage": (["coverage", "--replications", "5"],
-                 "412f4d9960f91d6cb67d8cebf68c6e76e7cd5a445ea994e1eb16b90f60d64930"),
+                 "5a501d3b74cecd36fb433231213d9afe478fbac2c46261c46214657a45b05b68"),
     "compare": (["compare", "--replications", "100"],
-                "e2daa6dc1264735e1f21bd9d99be4b10d5f5ee03341016284f562dd54d2fc543"),
+                "0de31a732306cc205281e78cef96e4dce9223da1f6eb30b4c4936c4892a81b55"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "27211947f9f5703f6ef0175f5cef87b530840de7701437b98117180e786151b5"),
+                 "9c6aca996ec42cd3e437cfe0d741268571d98fcb4c6aa84f5189e0d465cf34fa"),
 }
 
 
