@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "086749af37f6da0ff0c9e9e0c12d401d8d2d7c3011c46d506a4083213ae2d825"),
+               "dc5c438c92f135b2ea0f8b3a6fa7f0540c10f65011d0cf14bb55471f0b309ac5"),
     "coverage": (["coverage", "--replications", "5"],
-                 "5a501d3b74cecd36fb433231213d9afe478fbac2c46261c46214657a45b05b68"),
+                 "9004ba27cb589d80428885b8e66a99e542382b63a311cfd141096758d5b3bbb4"),
     "compare": (["compare", "--replications", "100"],
-                "0de31a732306cc205281e78cef96e4dce9223da1f6eb30b4c4936c4892a81b55"),
+                "80cfa3ab11857292a41ec31ed0d299159df46bcda0ec5d523b5bf7bd2c7bce51"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "9c6aca996ec42cd3e437cfe0d741268571d98fcb4c6aa84f5189e0d465cf34fa"),
+                 "504d722e758f95e54afdb5ee8fafb05d918fb5b8f4d0dedee43ea4377d727c09"),
 }
 
 

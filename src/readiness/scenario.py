@@ -113,7 +113,7 @@ def attack_minutes(attack_time: str | None, seed: int, reps: np.ndarray) -> np.n
     """
     if attack_time is not None:
         return np.full(len(reps), parse_week_time(attack_time), dtype=np.int64)
-    return np.floor(uniforms(seed, "attack_time", reps, 1)[:, 0] * MINUTES_PER_WEEK).astype(np.int64)
+    return np.floor(uniforms(seed, Stream.ATTACK_TIME, reps, 1)[:, 0] * MINUTES_PER_WEEK).astype(np.int64)
 
 
 def draw_sites(model: Model, seed: int, reps: np.ndarray, k: int, start: np.ndarray | None = None) -> np.ndarray:

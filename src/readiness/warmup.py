@@ -60,7 +60,8 @@ def unit_series(model: Model, *, seed: int, replications: int, hours: float, ste
     """Read the workload model's ARVs busy and on duty every ``step_min`` minutes for ``hours`` from empty."""
     from readiness.resources import ARMED
     from readiness.scenario import draw_unit_starts
-    from readiness.workload import MINUTES_PER_WEEK, WorkloadSampler
+    from readiness.config import MINUTES_PER_WEEK
+    from readiness.workload import WorkloadSampler
 
     if not model.config.workload.enabled:
         raise ReadinessError("workload.enabled is false: there is no everyday workload to warm up")
