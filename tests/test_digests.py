@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "dc5c438c92f135b2ea0f8b3a6fa7f0540c10f65011d0cf14bb55471f0b309ac5"),
+               "086749af37f6da0ff0c9e9e0c12d401d8d2d7c3011c46d506a4083213ae2d825"),
     "coverage": (["coverage", "--replications", "5"],
-                 "9004ba27cb589d80428885b8e66a99e542382b63a311cfd141096758d5b3bbb4"),
+                 "4cce82914187da305182596a216bc76984c5e32ae7ec4815abc7cb2c4242195b"),
     "compare": (["compare", "--replications", "100"],
-                "80cfa3ab11857292a41ec31ed0d299159df46bcda0ec5d523b5bf7bd2c7bce51"),
+                "0de31a732306cc205281e78cef96e4dce9223da1f6eb30b4c4936c4892a81b55"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "504d722e758f95e54afdb5ee8fafb05d918fb5b8f4d0dedee43ea4377d727c09"),
+                 "ae242ec24146c6c1a487625d982477109bbe632d2ddabeb259225b92d63fd632"),
 }
 
 
