@@ -190,6 +190,11 @@ def fit_posterior(rows: FitRows, start: np.ndarray | None = None) -> Posterior:
     return Posterior(mode=result.x, covariance=covariance)
 
 
+def _key(purpose: str, what: str) -> str:
+    """A sub-stream of a purpose (``harm_fit:loo:3:deaths``), as ``kinds.job_stream`` does."""
+    return f"{purpose}:{what}"
+
+
 def _row_means(draws: np.ndarray, rows: FitRows, minutes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Means ``(draws, rows)`` at the given minutes ``(draws, rows)``, and the negative-binomial size per draw."""
     n_w, n_s = len(FIT_WEAPONS), len(FACTOR_SETTINGS)
@@ -202,8 +207,8 @@ def _row_means(draws: np.ndarray, rows: FitRows, minutes: np.ndarray) -> tuple[n
 def predictive(draws: np.ndarray, rows: FitRows, seed: int, purpose: str) -> np.ndarray:
     """Predicted deaths ``(draws, rows)``: parameters drawn, unrecorded minutes drawn, negative binomial."""
     n = draws.shape[0]
-    z = normals(seed, f"{purpose}:minutes", np.arange(n), len(rows.ids))
-    u = uniforms(seed, f"{purpose}:deaths", np.arange(n), len(rows.ids))
+    z = normals(seed, _key(purpose, "minutes"), np.arange(n), len(rows.ids))
+    u = uniforms(seed, _key(purpose, "deaths"), np.arange(n), len(rows.ids))
     minutes = np.where(np.isfinite(rows.minutes)[None, :], np.nan_to_num(rows.minutes)[None, :],
                        DURATION_MEDIAN_MIN * np.exp(DURATION_SIGMA * z))
     mean, size = _row_means(draws, rows, minutes)
@@ -281,7 +286,7 @@ def _fbi_check(posterior: Posterior, table_rows: FitRows, seed: int) -> dict[str
     firearm = table_rows.weapon == 0
     settings = table_rows.setting[firearm]
     n = FBI_INCIDENTS
-    idx = np.floor(uniforms(seed, f"{Stream.HARM_FIT}:fbi_setting", np.arange(1), n)[0] * len(settings)).astype(int)
+    idx = np.floor(uniforms(seed, _key(Stream.HARM_FIT, "fbi_setting"), np.arange(1), n)[0] * len(settings)).astype(int)
     synthetic = FitRows(tuple(f"fbi{i}" for i in range(n)), np.ones(n), np.zeros(n, np.int64), settings[idx],
                         np.full(n, np.nan), np.zeros(n))
     draws = posterior.draws(seed, f"{Stream.HARM_FIT}:fbi_params", 1000)
