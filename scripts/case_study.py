@@ -44,6 +44,11 @@ class Settings:
     ranking_replications: int = 1_000
     #: Registry parameters the ranking sweep visits (``None``: every ranged one); tests sweep a few.
     ranking_parameters: tuple[str, ...] | None = None
+    #: Sobol indices at K = 1 and 3: base samples (0: none), over the parameters Morris ranks highest on deaths
+    #: (screen, then quantify: all 50-odd would need 50x the runs), each run at these replications.
+    sobol_samples: int = 64
+    sobol_parameters: int = 10
+    sobol_replications: int = 200
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,10 @@ def run_case_study(settings: Settings) -> CaseStudy:
                                 baseline_name=options_file.baseline, sites=settings.sites,
                                 resources=config.resources,
                                 sensitivity_replications=settings.sensitivity_replications,
-                                morris_trajectories=settings.morris_trajectories)
+                                morris_trajectories=settings.morris_trajectories,
+                                sobol_samples=settings.sobol_samples if settings.morris_trajectories > 0 else 0,
+                                sobol_parameters=settings.sobol_parameters,
+                                sobol_replications=settings.sobol_replications)
     ranking = ranking_sensitivity(baseline, options_file, config.resources, seed=settings.seed,
                                   replications=settings.ranking_replications,
                                   sites=int(comparison.results["reference_sites"]),
@@ -414,6 +422,11 @@ def _ranking_section(study: CaseStudy) -> str:
             "change either order: it changes the price of a life, not which option buys more.")
 
 
+def _duration(seconds: float) -> str:
+    """A run time in words: seconds under two minutes, else minutes."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} minutes"
+
+
 def render_markdown(study: CaseStudy, figures: Mapping[str, str]) -> str:
     """The case-study document: every number read from the run's results."""
     s, results = study.settings, study.comparison.results
@@ -486,6 +499,20 @@ def render_markdown(study: CaseStudy, figures: Mapping[str, str]) -> str:
                 f"Morris screening ({sens['morris_trajectories']} trajectories; all parameters moving together), "
                 "deaths per attack: μ* ranks influence, σ flags interaction:\n\n"
                 + _table(["parameter", "μ*", "μ* 95% CI ±", "σ"], morris_rows) + "\n\n")
+        if "sobol" in sens:
+            sb = sens["sobol"]
+            sobol_rows = [[str(r["sites"]), r["parameter"], _f(r["S1"], 3), _f(r["S1_ci95"], 3), _f(r["ST"], 3),
+                           _f(r["ST_ci95"], 3)]
+                          for k_sobol in sb["sites"] for r in sb["rows"]
+                          if r["output"] == "deaths_per_attack" and r["sites"] == k_sobol]
+            sensitivity_text += (
+                f"Sobol indices of deaths per attack at K = {' and '.join(str(x) for x in sb['sites'])} over the "
+                f"{sb['parameters']} parameters Morris ranks highest: Saltelli sampling, {sb['base_samples']} base "
+                f"samples x ({sb['parameters']} + 2) = {sb['evaluations']:,} runs of {sb['replications']:,} "
+                f"replications at each K, {_duration(study.comparison.seconds['sobol'])} on this machine; "
+                f"95% CIs from {sb['bootstrap_resamples']} bootstrap resamples. S1: the share of the variance a "
+                "parameter explains alone; ST: with its interactions (integer parameters rounded):\n\n"
+                + _table(["K", "parameter", "S1", "± 95%", "ST", "± 95%"], sobol_rows) + "\n\n")
         sensitivity_text += ("Money assumptions, swept on each option's lives saved per £m (largest swings):\n\n"
                              + _table(["output", "parameter", "at low", "at high"], money_top) + "\n\n")
 
@@ -516,7 +543,9 @@ assumptions with no public figure.
   sites, start times, notification delays and attackers in every option, so differences are paired.
 - Units start the attack busy or free as the everyday workload model leaves them (`readiness.workload`).
 - Sensitivity: tornado and Morris screening at {s.sensitivity_replications:,} replications
-  ({s.morris_trajectories} Morris trajectories); the ranking sweep at {s.ranking_replications:,} replications.
+  ({s.morris_trajectories} Morris trajectories); Sobol indices at K = 1 and 3 on the {s.sobol_parameters} parameters
+  Morris ranks highest ({s.sobol_samples} base samples, {s.sobol_replications:,} replications a run; none when
+  Morris is off); the ranking sweep at {s.ranking_replications:,} replications.
 - Confidence intervals are normal 95% intervals over replications. Sites no armed officer reaches within
   {horizon:g} minutes count as waiting and enter means at {horizon:g} minutes (means are then lower bounds).
 - Regenerate: `make case-study` (`python scripts/case_study.py`).
@@ -642,9 +671,10 @@ A change of exactly zero means the switch does not (yet) reach the attack model'
 - **ARVs on duty, bases and availability are not public.** The baseline fleet
   ({_range(params, 'arv.on_duty')}) and the response hubs used as ARV bases are reasoned
   assumptions; section 7 shows how far they move the answer.
-- **The harm model is calibrated on one night**, the Paris shooting sites of 13 November 2015; deaths
-  per attack carry that model's uncertainty, which the confidence intervals (replication noise only) do not
-  include.
+- **The harm model is fitted on a few dozen notable attacks** (the attack table, `readiness harm fit`): a kill
+  rate by weapon, a factor by setting and a flight time; the weapon mix (`scenario.weapons`) is an assumption.
+  Deaths per attack carry the fit's uncertainty (the registry ranges), which the confidence intervals
+  (replication noise only) do not include.
 - **Arming response officers** rests on one assumption, the effectiveness of an armed response officer against
   an ARV officer ({_range(params, 'options.armed_response_effectiveness')}){'' if arm is None else
   '; its cost counts training and allowances only, not the wider effects of routine arming on policing'}.
@@ -700,12 +730,18 @@ def main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--sensitivity-replications", type=int, default=defaults.sensitivity_replications)
     parser.add_argument("--morris-trajectories", type=int, default=defaults.morris_trajectories)
     parser.add_argument("--ranking-replications", type=int, default=defaults.ranking_replications)
+    parser.add_argument("--sobol-samples", type=int, default=defaults.sobol_samples,
+                        help="Sobol base samples, a power of two (0: none; needs Morris trajectories)")
+    parser.add_argument("--sobol-parameters", type=int, default=defaults.sobol_parameters)
+    parser.add_argument("--sobol-replications", type=int, default=defaults.sobol_replications)
     parser.add_argument("--ranking-parameters", default=None,
                         help="comma-separated registry names for the ranking sweep (default: every ranged one)")
     args = parser.parse_args(argv)
     settings = Settings(seed=args.seed, replications=args.replications,
                         sensitivity_replications=args.sensitivity_replications,
                         morris_trajectories=args.morris_trajectories, ranking_replications=args.ranking_replications,
+                        sobol_samples=args.sobol_samples, sobol_parameters=args.sobol_parameters,
+                        sobol_replications=args.sobol_replications,
                         ranking_parameters=None if args.ranking_parameters is None
                         else tuple(args.ranking_parameters.split(",")))
     study = run_case_study(settings)

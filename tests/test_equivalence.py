@@ -191,7 +191,9 @@ def test_same_outcomes_in_deterministic_worlds(case: str) -> None:
     units, sites, parameters = CASES[case]
     groups = [{"type": "ctsfo", "count": n} if where == "ctsfo" else {"type": "arv", "base": where, "count": n}
               for where, n in units]
-    model = model_from({"resources": {"units": groups}, "scenario": {"named_sites": sites},
+    # firearms and no exposure layer: the kill rate is as fixed as everything else
+    model = model_from({"resources": {"units": groups},
+                        "scenario": {"named_sites": sites, "weapons": {"firearm": 1.0}, "site_weights": "residents"},
                         "parameters": {**FIXED, **parameters}})
     engine = _engine(model, sites=len(sites), replications=2, seed=3)
     reference = simulate_reference(model, sites=len(sites), replications=2, seed=4, workload=False)

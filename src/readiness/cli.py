@@ -1,4 +1,4 @@
-"""Command line: ``readiness assess | coverage | compare | optimise | config default | validate``."""
+"""Command line: ``readiness assess | coverage | compare | optimise | harm fit | config default | validate``."""
 
 from __future__ import annotations
 
@@ -213,7 +213,10 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
             store: StoreOpt = None, no_store: NoStoreOpt = False,
             no_structural: Annotated[bool, typer.Option(
                 "--no-structural", help="skip the structural scenarios (each switch flipped against the baseline)")
-            ] = False) -> None:
+            ] = False,
+            sobol: Annotated[int, typer.Option(
+                "--sobol", help="Sobol indices at K = 1 and 3 from N base samples (a power of two; "
+                                "N x (parameters + 2) runs of the sensitivity replications; 0: none)")] = 0) -> None:
     """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity, structure."""
     from readiness.compare import DEFAULT_SITES, run_comparison
     from readiness.config import load_config
@@ -224,6 +227,8 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     from readiness.structural import scenario_count
 
     began = time.perf_counter()
+    if sobol < 0 or (sobol & (sobol - 1)):
+        raise ReadinessError(f"--sobol expects 0 or a power of two (8, 16, 32, ...), got {sobol}")
     fixed = parse_replications(replications)
     rule = rule_from_options(fixed, precision, minimum=min_replications, maximum=max_replications, batch=batch)
     prepare_out_dir(out)
@@ -242,6 +247,7 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
         comparison = run_comparison(model, applied, replications=fixed, seed=seed,
                                     baseline_name=options_file.baseline, resources=load_config(config).resources,
                                     sensitivity_replications=min(400, fixed), structural=not no_structural,
+                                    sobol_samples=sobol,
                                     progress=advance)
     finally:
         if bar is not None:
@@ -251,6 +257,7 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     tables, figures, html = comparison_outputs(comparison)
     run = run_record(command="compare", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,
+                            **{f"{part}_seconds": round(t, 3) for part, t in comparison.seconds.items()},
                             "options_file": str(Path(source).resolve())})
     written = write_outputs(out, results=comparison.results, run=run, tables=tables, figures=figures, html=html)
     record_outputs(store, no_store, command="compare", out=out, results=comparison.results, run=run, files=written,
@@ -430,6 +437,42 @@ def areas_list() -> None:
     for row in table.itertuples(index=False):
         sys.stdout.write(f"{row.code:<10} {row.name:<22} {row.lsoas:>6} {row.residents:>10} "
                          f"{row.officers_2019:>8} {row.area_km2:>8.0f}\n")
+
+
+harm_app = typer.Typer(no_args_is_help=True, help="The harm model: fit it on the table of real attacks.")
+app.add_typer(harm_app, name="harm")
+
+
+@harm_app.command("fit")
+@user_errors
+def harm_fit(attacks: Annotated[Path | None, typer.Argument(help="attack table CSV (default: the shipped table)",
+                                                            show_default=False)] = None,
+             out: OutOpt = Path("out-harm-fit"), seed: SeedOpt = 0,
+             loo: Annotated[bool, typer.Option("--loo/--no-loo", help="leave-one-out predictive checks")] = True,
+             quiet: QuietOpt = False, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
+    """Fit harm (kill rate by weapon, factor by setting, flight time) on an attack table; writes a parameters file."""
+    from readiness.attacks import load_attacks
+    from readiness.harm_fit import fit_harm, parameters_yaml, results_document
+    from readiness.report import harm_fit_outputs, prepare_out_dir, run_record, write_outputs
+
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    result = fit_harm(load_attacks(attacks), seed=seed, loo=loo)
+    results = results_document(result)
+    tables, figures, html = harm_fit_outputs(result)
+    run = run_record(command="harm fit", out=out, seconds=time.perf_counter() - began,
+                     extra={"attacks_file": str(Path(result.source).resolve())})
+    written = write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html,
+                            files={"parameters.yaml": parameters_yaml(result)})
+    record_outputs(store, no_store, command="harm fit", out=out, results=results, run=run, files=written,
+                   quiet=quiet)
+    if not quiet:
+        loo_line = (f"; leave-one-out: {result.checks['loo']['share_within_p5_p95']:.0%} of rows in their 90% "
+                    "interval" if loo else "")
+        console.print(f"harm fit on {len(result.rows)} sites: firearm kill rate "
+                      f"{result.parameters['harm.kill_rate_per_attacker_min']:.2f}/min per attacker, flight "
+                      f"{result.parameters['harm.flight_time_min']:.0f} min{loo_line}; parameters: "
+                      f"{(out / 'parameters.yaml').resolve()}", highlight=False)
 
 
 travel_app = typer.Typer(no_args_is_help=True, help="Travel models.")

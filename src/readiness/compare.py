@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,7 +18,15 @@ from readiness.neighbourhood import on_duty
 from readiness.options import AppliedOption
 from readiness.registry import Parameters
 from readiness.resources import ARMED, SPECIALIST, UNARMED
-from readiness.sensitivity import model_with_parameters, morris, ranged, tornado
+from readiness.sensitivity import (
+    SOBOL_RESAMPLES,
+    model_with_parameters,
+    morris,
+    ranged,
+    sobol,
+    sobol_evaluations,
+    tornado,
+)
 from readiness.structural import paired_rows, run_structural
 from readiness.summary import censored, paired_difference, rounded, summarise_sites
 from readiness.workload import unit_state_sampler
@@ -30,6 +39,8 @@ METRICS: tuple[str, ...] = ("time_to_first_armed_min", "share_sites_waiting_over
 #: Registry namespaces that never enter a simulation: swept analytically on the money, not re-simulated.
 MONEY_PREFIXES: tuple[str, ...] = ("costs.", "threat.", "prevention.", "options.cut_share_")
 FUNDING_CUT_GBP = 28_300_000.0
+#: The K values of the Sobol analysis (one site, and Paris 2015's three).
+SOBOL_SITES: tuple[int, ...] = (1, 3)
 
 #: The unit-state sampler of each model compared (``run_comparison``'s ``sampler_for``).
 SamplerFor = Callable[[Model], UnitStateSampler]
@@ -43,6 +54,7 @@ class Comparison:
     options: tuple[AppliedOption, ...]
     outcomes: dict[str, dict[int, Outcomes]]
     results: dict[str, object]
+    seconds: dict[str, float] = field(default_factory=dict)  # run times of parts (run.json, never results)
 
 
 def replication_metrics(outcomes: Outcomes, horizon: float) -> dict[str, np.ndarray]:
@@ -128,12 +140,18 @@ def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replica
                    baseline_name: str = "baseline", sites: Sequence[int] = DEFAULT_SITES,
                    sampler_for: SamplerFor | None = None, resources: ResourcesConfig | None = None,
                    sensitivity_replications: int = 400, morris_trajectories: int = 6, structural: bool = True,
+                   sobol_samples: int = 0,
+                   sobol_parameters: Sequence[str] | int | None = None, sobol_replications: int | None = None,
                    progress: Callable[[int], None] | None = None) -> Comparison:
     """Run the baseline and every option on the same seed (common random numbers) and build the results.
 
     ``sensitivity_replications = 0`` skips the sensitivity analysis; ``resources`` is the baseline's
     resources config before defaults (so ``arv.on_duty`` moves the fleet in the sensitivity sweeps);
-    ``sampler_for=None`` runs every model with its configured unit states (``workload.unit_state_sampler``);
+    ``sampler_for=None`` runs every model with its configured unit states (``workload.unit_state_sampler``).
+    ``sobol_samples`` (a power of two, 0: none) adds Sobol indices at K = 1 and 3 over the simulated
+    parameters, ``sobol_samples x (parameters + 2)`` evaluations of ``sobol_replications`` (default: the
+    sensitivity replications); ``sobol_parameters`` names a subset, or an int ``n`` takes the ``n`` with
+    the largest Morris mu* on deaths per attack (screen, then quantify).
     ``structural=False`` skips the structural scenarios (``readiness.structural``).
     """
     sampler_for = sampler_for or unit_state_sampler
@@ -187,11 +205,24 @@ def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replica
     }
     if structural:
         results["structural"] = run_structural(baseline, outcomes[baseline_name], by_k)
+    seconds: dict[str, float] = {}
     if sensitivity_replications > 0:
         results["sensitivity"] = _sensitivity(baseline, options, resources, points, seed=seed,
                                               replications=sensitivity_replications, sites=reference,
                                               trajectories=morris_trajectories, sampler_for=sampler_for)
-    return Comparison(baseline=baseline, options=tuple(options), outcomes=outcomes, results=results)
+        if sobol_samples > 0:
+            began = time.perf_counter()
+            sensitivity = results["sensitivity"]
+            if isinstance(sobol_parameters, int):
+                screened = [r["parameter"] for r in sensitivity.get("morris", []) if r["output"] == "deaths_per_attack"]
+                if not screened:
+                    raise ValueError("a number of Sobol parameters needs the Morris screen (morris_trajectories > 0)")
+                sobol_parameters = screened[:sobol_parameters]
+            sensitivity["sobol"] = _sobol(
+                baseline, resources, seed=seed, replications=sobol_replications or sensitivity_replications,
+                base_samples=sobol_samples, names=sobol_parameters, sampler_for=sampler_for)
+            seconds["sobol"] = time.perf_counter() - began
+    return Comparison(baseline=baseline, options=tuple(options), outcomes=outcomes, results=results, seconds=seconds)
 
 
 def neighbourhood_response(options: Sequence[AppliedOption], outcomes: Mapping[str, Mapping[int, Outcomes]],
@@ -249,6 +280,29 @@ def _sensitivity(baseline: Model, options: Sequence[AppliedOption], resources: R
         result["morris"] = _rounded(morris(response, params, simulated, trajectories=trajectories, seed=seed))
         result["morris_trajectories"] = trajectories
     return result
+
+
+def _sobol(baseline: Model, resources: ResourcesConfig | None, *, seed: int, replications: int, base_samples: int,
+           names: Sequence[str] | None, sampler_for: SamplerFor) -> dict[str, object]:
+    """Sobol indices of the response metrics at each K of ``SOBOL_SITES``, over the simulated parameters."""
+    params, horizon = baseline.params, baseline.params["horizon_min"]
+    entries = [p for p in ranged(params, exclude_prefixes=MONEY_PREFIXES) if names is None or p.name in names]
+
+    def response(values: Parameters) -> dict[str, float]:
+        model = model_with_parameters(baseline, values, resources=resources)
+        out = {}
+        for k in SOBOL_SITES:
+            outcomes = simulate(model, sites=k, replications=replications, seed=seed, unit_states=sampler_for(model))
+            out.update({f"{name}|{k}": float(v.mean()) for name, v in replication_metrics(outcomes, horizon).items()})
+        return out
+
+    rows = []
+    for row in sobol(response, params, entries, base_samples=base_samples, seed=seed):
+        metric, k = str(row["output"]).split("|")
+        rows.append({**row, "output": metric, "sites": int(k)})
+    return {"sites": list(SOBOL_SITES), "base_samples": base_samples, "parameters": len(entries),
+            "evaluations": sobol_evaluations(base_samples, len(entries)), "replications": replications,
+            "bootstrap_resamples": SOBOL_RESAMPLES, "rows": _rounded(rows)}
 
 
 def _rounded(rows: list[dict[str, object]]) -> list[dict[str, object]]:

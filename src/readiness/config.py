@@ -134,6 +134,13 @@ class ResourcesConfig(StrictModel):
     neighbourhood: bool = True  # neighbourhood officers and PCSOs respond as a density (docs/model.md, 4.6)
 
 
+#: Weapon classes the harm model has a kill rate for (bombs are outside it).
+Weapon = Literal["firearm", "knife", "vehicle", "vehicle+knife"]
+#: UK and European attacks in the attack table since 1987 (bombs, the US and New Zealand left out): 15 of 30
+#: with firearms, 9 knives, 4 vehicles, 2 vehicle then knives; an assumption (docs/model.md).
+DEFAULT_WEAPONS: dict[str, float] = {"firearm": 0.5, "knife": 0.3, "vehicle": 0.13, "vehicle+knife": 0.07}
+
+
 class ScenarioConfig(StrictModel):
     """The attacks to assess."""
 
@@ -143,6 +150,8 @@ class ScenarioConfig(StrictModel):
     #: usual residents; a path: a user's crowded places, or a CSV with lsoa11cd, weight.
     site_weights: Literal["exposure", "residents"] | Path | None = "exposure"
     attack_time: str | None = "Fri 21:20"  # None: drawn uniformly over the week, per replication
+    #: Weapon class of an attack (all its sites), drawn by these weights (docs/model.md, harm by weapon).
+    weapons: dict[Weapon, float] = Field(default_factory=lambda: dict(DEFAULT_WEAPONS))
 
     @field_validator("sites")
     @classmethod
@@ -156,6 +165,13 @@ class ScenarioConfig(StrictModel):
     def _week_time(cls, value: str | None) -> str | None:
         if value is not None:
             parse_week_time(value)
+        return value
+
+    @field_validator("weapons")
+    @classmethod
+    def _weapon_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
+            raise ValueError("expected weights >= 0 with a positive sum, e.g. {firearm: 1}")
         return value
 
 

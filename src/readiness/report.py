@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # only for annotations: these modules import report's callers
     from readiness.compare import Comparison
     from readiness.coverage import CoverageResult
     from readiness.exposure import ExposureResult
+    from readiness.harm_fit import HarmFitResult
     from readiness.model import Model
     from readiness.planning import OptimiseResult
     from readiness.warmup import UnitSeries
@@ -133,19 +134,20 @@ def write_atomic(path: Path, text: str | bytes) -> None:
 
 
 def write_outputs(out: Path, *, results: Mapping[str, object], run: Mapping[str, object],
-                  tables: Mapping[str, pd.DataFrame], figures: Iterable[Figure], html: str) -> list[Path]:
+                  tables: Mapping[str, pd.DataFrame], figures: Iterable[Figure], html: str,
+                  files: Mapping[str, str] | None = None) -> list[Path]:
     """Write every output of a command into ``out`` as one set; returns the paths written, manifest last.
 
     The set is written into a sibling staging folder with ``manifest.json`` (names and SHA-256) last,
     then swapped in with one atomic exchange, so a run killed at any moment leaves ``out`` holding the
     previous complete set or the new one (docs/results.md). Files in ``out`` that no earlier run listed
-    in its manifest (a user's own files) are kept.
+    in its manifest (a user's own files) are kept. ``files`` adds other text files by name.
     """
     contents: dict[str, str | bytes] = {
         "results.json": dumps_results(results), "run.json": json.dumps(run, indent=2, default=str) + "\n",
         "report.html": html,
         **{f"{name}.csv": table.to_csv(index=False, lineterminator="\n") for name, table in tables.items()},
-        **{f"figures/{figure.name}.png": figure.png for figure in figures}}
+        **{f"figures/{figure.name}.png": figure.png for figure in figures}, **(files or {})}
     folder = prepare_out_dir(out).resolve()  # a symlinked ``out`` keeps its link: the set swaps at its target
     staging = _sibling(folder, _STAGING)
     shutil.rmtree(staging, ignore_errors=True)
@@ -360,6 +362,7 @@ def _start_time_figure(by_start_time: list[dict]) -> Figure:
 def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
     """Tables, figures and HTML of an assessment (``readiness.assessment.Assessment``)."""
     from readiness.assessment import minutes_to_nearest_armed_base
+    from readiness.harm_fit import shipped_fit
 
     model, results = assessment.model, assessment.results
     by_sites = results["by_sites"]
@@ -413,7 +416,8 @@ def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame],
              "share_over_20_min": b["share_sites_waiting_over_20_min"]["value"], "victims_mean": b["victims"]["mean"]}
             for row in results["by_start_time"] for b in row["by_sites"]])
     html = render_html("assessment.html.j2", results=results, figures=figures, tables=tables,
-                       parameters=model.params.entries(), horizon=horizon, site_weights=site_weights_text(model))
+                       parameters=model.params.entries(), horizon=horizon, site_weights=site_weights_text(model),
+                       harm_fit=_harm_fit_figure(shipped_fit()))
     return tables, figures, html
 
 
@@ -615,6 +619,8 @@ def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame],
         tables["money_tornado"] = pd.DataFrame(sensitivity["money_tornado"])
         if "morris" in sensitivity:
             tables["morris"] = pd.DataFrame(sensitivity["morris"])
+        if "sobol" in sensitivity:
+            tables["sobol"] = pd.DataFrame(sensitivity["sobol"]["rows"])
         figures += [_tornado_figure(sensitivity["tornado"], output, sensitivity["sites"])
                     for output in ("deaths_per_attack", "share_sites_waiting_over_10_min")]
     baseline = comparison.baseline
@@ -652,6 +658,8 @@ def warmup_outputs(model: Model, results: Mapping[str, object], series: UnitSeri
                           f"points and the configured warm-up ({results['configured_warmup_hours']:g} h).")
     html = render_html("warmup.html.j2", results=results, figures=[chart], parameters=model.params.entries())
     return {"warmup_series": table, "parameters": parameter_table(model.params)}, [chart], html
+
+
 def site_weights_text(model: Model) -> str:
     """Plain words for where the model draws attack sites (the assess and compare reports)."""
     scenario = model.config.scenario
@@ -716,4 +724,45 @@ def exposure_outputs(result: ExposureResult) -> tuple[dict[str, pd.DataFrame], l
                                  "Total over the area by hour of the week; the dashed line is the hour mapped."))
     html = render_html("exposure.html.j2", results=result.results, exposure=exposure, figures=figures,
                        parameters=[p for p in model.params.entries() if p.name.startswith("exposure.")])
+    return tables, figures, html
+
+
+def _harm_fit_figure(result: HarmFitResult) -> Figure:
+    """Predicted deaths (mean, 90% interval; leave-one-out where run) against recorded deaths, per row."""
+    rows = sorted(result.rows, key=lambda r: r["recorded"])
+    key = "loo" if all("loo" in r for r in rows) else "predicted"
+    y = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(7, 0.22 * len(rows) + 1.2))
+    colours = {"firearm": "#c0392b", "knife": "#2c3e50", "vehicle": "#27ae60", "vehicle+knife": "#8e44ad"}
+    for i, row in enumerate(rows):
+        p = row[key]
+        ax.plot([p["p5"] + 0.5, p["p95"] + 0.5], [i, i], color=colours[row["weapon"]], lw=2, alpha=0.6)
+        ax.plot(p["mean"] + 0.5, i, "|", color=colours[row["weapon"]], ms=9)
+    ax.plot([r["recorded"] + 0.5 for r in rows], y, "k.", label="recorded")
+    for weapon, colour in colours.items():
+        ax.plot([], [], color=colour, lw=2, label=f"{weapon}: predicted 90%, mean")
+    ax.set_xscale("log")
+    ax.set_yticks(y, [r["id"] for r in rows], fontsize=6)
+    ax.set_xlabel("deaths at the site + 0.5 (log scale)")
+    ax.legend(fontsize=7, loc="lower right")
+    which = "each row predicted by a fit without it (leave-one-out)" if key == "loo" else "fit on all rows"
+    return render_figure(fig, "harm_fit", "Harm fit: predicted against recorded deaths per site",
+                         f"Attack table rows (bombs excluded), {which}: predicted 90% interval and mean against the "
+                         "recorded deaths (dots). docs/model.md, harm fitted on real attacks.")
+
+
+def harm_fit_outputs(result: HarmFitResult) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables, figures and HTML of ``readiness harm fit`` (``readiness.harm_fit.HarmFitResult``)."""
+    from readiness.harm_fit import results_document
+
+    rows = pd.DataFrame([{
+        "id": r["id"], "weapon": r["weapon"], "setting": r["setting"], "attackers": r["attackers"],
+        "minutes": r["minutes"], "recorded": r["recorded"],
+        **{f"predicted_{k}": v for k, v in r["predicted"].items()},
+        **{f"loo_{k}": v for k, v in r.get("loo", {}).items()}} for r in result.rows])
+    tables = {"rows": rows, "estimates": pd.DataFrame(result.estimates), "excluded": pd.DataFrame(result.excluded,
+                                                                                                   columns=["id", "reason"])}
+    figures = [_harm_fit_figure(result)]
+    html = render_html("harm_fit.html.j2", result=result, results=results_document(result), figures=figures,
+                       tables=tables, parameters=Parameters(result.parameters).entries())
     return tables, figures, html
