@@ -107,6 +107,16 @@ class ResourcesConfig(StrictModel):
     units: list[UnitGroup] | None = None
 
 
+class DispatchConfig(StrictModel):
+    """How the armed response is run (structural choices, docs/model.md section 4).
+
+    ``doctrine``: ``confront`` (locate and confront, national doctrine since 2017: each armed arrival
+    engages at once) or ``contain`` (the site is engaged only once enough armed officers are on scene).
+    """
+
+    doctrine: Literal["confront", "contain"] = "confront"
+
+
 class ScenarioConfig(StrictModel):
     """The attacks to assess."""
 
@@ -252,6 +262,7 @@ class Config(StrictModel):
     area: AreaConfig = Field(default_factory=AreaConfig)
     resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
     travel: TravelConfig = Field(default_factory=TravelConfig)
+    dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
     scenario: ScenarioConfig = Field(default_factory=ScenarioConfig)
     parameters: dict[str, float] = Field(default_factory=dict)
     workload: WorkloadConfig = Field(default_factory=WorkloadConfig)

@@ -34,6 +34,8 @@ class Stream(enum.StrEnum):
     # unit starts (scenario.draw_unit_starts), keyed by unit name
     PATROL = "patrol"
     SPECIALIST = "specialist"
+    # engagements under dispatch.doctrine: confront, per (site, engagement number)
+    ENGAGEMENT = "engagement"
     # harm (engine)
     DEATHS = "deaths"
     # everyday workload (workload.py); the job streams are per job class, see ``job_stream``

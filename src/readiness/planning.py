@@ -32,9 +32,10 @@ class StandbyProblem:
 
 
 def standby_problem(model: Model) -> StandbyProblem:
-    """Candidates are the existing bases and all LSOA centroids; travel is the model's, on blue lights."""
+    """Candidates are the existing bases and all LSOA centroids; travel is the model's, on blue lights, with
+    the congestion of the attack's hour (the week's mean when it is drawn)."""
     fleet = model.fleet
-    minutes = (model.params["travel.emergency_factor"] * model.travel_minutes.astype(float)).T
+    minutes = (model.attack_blue_light_factor() * model.blue_light_minutes.astype(float)).T
     names = (*fleet.base_names, *model.area.codes.tolist())
     xy = model.positions
     existing = np.unique(fleet.position[(fleet.kind == ARMED) & (fleet.position >= 0)])
