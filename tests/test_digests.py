@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "dc5c438c92f135b2ea0f8b3a6fa7f0540c10f65011d0cf14bb55471f0b309ac5"),
+               "d5e78238220d29e3a083c5375c3774ea4fa60ed41bd86544cd7d8c22e1ebd148"),
     "coverage": (["coverage", "--replications", "5"],
-                 "9004ba27cb589d80428885b8e66a99e542382b63a311cfd141096758d5b3bbb4"),
+                 "932c48f5b654b0c27b49565a5f38e9943b8c78af783fa124d1c03df0f8f22a1f"),
     "compare": (["compare", "--replications", "100"],
-                "80cfa3ab11857292a41ec31ed0d299159df46bcda0ec5d523b5bf7bd2c7bce51"),
+                "94bc34ec747489bcb2a8d347b86d2512458107bcd37e46c19214c2a1732ec082"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "504d722e758f95e54afdb5ee8fafb05d918fb5b8f4d0dedee43ea4377d727c09"),
+                 "d146fe2da5bb1c6dcaf1706318fb9cfe77c19135f6d5aee7c7f7d825ba729226"),
 }
 
 
