@@ -5,6 +5,7 @@ Needs the ``validate`` extra: importing it without SimPy raises ``MissingExtraEr
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, fields
@@ -200,7 +201,7 @@ def expected_deaths(*, attackers: float, kill_rate: float, flight_time: float, p
     edges = sorted({0.0, shooting_minutes, *(t for t in (unarmed_minutes, suppressed_minutes)
                                              if 0.0 < t < shooting_minutes)})
     free_fire = 0.0
-    for a, b in zip(edges, edges[1:]):  # the multiplier is constant on each piece: read it at the middle
+    for a, b in itertools.pairwise(edges):  # the multiplier is constant on each piece: read it at the middle
         middle = (a + b) / 2.0
         multiplier = ((1.0 - plato_reduction) if middle >= unarmed_minutes else 1.0) * (
             suppression if middle >= suppressed_minutes else 1.0)
