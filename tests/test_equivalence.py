@@ -21,7 +21,10 @@ OUTCOMES = ("t_first_armed", "t_enough_armed", "t_resolved", "t_first_unarmed", 
 
 # Equivalence margins (issue 2): with EQUIVALENCE_REPLICATIONS single-site attacks each, the 95%
 # confidence interval of the engine-minus-reference difference must lie inside these margins.
-EQUIVALENCE_REPLICATIONS = 20_000
+# With blue-light minutes about half the single sites wait over 10 minutes (the variance of a share is then
+# largest), so the reference runs 40,000 attacks and the engine 100,000: half-width about 0.006.
+EQUIVALENCE_REPLICATIONS = 40_000
+EQUIVALENCE_ENGINE_REPLICATIONS = 100_000
 MARGIN_MEAN_MIN = 0.25
 MARGIN_SHARE_10 = 0.01
 # With the everyday workload the SimPy warm-up costs about 4 ms a replication, so the reference runs
@@ -119,7 +122,8 @@ def reference_single_site_workload(default_model: Model) -> dict[str, np.ndarray
                               workload=True)
 
 
-def _equivalent(model: Model, reference: Mapping[str, np.ndarray], *, replications: int = EQUIVALENCE_REPLICATIONS,
+def _equivalent(model: Model, reference: Mapping[str, np.ndarray], *,
+                replications: int = EQUIVALENCE_ENGINE_REPLICATIONS,
                 unit_states: UnitStateSampler | None = draw_unit_starts) -> tuple[bool, str]:
     """Two one-sided tests as an interval: the 95% CI of the difference inside the margins."""
     engine = _engine(model, sites=1, replications=replications, seed=202, unit_states=unit_states)
