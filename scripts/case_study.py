@@ -20,7 +20,7 @@ from readiness.errors import ConfigError
 from readiness.model import Model, build_model
 from readiness.options import OptionsFile, apply_options, load_options
 from readiness.registry import Parameter, Parameters
-from readiness.report import plt, software_versions
+from readiness.report import plt, software_versions, structural_plot
 from readiness.sensitivity import model_with_parameters, ranged
 from readiness.summary import paired_difference
 
@@ -173,6 +173,14 @@ def _gbp_m(value: float | None, digits: int = 2) -> str:
     if value is None:
         return "n/a"
     return f"−£{-value / 1e6:,.{digits}f}m" if value < 0 else f"£{value / 1e6:,.{digits}f}m"
+
+
+def _scenario_cells(row: Mapping[str, Mapping[str, object]]) -> list[str]:
+    """Minutes to first unarmed (mean, paired change), change in minutes to first armed and in deaths."""
+    unarmed = row["time_to_first_unarmed_min"]
+    return [f"{_f(unarmed['scenario'], 2)} ({_ci(unarmed['difference'], 2, signed=True)})",
+            _ci(row["time_to_first_armed_min"]["difference"], 2, signed=True),
+            _ci(row["deaths_per_attack"]["difference"], 2, signed=True)]
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -443,6 +451,13 @@ def render_markdown(study: CaseStudy, figures: Mapping[str, str]) -> str:
                          _f(sum(lost.values()), 0), _ci(diff["time_to_first_armed_min"], 2, signed=True),
                          _ci(diff["deaths_per_attack"], 2, signed=True)])
     cut_lines = "\n".join(f"- **{a.name}**: {a.summary[-1]}." for a in cuts)
+    neighbourhood_rows = [[r["option"], _f(r["neighbourhood_officers"], 0), _f(r["neighbourhood_on_duty"], 0),
+                           *_scenario_cells(next(b for b in r["by_sites"] if b["sites"] == k))]
+                          for r in results["neighbourhood_response"]]
+    structural = results.get("structural", {"scenarios": []})
+    structural_rows = [[f"`{sc['name']}`", sc["baseline_value"],
+                        *_scenario_cells(next(b for b in sc["by_sites"] if b["sites"] == k))]
+                       for sc in structural["scenarios"]]
     prev_rows = [[r["option"], _f(r["neighbourhood_officers"], 0), _f(r["p_disrupted"], 3),
                   _f(r["attacks_per_year"], 4), _f(r["deaths_per_attack"], 1), _f(r["expected_deaths_per_year"], 3)]
                  for r in prevention["rows"]]
@@ -558,8 +573,8 @@ result, so the table gives the price at both ends of its range (K = {k}).
 "n/a": the option saves no lives (or saves money while costing lives), so there is no price of a life.
 Pareto frontier (no other option both cheaper and averting more deaths, K = {k}):
 **{', '.join(results['pareto']['frontier'])}**. The frontier counts response deaths only: a cut that takes
-neighbourhood officers looks free here, and its possible cost shows only under the prevention assumption
-(section 5).
+neighbourhood officers costs lives here through fewer neighbourhood responders (section 4), and its possible
+cost in plots not disrupted shows only under the prevention assumption (section 5).
 
 ![Cost against deaths averted]({figures['cost']})
 
@@ -575,9 +590,18 @@ out of about 7,040 officers in September 2015 (Express & Star, 28 Jan 2017). Whe
 
 {cut_lines}
 
-Officers lost from response and firearms roles are removed from the fleet as whole cars on duty
-({per_post:.2f} officers per post); neighbourhood officers lost change nothing in the armed response. Their
-possible effect is on prevention, below, which is a separate assumption.
+Unless a split is given, a cut falls on each role in its share of the force's officers (neighbourhood
+{_f(params['options.cut_share_neighbourhood'] * 100, 1)}%, response {_f(params['options.cut_share_response'] * 100, 1)}%,
+firearms {_f(params['options.cut_share_firearms'] * 100, 1)}%, normalised over the three). Officers lost from
+response and firearms roles are removed from the fleet as whole cars on duty ({per_post:.2f} officers per post).
+Neighbourhood officers lost leave fewer neighbourhood officers and PCSOs on duty to evacuate and cordon
+(a density per district, docs/model.md 4.6), so the first unarmed officer reaches a site later; that is a
+response result, paired on the same attacks (K = {k}):
+
+{_table(['option', 'neighbourhood officers left', 'on duty with PCSOs', 'minutes to first unarmed (change, 95% CI)',
+         'change in minutes to first armed', 'change in deaths per attack'], neighbourhood_rows)}
+
+Their possible effect on prevention, below, is a separate assumption.
 
 ![Officers lost by role]({figures['cut']})
 
@@ -604,20 +628,30 @@ Expected deaths per year = plots per year × (1 − P(disrupted)) × deaths per 
 The bars run from elasticity {_entry(params, 'prevention.staffing_elasticity').low:g} (staffing does not
 matter) to {_entry(params, 'prevention.staffing_elasticity').high:g}.
 
-## 6. Sensitivity: which assumptions could change the ranking of options
+## 6. Structural choices: how much the answer depends on them
+
+A parameter has a range (section 7); a structural choice of the model has alternatives. Each switch below is
+set to its other value, everything else as in the baseline, on the same attacks (K = {k}; paired 95% CIs):
+
+{_table(['scenario', 'baseline value', 'minutes to first unarmed (change, 95% CI)', 'change in minutes to first armed',
+         'change in deaths per attack'], structural_rows) if structural_rows else 'No structural scenarios were run.'}
+
+A change of exactly zero means the switch does not (yet) reach the attack model's numbers.
+{'' if 'structural' not in figures else chr(10) + '![Structural scenarios](' + figures['structural'] + ')' + chr(10)}
+## 7. Sensitivity: which assumptions could change the ranking of options
 
 {_ranking_section(study)}
 
 ![Ranking sensitivity]({figures['ranking']})
 
-{sensitivity_text}## 7. Limits
+{sensitivity_text}## 8. Limits
 
 - **Not a prediction.** The model answers "if an attack of this shape started at a random time, what would
   the response look like"; it does not say how likely an attack is. The attack rate
   ({rate.value:g} a year) and the prevention model are assumptions with wide ranges.
 - **ARVs on duty, bases and availability are not public.** The baseline fleet
   ({_range(params, 'arv.on_duty')}) and the response hubs used as ARV bases are reasoned
-  assumptions; section 6 shows how far they move the answer.
+  assumptions; section 7 shows how far they move the answer.
 - **The harm model is calibrated on one night**, the Paris shooting sites of 13 November 2015; deaths
   per attack carry that model's uncertainty, which the confidence intervals (replication noise only) do not
   include.
@@ -634,7 +668,7 @@ matter) to {_entry(params, 'prevention.staffing_elasticity').high:g}.
 - **Doctrine**: the chance that an engagement stops the attackers and the suppression of a failed one are
   assumptions reasoned from a handful of attacks (registry `doctrine.*`); section 6 sweeps them.
 - **Replication noise**: with {s.replications:,} replications the 95% intervals above are the noise of this
-  run; orders in section 6 whose neighbours differ within noise should be read as ties.
+  run; orders in section 7 whose neighbours differ within noise should be read as ties.
 """
 
 
@@ -660,6 +694,9 @@ def write_case_study(study: CaseStudy, docs_dir: Path) -> Path:
                "prevention": _prevention_figure(results["prevention"]["rows"], prevention_at(elasticity.low),
                                                 prevention_at(elasticity.high), folder),
                "ranking": _ranking_figure(study.ranking, folder)}
+    if results.get("structural", {}).get("scenarios"):
+        figures["structural"] = _save(structural_plot(results["structural"], int(results["reference_sites"])), folder,
+                                      "structural")
     if "sensitivity" in results:
         figures["tornado"] = _tornado_figure(results["sensitivity"]["tornado"], "deaths_per_attack", folder)
     path = docs_dir / DOC_NAME

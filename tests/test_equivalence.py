@@ -169,7 +169,8 @@ def test_the_workload_equivalence_test_catches_travel_ten_percent_slower(default
 
 
 # Deterministic worlds (no spread, no window, fixed delays, named sites): outcomes must be equal.
-FIXED = {"notify.sigma": 0.0, "attack.window_min": 0.0, "response.on_duty": 0, "attack.extra_attacker_prob": 0.0,
+FIXED = {"notify.sigma": 0.0, "attack.window_min": 0.0, "response.on_duty": 0, "neighbourhood.on_duty_share": 0.0,
+         "attack.extra_attacker_prob": 0.0,
          "attack.mobile_duration_sigma": 0.0, "ctsfo.assault_sigma": 0.0, "harm.siege_probability": 0.0,
          "ctsfo.external_delay_low_min": 45.0, "ctsfo.external_delay_high_min": 45.0,
          "mutual_aid.delay_low_min": 30.0, "mutual_aid.delay_high_min": 30.0,

@@ -210,13 +210,17 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
             config: Annotated[Path | None, typer.Option("--config", help="YAML config of the baseline")] = None,
             quiet: QuietOpt = False, precision: PrecisionOpt = None, min_replications: MinRepsOpt = DEFAULT_MINIMUM,
             max_replications: MaxRepsOpt = DEFAULT_MAXIMUM, batch: BatchOpt = DEFAULT_BATCH,
-            store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
-    """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity."""
+            store: StoreOpt = None, no_store: NoStoreOpt = False,
+            no_structural: Annotated[bool, typer.Option(
+                "--no-structural", help="skip the structural scenarios (each switch flipped against the baseline)")
+            ] = False) -> None:
+    """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity, structure."""
     from readiness.compare import DEFAULT_SITES, run_comparison
     from readiness.config import load_config
     from readiness.options import apply_options, load_options
     from readiness.precision import comparison_source, parse_replications, rule_from_options
     from readiness.report import comparison_outputs, prepare_out_dir, run_record, write_outputs
+    from readiness.structural import scenario_count
 
     began = time.perf_counter()
     fixed = parse_replications(replications)
@@ -229,13 +233,15 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     if rule is not None:
         decided = _sequential(rule, comparison_source(model, applied, sites=DEFAULT_SITES, seed=seed), quiet)
         fixed = decided.replications
-    bar, advance = progress_bar(fixed * len(DEFAULT_SITES) * (len(applied) + 1), quiet, "simulating")
+    scenarios = 0 if no_structural else scenario_count(model.config)
+    bar, advance = progress_bar(fixed * len(DEFAULT_SITES) * (len(applied) + 1 + scenarios), quiet, "simulating")
     if bar is not None:
         bar.start()
     try:
         comparison = run_comparison(model, applied, replications=fixed, seed=seed,
                                     baseline_name=options_file.baseline, resources=load_config(config).resources,
-                                    sensitivity_replications=min(400, fixed), progress=advance)
+                                    sensitivity_replications=min(400, fixed), structural=not no_structural,
+                                    progress=advance)
     finally:
         if bar is not None:
             bar.stop()
@@ -263,10 +269,24 @@ def _print_comparison(results: dict) -> None:
     for column in ("option", "yearly cost (GBP m)", "min to first armed", "share > 10 min", "deaths per attack"):
         table.add_column(column, justify="right")
     for option in results["options"][1:]:
-        cells = [f"{d['mean']:+.2f} ({d['ci95'][0]:+.2f} to {d['ci95'][1]:+.2f})" for d in results["differences"]
+        cells = [_difference_cell(d) for d in results["differences"]
                  if d["option"] == option["name"] and d["sites"] == k]
         table.add_row(option["name"], f"{option['cost']['yearly_gbp'] / 1e6:.2f}", *cells)
     Console().print(table)
+    scenarios = results.get("structural", {}).get("scenarios", [])
+    if scenarios:
+        table = Table(title=f"Structural scenarios against the baseline (K = {k}, paired 95% CI)")
+        metrics = ("time_to_first_armed_min", "time_to_first_unarmed_min", "deaths_per_attack")
+        for column in ("scenario", "min to first armed", "min to first unarmed", "deaths per attack"):
+            table.add_column(column, justify="right")
+        for scenario in scenarios:
+            row = next(r for r in scenario["by_sites"] if r["sites"] == k)
+            table.add_row(scenario["name"], *(_difference_cell(row[m]["difference"]) for m in metrics))
+        Console().print(table)
+
+
+def _difference_cell(d: dict) -> str:
+    return f"{d['mean']:+.2f} ({d['ci95'][0]:+.2f} to {d['ci95'][1]:+.2f})"
 
 
 @app.command()
@@ -333,23 +353,28 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
              = "auto",
              per_shift: Annotated[bool, typer.Option(
                  "--per-shift", help="also one plan for each number of ARVs the shift pattern puts on duty")] = False,
+             weights: Annotated[str, typer.Option(
+                 "--weights", help="demand the plan serves: exposure (at the attack time), residents, week "
+                                   "(the site weights averaged over the week)")] = "exposure",
              assess_plan: Annotated[bool, typer.Option("--assess", help="re-check the plan by simulation")] = False,
              replications: Annotated[int, typer.Option("--replications", min=2, help="replications per K for --assess")]
              = 2_000,
              seed: SeedOpt = 2015, quiet: QuietOpt = False, store: StoreOpt = None,
              no_store: NoStoreOpt = False) -> None:
     """Where should armed units stand by, and how many are needed? Optionally re-checked by simulation."""
-    from readiness.planning import location_model, run_optimise
+    from readiness.planning import PLANNING_WEIGHTS, location_model, run_optimise
     from readiness.report import optimise_outputs, prepare_out_dir, run_record, write_outputs
 
-    location_model(model_name)  # a bad --model fails before the model is built
+    location_model(model_name)  # a bad --model or --weights fails before the model is built
+    if weights not in PLANNING_WEIGHTS:
+        raise ReadinessError(f"--weights must be one of {', '.join(PLANNING_WEIGHTS)}, got {weights!r}")
     began = time.perf_counter()
     prepare_out_dir(out)
     model = load_model(config)
     with console.status("optimising", spinner="dots") if not quiet else _nothing():
         result = run_optimise(model, model_name=model_name, units=units, within=within, busy_fraction=busy_fraction,
                               fix_existing=fix_existing, method=method, per_shift=per_shift, assess_plan=assess_plan,
-                              replications=replications, seed=seed)
+                              replications=replications, seed=seed, weights=weights)
     tables, figures, html = optimise_outputs(result)
     run = run_record(command="optimise", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,

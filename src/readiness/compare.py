@@ -12,10 +12,12 @@ from readiness.config import ResourcesConfig, portable_config
 from readiness.costs import Cost, cost_per_life_saved, officers_for_cut, option_cost
 from readiness.engine import Outcomes, UnitStateSampler, simulate
 from readiness.model import Model
+from readiness.neighbourhood import on_duty
 from readiness.options import AppliedOption
 from readiness.registry import Parameters
 from readiness.resources import ARMED, SPECIALIST, UNARMED
 from readiness.sensitivity import model_with_parameters, morris, ranged, tornado
+from readiness.structural import paired_rows, run_structural
 from readiness.summary import censored, paired_difference, rounded, summarise_sites
 from readiness.workload import unit_state_sampler
 
@@ -124,20 +126,24 @@ def _outcomes_by_k(model: Model, sampler: UnitStateSampler, sites: Sequence[int]
 def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replications: int, seed: int,
                    baseline_name: str = "baseline", sites: Sequence[int] = DEFAULT_SITES,
                    sampler_for: SamplerFor | None = None, resources: ResourcesConfig | None = None,
-                   sensitivity_replications: int = 400, morris_trajectories: int = 6,
+                   sensitivity_replications: int = 400, morris_trajectories: int = 6, structural: bool = True,
                    progress: Callable[[int], None] | None = None) -> Comparison:
     """Run the baseline and every option on the same seed (common random numbers) and build the results.
 
     ``sensitivity_replications = 0`` skips the sensitivity analysis; ``resources`` is the baseline's
     resources config before defaults (so ``arv.on_duty`` moves the fleet in the sensitivity sweeps);
-    ``sampler_for=None`` runs every model with its configured unit states (``workload.unit_state_sampler``).
+    ``sampler_for=None`` runs every model with its configured unit states (``workload.unit_state_sampler``);
+    ``structural=False`` skips the structural scenarios (``readiness.structural``).
     """
     sampler_for = sampler_for or unit_state_sampler
     params, horizon = baseline.params, baseline.params["horizon_min"]
     models = {baseline_name: baseline, **{a.name: a.model for a in options}}
-    outcomes = {name: _outcomes_by_k(model, sampler_for(model), sites, replications=replications, seed=seed,
-                                     progress=progress)
-                for name, model in models.items()}
+
+    def by_k(model: Model) -> dict[int, Outcomes]:
+        return _outcomes_by_k(model, sampler_for(model), sites, replications=replications, seed=seed,
+                              progress=progress)
+
+    outcomes = {name: by_k(model) for name, model in models.items()}
     metrics = {name: {k: replication_metrics(o, horizon) for k, o in by_k.items()} for name, by_k in outcomes.items()}
     costs: dict[str, Cost] = {a.name: option_cost(a.changes, params) for a in options}
     differences, money = [], []
@@ -175,12 +181,28 @@ def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replica
         "prevention": {"label": "assumption: not part of the response results",
                        "sites": reference,
                        "rows": prevention_rows(list(models), lost, deaths_ref, params)},
+        "neighbourhood_response": neighbourhood_response(options, outcomes, baseline_name, horizon),
     }
+    if structural:
+        results["structural"] = run_structural(baseline, outcomes[baseline_name], by_k)
     if sensitivity_replications > 0:
         results["sensitivity"] = _sensitivity(baseline, options, resources, points, seed=seed,
                                               replications=sensitivity_replications, sites=reference,
                                               trajectories=morris_trajectories, sampler_for=sampler_for)
     return Comparison(baseline=baseline, options=tuple(options), outcomes=outcomes, results=results)
+
+
+def neighbourhood_response(options: Sequence[AppliedOption], outcomes: Mapping[str, Mapping[int, Outcomes]],
+                           baseline_name: str, horizon: float) -> list[dict[str, object]]:
+    """What a cut in neighbourhood staffing does to the response: first unarmed arrival and deaths, paired.
+
+    One row per option that removes neighbourhood officers (response results, unlike the prevention section).
+    """
+    return [{"option": a.name, "neighbourhood_officers": a.model.params["neighbourhood.officers"],
+             "neighbourhood_on_duty": round(on_duty(a.model.params), 1),
+             "responders": bool(a.model.config.resources.neighbourhood),
+             "by_sites": paired_rows(outcomes[a.name], outcomes[baseline_name], horizon)}
+            for a in options if a.changes.officers_lost.get("neighbourhood", 0.0) > 0]
 
 
 def _money_row(name: str, k: int, yearly: float, averted: Mapping[str, object],

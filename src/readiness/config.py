@@ -105,6 +105,7 @@ class ResourcesConfig(StrictModel):
     bases: list[Base] | None = None
     unit_types: dict[str, UnitType] = Field(default_factory=lambda: dict(DEFAULT_UNIT_TYPES))
     units: list[UnitGroup] | None = None
+    neighbourhood: bool = True  # neighbourhood officers and PCSOs respond as a density (docs/model.md, 4.6)
 
 
 class DispatchConfig(StrictModel):

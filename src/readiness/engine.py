@@ -123,6 +123,7 @@ class SiteDraws(NamedTuple):
     assault: np.ndarray
     n_aid: np.ndarray  # (R,): mutual-aid units a request brings
     aid_delay: np.ndarray  # (R, MAX_MUTUAL_AID)
+    first_neighbourhood: np.ndarray  # the nearest neighbourhood officer's arrival (inf: none), docs/model.md 4.6
     factor: np.ndarray  # (R,): blue-light congestion factor at the attack's hour of the week
     engagement: np.ndarray  # (R, K, MAX_ENGAGEMENTS): uniforms of each site's engagements
 
@@ -216,10 +217,10 @@ def _start_sites(draws, per_attacker):
     k_sites = draws.site.shape[0]
     sites = _Sites(per_attacker * draws.attackers, np.argsort(draws.report, kind="mergesort"),
                    np.zeros(k_sites, np.bool_), np.full(k_sites, INF), np.zeros(k_sites, np.int64),
-                   np.zeros(k_sites, np.int64), np.full(k_sites, INF), np.full(k_sites, INF), np.full(k_sites, INF),
-                   np.full(k_sites, INF), np.full(k_sites, INF), np.zeros(k_sites, np.bool_),
-                   np.zeros(k_sites, np.bool_), np.full(k_sites, INF), np.full(k_sites, INF),
-                   np.zeros(k_sites, np.int64), np.full(k_sites, INF))
+                   np.zeros(k_sites, np.int64), np.full(k_sites, INF), np.full(k_sites, INF),
+                   draws.first_neighbourhood.copy(), np.full(k_sites, INF), np.full(k_sites, INF),
+                   np.zeros(k_sites, np.bool_), np.zeros(k_sites, np.bool_), np.full(k_sites, INF),
+                   np.full(k_sites, INF), np.zeros(k_sites, np.int64), np.full(k_sites, INF))
     for k in range(k_sites):
         if not draws.static[k]:
             sites.shoot_stop[k] = draws.start[k] + draws.mobile_duration[k]
@@ -545,7 +546,7 @@ def _dispatch_batch(draws, fleet, travel, settings, out):
     for r in numba.prange(draws.site.shape[0]):
         row = SiteDraws(draws.site[r], draws.start[r], draws.report[r], draws.attackers[r], draws.static[r],
                         draws.mobile_duration[r], draws.siege[r], draws.assault[r], draws.n_aid[r],
-                        draws.aid_delay[r], draws.factor[r], draws.engagement[r])
+                        draws.aid_delay[r], draws.first_neighbourhood[r], draws.factor[r], draws.engagement[r])
         units = FleetArrays(fleet.kind, fleet.officers, fleet.position[r], fleet.available[r],
                             fleet.specialist_delay[r])
         _replication(row, units, travel, settings,
@@ -596,7 +597,7 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     out = Outputs(*(np.empty(shape) for _ in Outputs._fields))
     draws = SiteDraws(attacks.site, attacks.start, attacks.report, attacks.attackers.astype(np.int64), attacks.static,
                       attacks.mobile_duration, attacks.siege, attacks.assault, attacks.mutual_aid_units,
-                      attacks.mutual_aid_delay,
+                      attacks.mutual_aid_delay, attacks.first_neighbourhood,
                       model.blue_light_factor(attack_minutes(model.config.scenario.attack_time, seed, reps)),
                       uniforms(seed, Stream.ENGAGEMENT, reps, sites * MAX_ENGAGEMENTS).reshape(
                           len(reps), sites, MAX_ENGAGEMENTS))

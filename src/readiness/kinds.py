@@ -31,6 +31,7 @@ class Stream(enum.StrEnum):
     ASSAULT = "assault"
     MUTUAL_AID_UNITS = "mutual_aid_units"
     MUTUAL_AID_DELAY = "mutual_aid_delay"
+    NEIGHBOURHOOD = "neighbourhood"  # distance to the nearest neighbourhood officer (neighbourhood.py)
     # unit starts (scenario.draw_unit_starts), keyed by unit name
     PATROL = "patrol"
     SPECIALIST = "specialist"

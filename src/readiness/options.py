@@ -13,7 +13,6 @@ from readiness.area import data_path
 from readiness.config import (
     BNG,
     Base,
-    ResourcesConfig,
     StrictModel,
     UnitGroup,
     UnitType,
@@ -62,7 +61,7 @@ class ArmResponse(StrictModel):
 
 
 class BudgetCut(StrictModel):
-    """A cut of ``amount_gbp`` a year; ``split`` (role to share) defaults to the registry shares."""
+    """A cut of ``amount_gbp`` a year; ``split`` (role to share) defaults to each role's share of officers."""
 
     amount_gbp: float = Field(gt=0)
     split: dict[str, float] | None = None
@@ -141,7 +140,11 @@ def apply_option(baseline: Model, option: Option, *, field: str = "option", sour
 
 def cut_split(cut: BudgetCut, *, protect_neighbourhood: bool, params: Mapping[str, float],
               field: str) -> dict[str, float]:
-    """Shares of the officers lost by role (normalised); neighbourhood protected means its share is 0."""
+    """Shares of the officers lost by role (normalised); neighbourhood protected means its share is 0.
+
+    The default is each modelled role's share of the force's officers (``options.cut_share_*``, from the
+    workforce counts in the registry).
+    """
     split = dict(cut.split) if cut.split is not None else {r: params[f"options.cut_share_{r}"] for r in ROLES}
     unknown = sorted(set(split) - set(ROLES))
     if unknown:
@@ -278,9 +281,12 @@ class _Applier:
         if o.budget_cut is not None:
             cut, lost = o.budget_cut.amount_gbp, self._apply_cut(o.budget_cut)
         armed_response = self._arm_response(o.arm_response) if o.arm_response is not None else 0
-        resources = ResourcesConfig(bases=self.bases, unit_types=self.types, units=[g for g in self.units if g.count])
+        resources = self.baseline.config.resources.model_copy(update={
+            "bases": self.bases, "unit_types": self.types, "units": [g for g in self.units if g.count]})
         changes = Changes(**self.counts, armed_response_officers=armed_response, cut_gbp=cut, officers_lost=lost)
-        model = derive_model(self.baseline, self.baseline.config.model_copy(update={"resources": resources}))
+        config = self.baseline.config.model_copy(update={"resources": resources,
+                                                         "parameters": self._neighbourhood_left(lost)})
+        model = derive_model(self.baseline, config)
         return AppliedOption(option=o, model=model, changes=changes, summary=tuple(self.summary) or ("no change",))
 
     def _apply_cut(self, cut: BudgetCut) -> dict[str, float]:
@@ -293,8 +299,17 @@ class _Applier:
         arvs = self._take_from_kind("armed", "base", round(lost["firearms"] / (self.params["arv.crew"] * per_post)))
         self.summary.append(f"GBP {cut.amount_gbp / 1e6:.1f}m cut: about {sum(lost.values()):.0f} officers lost "
                             f"({', '.join(f'{r} {v:.0f}' for r, v in lost.items())}); {response_cars} response "
-                            f"cars and {arvs} ARVs fewer on duty")
+                            f"cars and {arvs} ARVs fewer on duty, {round(lost['neighbourhood'])} neighbourhood "
+                            "officers fewer on strength")
         return lost
+
+    def _neighbourhood_left(self, lost: Mapping[str, float]) -> dict[str, float]:
+        """The config's parameters with neighbourhood officers cut, so the responders' density follows."""
+        parameters = dict(self.baseline.config.parameters)
+        if lost.get("neighbourhood", 0.0) > 0:
+            parameters["neighbourhood.officers"] = float(max(0, round(self.params["neighbourhood.officers"]
+                                                                      - lost["neighbourhood"])))
+        return parameters
 
     def _arm_response(self, arm: ArmResponse) -> int:
         """Turn a share of the unarmed patrol cars into armed patrol cars; returns crew members armed."""

@@ -41,6 +41,14 @@ HARM_FIT = "Poisson fit to the Paris 13 Nov 2015 shooting sites (scripts/calibra
 RAND_TRAVEL = ("Kolesar & Walker, RAND R-1449 (1974): 2,000+ stopwatch-timed New York fire-company responses; "
                "linear branch T = 0.65 + 1.7 D (min, road miles) as adopted by ISO (docs/travel.md)")
 LONDON_ASSEMBLY = "London Assembly questions to the Mayor 2016/3816: Met firearms training courses"
+WMP_FOI_NEIGHBOURHOOD = "WMP FOI 12926/16: neighbourhood constables and sergeants / PCSOs, 1 April 2015"
+WMP_AFOS = "Express & Star 1 Aug 2018 (Home Office data): 157 AFOs in West Midlands Police, 2015/16"
+
+#: The force's officers by modelled role (2015): a budget cut's default split is their shares (docs/options.md).
+NEIGHBOURHOOD_OFFICERS = 812  # WMP_FOI_NEIGHBOURHOOD
+FIREARMS_OFFICERS = 157  # WMP_AFOS; England and Wales: 5,647 AFOs of about 127,000 officers (4.4%)
+RESPONSE_OFFICERS = 2100  # assumption: about 30% of the force's ~7,040 officers (Express & Star 28 Jan 2017)
+_WORKFORCE = NEIGHBOURHOOD_OFFICERS + FIREARMS_OFFICERS + RESPONSE_OFFICERS
 
 _CALIBRATED = CalibratedModel()
 _EMERGENCY = EmergencyModel()
@@ -99,6 +107,22 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "unarmed response cars on duty across the force (about 7,000 officers in 2015)", integer=True),
     Parameter("response.units_per_site", 2, "units", 1, 4, ASSUMPTION,
               "unarmed units sent to each site under Operation Plato", integer=True),
+    Parameter("neighbourhood.officers", NEIGHBOURHOOD_OFFICERS, "officers", NEIGHBOURHOOD_OFFICERS,
+              NEIGHBOURHOOD_OFFICERS, WMP_FOI_NEIGHBOURHOOD,
+              "neighbourhood constables and sergeants on strength; a budget cut's neighbourhood share lowers it",
+              integer=True),
+    Parameter("neighbourhood.pcsos", 610, "PCSOs", 610, 610, WMP_FOI_NEIGHBOURHOOD,
+              "police community support officers on strength (unarmed; can evacuate and cordon)", integer=True),
+    Parameter("neighbourhood.on_duty_share", 0.15, "share", 0.05, 0.25, ASSUMPTION,
+              "share of neighbourhood staff on duty in their districts at the attack: 40 of 168 hours a week "
+              "less 25% abstraction is about 18% on average, more on late turns, few at night"),
+    Parameter("neighbourhood.speed_kmh", 15.0, "km/h", 5.0, 30.0, ASSUMPTION,
+              "speed of the nearest neighbourhood officer to a site, on foot (5) to in a car in town (30)"),
+    Parameter("neighbourhood.detour_factor", 1.3, "factor", 1.2, 1.5, ASSUMPTION,
+              "route distance over straight-line distance in a town (circuity of urban roads, about 1.2-1.4)"),
+    Parameter("neighbourhood.tasking_min", 2.0, "min", 0.5, 5.0, ASSUMPTION,
+              "from the site's report to the nearest neighbourhood officer setting off (Operation Plato "
+              "broadcast on the radio)"),
     Parameter("ctsfo.team_officers", 8, "officers", 6, 12, ASSUMPTION, "officers in one CTSFO team",
               integer=True),
     Parameter("ctsfo.external_delay_low_min", 60.0, "min", 45.0, 90.0, ASSUMPTION,
@@ -219,13 +243,16 @@ _PARAMETERS: tuple[Parameter, ...] = (
     Parameter("options.armed_response_effectiveness", 0.5, "share", 0.25, 1.0, ASSUMPTION,
               "armed-officer equivalents of an armed response officer (4-week basic course) against an ARV "
               "officer (9-week course); an armed response car counts ceil(share x response.crew) officers"),
-    Parameter("options.cut_share_neighbourhood", 0.5, "share", 0.0, 1.0, ASSUMPTION,
-              "share of the officers lost through a budget cut who are neighbourhood officers (usually the "
-              "first cut: PCC, Nov 2015); the three shares are normalised to sum to 1"),
-    Parameter("options.cut_share_response", 0.45, "share", 0.0, 1.0, ASSUMPTION,
-              "share of the officers lost through a budget cut who are response officers"),
-    Parameter("options.cut_share_firearms", 0.05, "share", 0.0, 0.2, ASSUMPTION,
-              "share of the officers lost through a budget cut who are firearms officers (ARV crews)"),
+    Parameter("options.cut_share_neighbourhood", round(NEIGHBOURHOOD_OFFICERS / _WORKFORCE, 4), "share", 0.15,
+              0.6, WMP_FOI_NEIGHBOURHOOD,
+              "share of the officers lost through a budget cut who are neighbourhood officers: their share of the "
+              f"modelled roles' officers ({NEIGHBOURHOOD_OFFICERS} of {_WORKFORCE}); the three shares are normalised"),
+    Parameter("options.cut_share_response", round(RESPONSE_OFFICERS / _WORKFORCE, 4), "share", 0.4, 0.8, ASSUMPTION,
+              f"response officers' share of the modelled roles' officers ({RESPONSE_OFFICERS} of {_WORKFORCE}: "
+              "about 30% of the force's ~7,040 officers answer 999 calls; no published WMP figure)"),
+    Parameter("options.cut_share_firearms", round(FIREARMS_OFFICERS / _WORKFORCE, 4), "share", 0.03, 0.08, WMP_AFOS,
+              f"firearms officers' share of the modelled roles' officers ({FIREARMS_OFFICERS} of {_WORKFORCE}); "
+              "2.2% of the force's ~7,040 officers (England and Wales: 5,647 AFOs of ~127,000, Home Office 2015)"),
     Parameter("threat.attacks_per_year", 0.01, "attacks/year", 0.001, 0.1, ASSUMPTION,
               "multi-site armed attacks in the force area per year with today's prevention; none in the UK "
               "up to 2015, so the range is wide: it scales cost per life saved, never the response results"),
@@ -233,8 +260,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "chance that a plot is disrupted before it starts, at today's staffing (prevention section only)"),
     Parameter("prevention.staffing_elasticity", 0.5, "elasticity", 0.0, 1.0, ASSUMPTION,
               "plots not disrupted scale as (staffing / today's staffing) ^ -elasticity"),
-    Parameter("prevention.neighbourhood_officers", 812, "officers", 812, 812,
-              "WMP FOI 12926/16: neighbourhood constables and sergeants, 1 April 2015", integer=True),
+    Parameter("prevention.neighbourhood_officers", NEIGHBOURHOOD_OFFICERS, "officers", NEIGHBOURHOOD_OFFICERS,
+              NEIGHBOURHOOD_OFFICERS, WMP_FOI_NEIGHBOURHOOD, "neighbourhood officers today", integer=True),
     Parameter("prevention.intelligence_officers", 300, "officers", 150, 500, ASSUMPTION,
               "counter-terrorism and intelligence staff who find plots (no public figure)", integer=True),
     Parameter("prevention.neighbourhood_weight", 0.5, "weight", 0.25, 1.0, ASSUMPTION,

@@ -13,7 +13,7 @@ import os
 import platform
 import shutil
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -540,9 +540,52 @@ def _pareto_figure(pareto: Mapping[str, object]) -> Figure:
                          "(no other option is both cheaper and averts more deaths).")
 
 
+def _difference_records(entries: list[dict[str, object]], metrics: Sequence[str]) -> list[dict[str, object]]:
+    """Flat CSV rows from ``paired_rows`` entries: baseline, scenario, difference and its CI per metric."""
+    records = []
+    for entry in entries:
+        row = entry["row"]
+        record = {k: v for k, v in entry.items() if k != "row"} | {"sites": row["sites"]}
+        for m in metrics:
+            d = row[m]["difference"]
+            record |= {f"{m}_baseline": row[m]["baseline"], f"{m}_scenario": row[m]["scenario"],
+                       f"{m}_difference": d["mean"], f"{m}_ci95_low": d["ci95"][0], f"{m}_ci95_high": d["ci95"][1]}
+        records.append(record)
+    return records
+
+
+def structural_plot(structural: Mapping[str, object], sites: int) -> plt.Figure:
+    """Paired differences of each structural scenario at one K: minutes to first armed/unarmed and deaths."""
+    scenarios = structural["scenarios"]
+    metrics = (("time_to_first_armed_min", "minutes to first armed"),
+               ("time_to_first_unarmed_min", "minutes to first unarmed"), ("deaths_per_attack", "deaths per attack"))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(11, 0.45 * len(scenarios) + 1.8), sharey=True)
+    for ax, (metric, label) in zip(axes, metrics, strict=True):
+        for i, scenario in enumerate(scenarios):
+            d = next(r for r in scenario["by_sites"] if r["sites"] == sites)[metric]["difference"]
+            low, high = (np.nan if v is None else v for v in d["ci95"])
+            ax.errorbar(d["mean"], i, xerr=[[d["mean"] - low], [high - d["mean"]]], fmt="o", color="#c0392b",
+                        capsize=3)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_yticks(range(len(scenarios)), [s["name"] for s in scenarios])
+    axes[0].invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def _structural_figure(structural: Mapping[str, object], sites: int) -> Figure:
+    return render_figure(structural_plot(structural, sites), "structural",
+                         f"How much the answer depends on each structural choice (K = {sites})",
+                         "Each switch set to its other value, everything else as in the baseline, on the same "
+                         "attacks: paired difference from the baseline with its 95% CI (positive: later or worse).")
+
+
 def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
     """Tables, figures and HTML of ``readiness compare`` (``readiness.compare.Comparison``)."""
     from readiness.compare import METRICS
+    from readiness.structural import STRUCTURAL_METRICS
 
     results = comparison.results
     differences = pd.DataFrame([{**{k: v for k, v in r.items() if k != "ci95"}, "ci95_low": r["ci95"][0],
@@ -558,6 +601,16 @@ def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame],
               "prevention": pd.DataFrame(results["prevention"]["rows"]),
               "parameters": parameter_table(comparison.baseline.params)}
     figures = [_pareto_figure(results["pareto"])]
+    structural = results.get("structural")
+    if structural and structural["scenarios"]:
+        tables["structural"] = pd.DataFrame(_difference_records(
+            [{"scenario": s["name"], "switch": s["switch"], "value": s["value"], "row": row}
+             for s in structural["scenarios"] for row in s["by_sites"]], structural["metrics"]))
+        figures.append(_structural_figure(structural, results["reference_sites"]))
+    if results["neighbourhood_response"]:
+        tables["neighbourhood_response"] = pd.DataFrame(_difference_records(
+            [{"option": r["option"], "neighbourhood_officers": r["neighbourhood_officers"], "row": row}
+             for r in results["neighbourhood_response"] for row in r["by_sites"]], STRUCTURAL_METRICS))
     sensitivity = results.get("sensitivity")
     if sensitivity:
         tables["tornado"] = pd.DataFrame(sensitivity["tornado"])
@@ -571,7 +624,7 @@ def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame],
         figures.append(exposure_map(baseline, baseline.site_weights, name="map_site_weights",
                                     title="Where attack sites are drawn", caption=site_weights_text(baseline)))
     html = render_html("compare.html.j2", results=results, figures=figures,
-                       parameters=baseline.params.entries(), metrics=METRICS,
+                       parameters=baseline.params.entries(), metrics=METRICS, nb_metrics=STRUCTURAL_METRICS,
                        site_weights=site_weights_text(baseline))
     return tables, figures, html
 

@@ -12,6 +12,7 @@ from readiness.config import MINUTES_PER_WEEK, parse_week_time
 from readiness.exposure import hour_of_week
 from readiness.kinds import SPECIALIST, Stream
 from readiness.model import Model
+from readiness.neighbourhood import first_arrival
 from readiness.rng import name_index, normals, uniforms
 
 #: Most mutual-aid units one request can bring (the registry range of ``mutual_aid.units_high``).
@@ -32,6 +33,7 @@ class Attacks:
     assault: np.ndarray  # minutes from a specialist team on scene to the end of a siege
     mutual_aid_units: np.ndarray  # (R,) number of units a mutual-aid request brings
     mutual_aid_delay: np.ndarray  # (R, MAX_MUTUAL_AID) minutes from request to arrival
+    first_neighbourhood: np.ndarray  # first neighbourhood officer at the site (inf: none, or switched off)
 
 
 @dataclass(frozen=True)
@@ -131,10 +133,11 @@ def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
     attackers = 1 + np.sum(extra < p["attack.extra_attacker_prob"], axis=2)
     low, high = int(p["mutual_aid.units_low"]), int(p["mutual_aid.units_high"])
     n_aid = low + np.floor(uniforms(seed, Stream.MUTUAL_AID_UNITS, reps, 1)[:, 0] * (high - low + 1)).astype(np.int64)
+    site, report = draw_sites(model, seed, reps, k, start), start + delay
     return Attacks(
-        site=draw_sites(model, seed, reps, k, start),
+        site=site,
         start=start,
-        report=start + delay,
+        report=report,
         attackers=attackers,
         static=uniforms(seed, Stream.MODE, reps, k) < p["attack.static_share"],
         mobile_duration=_lognormal(p["attack.mobile_duration_median_min"], p["attack.mobile_duration_sigma"],
@@ -145,6 +148,7 @@ def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
         mutual_aid_units=np.minimum(n_aid, MAX_MUTUAL_AID),
         mutual_aid_delay=_uniform_between(p["mutual_aid.delay_low_min"], p["mutual_aid.delay_high_min"],
                                           uniforms(seed, Stream.MUTUAL_AID_DELAY, reps, MAX_MUTUAL_AID)),
+        first_neighbourhood=first_arrival(model, seed, reps, site, report),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from enum import IntEnum
 from typing import Any, Protocol
 
@@ -20,6 +20,7 @@ from readiness.config import MINUTES_PER_DAY, MINUTES_PER_WEEK, WEEKDAYS, parse_
 from readiness.demand import load_demand_weights, load_profile
 from readiness.errors import ConfigError
 from readiness.kinds import ARMED, MUTUAL_AID, SPECIALIST, UNARMED
+from readiness.neighbourhood import density_per_km2
 from readiness.resources import NO_BASE
 from readiness.workload import load_pattern
 
@@ -221,6 +222,18 @@ class _Scenario:
     mobile_duration: np.ndarray
     siege: np.ndarray
     assault: np.ndarray
+    neighbourhood: np.ndarray | None = None  # absolute time of the first neighbourhood officer (docs 4.6)
+
+
+def _draw_neighbourhood(rng: np.random.Generator, model: ModelLike, scenario: _Scenario) -> np.ndarray:
+    """Report + tasking + detour x (distance to the nearest of a Poisson field: Rayleigh) / speed."""
+    p = model.params
+    density = density_per_km2(model)[scenario.site]
+    with np.errstate(divide="ignore"):
+        scale = 1.0 / np.sqrt(2.0 * math.pi * density)  # P(R > r) = exp(-r² / 2σ²) = exp(-ρπr²)
+    km = np.where(np.isfinite(scale), rng.rayleigh(np.where(np.isfinite(scale), scale, 1.0)), math.inf)
+    return (scenario.report + p["neighbourhood.tasking_min"]
+            + km * p["neighbourhood.detour_factor"] / p["neighbourhood.speed_kmh"] * 60.0)
 
 
 def _draw_scenario(rng: np.random.Generator, settings: _Settings, hourly_p: np.ndarray,
@@ -319,6 +332,9 @@ class _Replication:
                   horizon_end=float(scenario.start[k]) + settings.horizon, resolved=self.env.event())
             for k in range(len(scenario.site))
         ]
+        for site in self.sites:
+            if scenario.neighbourhood is not None and scenario.neighbourhood[site.index] <= site.horizon_end:
+                site.first_unarmed = float(scenario.neighbourhood[site.index])
         self.reported: list[_Site] = []
         on_duty = [u for u in units if u.available < math.inf]
         self.free_armed = [u for u in on_duty if u.kind == ARMED]
@@ -869,6 +885,8 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     for r in range(replications):
         minute = int(rng.integers(0, MINUTES_PER_WEEK)) if fixed_minute is None else fixed_minute
         scenario = _draw_scenario(rng, settings, hourly_p, named, sites, minute)
+        if config is not None and config.resources.neighbourhood:
+            scenario = replace(scenario, neighbourhood=_draw_neighbourhood(rng, model, scenario))
         units = _draw_units(rng, model, site_p)
         team_delays = _team_delays(rng, units, settings)
         n_aid = rng.integers(int(settings.aid_units_low), int(settings.aid_units_high), endpoint=True)
