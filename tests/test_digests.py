@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "d5e78238220d29e3a083c5375c3774ea4fa60ed41bd86544cd7d8c22e1ebd148"),
+               "530d8a3cd9577289a0bae25b708d3cb4a592eb043dbf94ad69267e92e4d7d4af"),
     "coverage": (["coverage", "--replications", "5"],
-                 "932c48f5b654b0c27b49565a5f38e9943b8c78af783fa124d1c03df0f8f22a1f"),
+                 "96bf91649dc4b53439ce74cca34817f947594ceb29011ecc51e6db629b485ccb"),
     "compare": (["compare", "--replications", "100"],
-                "94bc34ec747489bcb2a8d347b86d2512458107bcd37e46c19214c2a1732ec082"),
+                "fd076f2e86ea520244228ead59d7019e3ec9d2bd704bd082d250acb259034884"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "d146fe2da5bb1c6dcaf1706318fb9cfe77c19135f6d5aee7c7f7d825ba729226"),
+                 "edcd538d05ffce82d6553137ca0797b3c9b70bb6a562b478ae9b9da23c4eaa01"),
 }
 
 
