@@ -542,6 +542,16 @@ assumptions with no public figure.
 - Every option runs on the baseline's random numbers (common random numbers): replication *r* has the same
   sites, start times, notification delays and attackers in every option, so differences are paired.
 - Units start the attack busy or free as the everyday workload model leaves them (`readiness.workload`).
+- Doctrine: **{study.comparison.baseline.config.dispatch.doctrine}** (`dispatch.doctrine`; the default is
+  `confront`, national "locate and confront" doctrine since 2017): each armed arrival engages after
+  {params['doctrine.engagement_delay_min']:g} min and stops the attackers with probability
+  1 − (1 − {params['doctrine.stop_probability']:g})^(officers/attackers); a failed engagement cuts the killing
+  rate to {params['doctrine.suppression_factor']:g} of what it was (docs/model.md 4.2). The older rule,
+  `contain` (engage only once {params['dispatch.officers_per_attacker']:g} armed officers per attacker are on
+  scene), is a structural scenario: `dispatch.doctrine: contain` in a config, or the `structural` section
+  of `readiness compare`.
+- Travel: blue-light minutes from the `{study.comparison.baseline.config.travel.model}` model
+  (docs/travel.md), times the congestion factor of the attack's hour (`travel.congestion`).
 - Sensitivity: tornado and Morris screening at {s.sensitivity_replications:,} replications
   ({s.morris_trajectories} Morris trajectories); Sobol indices at K = 1 and 3 on the {s.sobol_parameters} parameters
   Morris ranks highest ({s.sobol_samples} base samples, {s.sobol_replications:,} replications a run; none when
@@ -682,7 +692,11 @@ A change of exactly zero means the switch does not (yet) reach the attack model'
   times (an ARV officer takes months to select and train) and the 2016 national uplift grant are not modelled.
 - **The funding cut** is modelled as officers lost at a full cost per officer; the force could meet a cut
   from staff, estate or reserves instead, and where the loss falls is a parameter, not a forecast.
-- **Travel** is a distance model calibrated on road times (docs/travel.md), not live traffic; notification delays are drawn from a distribution, not from real call handling.
+- **Travel** is a distance model: blue-light minutes fitted to published emergency-vehicle studies and a
+  congestion profile by hour of week (docs/travel.md), not live traffic; notification delays are drawn from a
+  distribution, not from real call handling.
+- **Doctrine**: the chance that an engagement stops the attackers and the suppression of a failed one are
+  assumptions reasoned from a handful of attacks (registry `doctrine.*`); section 6 sweeps them.
 - **Replication noise**: with {s.replications:,} replications the 95% intervals above are the noise of this
   run; orders in section 7 whose neighbours differ within noise should be read as ties.
 """

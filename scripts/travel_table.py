@@ -89,7 +89,9 @@ weekday peaks (`travel.congestion_peak_normal` = {peak_n:g}); blue-light minutes
 × {b_high:.2f} (`travel.congestion_peak_blue_light` = {peak_b:g}); both average 1 over the week. The shape
 (`readiness.travel.congestion`) is an assumption: weekday peaks at 08:00 and 17:00, quiet nights, flatter
 weekends. `readiness.model.Model` carries the 168 factors of each as `travel_congestion` and
-`blue_light_congestion`.
+`blue_light_congestion`. An attack's trips are all on blue lights, at the factor of the hour of the week of
+its first shot (`assess`, `compare`); `coverage` uses each hour's factor, and `optimise --within` the factor
+at the configured attack time (1 when it is drawn).
 
 ### Config
 

@@ -48,8 +48,9 @@ def test_minutes_to_nearest_armed_base_by_hand(model: Model) -> None:
     fleet, p = model.fleet, model.params
     armed = [u for u in range(fleet.n) if fleet.kind[u] == ARMED]
     assert len({fleet.position[u] for u in armed}) == 2
-    nearest = np.min([model.travel_minutes[fleet.position[u]] for u in armed], axis=0)
-    expected = p["notify.median_min"] + p["travel.emergency_factor"] * nearest
+    nearest = np.min([model.blue_light_minutes[fleet.position[u]] for u in armed], axis=0)
+    factor = model.blue_light_congestion[4 * 24 + 21]  # the default attack time, Fri 21:20
+    expected = p["notify.median_min"] + factor * nearest
     np.testing.assert_allclose(minutes_to_nearest_armed_base(model), expected)
 
 

@@ -51,6 +51,8 @@ def test_config_default_round_trips_through_validate(tmp_path):
     assert result.exit_code == 0
     config = yaml.safe_load(result.output)
     assert len(config["resources"]["bases"]) == 8
+    assert config["dispatch"] == {"doctrine": "confront"}  # a config setting, not a registry number
+    assert {"doctrine.stop_probability", "doctrine.engagement_delay_min"} <= set(config["parameters"])
     path = tmp_path / "default.yaml"
     path.write_text(result.output)
     assert runner.invoke(app, ["validate", str(path)]).exit_code == 0
@@ -67,6 +69,7 @@ def test_config_default_round_trips_through_validate(tmp_path):
     ("scenario:\n  named_sites: [E99999999]\n", "E99999999"),
     ("parameters:\n  arv.crew: two\n", "arv.crew"),
     ("parameters:\n  no.such: 1\n", "no.such"),
+    ("dispatch:\n  doctrine: charge\n", "dispatch.doctrine"),
     ("area:\n  file: missing.gpkg\n", "missing.gpkg"),
     ("[unclosed", "YAML"),
 ])

@@ -10,7 +10,12 @@ from conftest import model_from, one_unit_config
 
 
 def blue(model, base_index: int, lsoa: int) -> float:
-    return model.params["travel.emergency_factor"] * float(model.travel_minutes[base_index, lsoa])
+    """Blue-light minutes at the attack's hour: the emergency model times that hour's congestion factor."""
+    return model.attack_blue_light_factor() * float(model.blue_light_minutes[base_index, lsoa])
+
+
+CONTAIN = {"dispatch": {"doctrine": "contain"}}
+ONE_STATIC_ATTACKER = {"attack.static_share": 1.0, "harm.siege_probability": 0.0, "attack.extra_attacker_prob": 0.0}
 
 
 def test_one_unit_fixed_delays_gives_the_exact_arrival_time():
@@ -25,9 +30,61 @@ def test_one_unit_fixed_delays_gives_the_exact_arrival_time():
     assert np.all(np.isinf(out.t_enough_armed[out.attackers[:, 0] == 3]))
 
 
+def test_congestion_slows_blue_light_trips_at_the_evening_peak():
+    quiet, peak = (model_from(one_unit_config(extra={"scenario": {"named_sites": ["E01009371"], "attack_time": t}},
+                                              **ONE_STATIC_ATTACKER)) for t in ("Sun 04:00", "Wed 17:30"))
+    site = int(quiet.named_sites[0])
+    factors = [m.blue_light_congestion[h] for m, h in ((quiet, 6 * 24 + 4), (peak, 2 * 24 + 17))]
+    for model, factor in zip((quiet, peak), factors, strict=True):
+        out = simulate(model, sites=1, replications=5, seed=1)
+        travel = factor * float(model.blue_light_minutes[int(model.fleet.position[0]), site])
+        np.testing.assert_allclose(out.t_first_armed, model.params["notify.median_min"] + travel, rtol=1e-6)
+    assert factors[1] > factors[0]
+
+
+def test_confront_with_a_certain_stop_ends_the_attack_at_arrival_plus_the_engagement_delay():
+    delay = 1.5
+    model = model_from(one_unit_config(**ONE_STATIC_ATTACKER, **{"doctrine.stop_probability": 1.0,
+                                                                  "doctrine.engagement_delay_min": delay}))
+    assert model.config.dispatch.doctrine == "confront"  # the default
+    out = simulate(model, sites=1, replications=20, seed=3)
+    arrival = model.params["notify.median_min"] + blue(model, int(model.fleet.position[0]), int(model.named_sites[0]))
+    np.testing.assert_allclose(out.t_first_armed, arrival, rtol=1e-6)
+    np.testing.assert_allclose(out.t_stop, arrival + delay, rtol=1e-6)
+    np.testing.assert_allclose(out.t_resolved, arrival + delay, rtol=1e-6)
+    p = model.params
+    expected = expected_deaths(1, arrival + delay, np.inf, p["harm.kill_rate_per_attacker_min"],
+                               p["harm.flight_time_min"], p["harm.plato_reduction"], 0.0, 0.0)
+    np.testing.assert_allclose(out.expected_deaths, expected, rtol=1e-6)
+
+
+def test_confront_failed_engagements_suppress_the_killing_until_the_horizon():
+    model = model_from(one_unit_config(**ONE_STATIC_ATTACKER, **{"doctrine.stop_probability": 0.0,
+                                                                  "doctrine.engagement_delay_min": 0.0}))
+    out = simulate(model, sites=1, replications=10, seed=3)
+    p = model.params
+    assert np.all(np.isinf(out.t_stop)) and np.all(np.isinf(out.t_resolved))
+    expected = expected_deaths(1, p["horizon_min"], np.inf, p["harm.kill_rate_per_attacker_min"],
+                               p["harm.flight_time_min"], p["harm.plato_reduction"], 0.0, 0.0,
+                               float(out.t_first_armed[0, 0]), p["doctrine.suppression_factor"])
+    np.testing.assert_allclose(out.expected_deaths, expected, rtol=1e-6)
+
+
+def test_confront_stops_more_often_with_more_officers_per_attacker():
+    """p = 1 - (1 - q)^(a/A): with a = 2 officers against A = 1 attacker, the first engagement stops the
+    attack with probability 1 - (1 - q)^2."""
+    q = 0.5
+    model = model_from(one_unit_config(**ONE_STATIC_ATTACKER, **{"doctrine.stop_probability": q,
+                                                                  "doctrine.engagement_delay_min": 0.0}))
+    n = 4000
+    out = simulate(model, sites=1, replications=n, seed=5)
+    share = np.isclose(out.t_stop[:, 0], out.t_first_armed[:, 0]).mean()  # stopped by the first engagement
+    expected = 1.0 - (1.0 - q) ** 2
+    assert abs(share - expected) < 4.0 * np.sqrt(expected * (1.0 - expected) / n)
+
+
 def test_static_site_harm_matches_the_closed_form():
-    model = model_from(one_unit_config(**{"attack.static_share": 1.0, "harm.siege_probability": 0.0,
-                                          "attack.extra_attacker_prob": 0.0}))
+    model = model_from(one_unit_config(extra=CONTAIN, **ONE_STATIC_ATTACKER))
     out = simulate(model, sites=1, replications=20, seed=3)
     p = model.params
     t = float(out.t_first_armed[0, 0])
@@ -42,7 +99,7 @@ def _two_sites_two_units(**parameters: float):
     config["resources"]["units"] = [{"type": "arv", "base": "Bournville Lane", "count": 1},
                                     {"type": "arv", "base": "Wolverhampton (Bilston Street)", "count": 1}]
     config["scenario"]["named_sites"] = ["E01009371", "E01009371"]
-    model = model_from(config)
+    model = model_from({**config, **CONTAIN})  # the engagement ends the attack at the arrival
     site = int(model.named_sites[0])
     near = model.fleet.base_names.index("Bournville Lane")
     far = model.fleet.base_names.index("Wolverhampton (Bilston Street)")
@@ -75,7 +132,7 @@ def test_a_unit_is_retasked_after_its_site_is_resolved():
     config = one_unit_config(**{"attack.static_share": 1.0, "harm.siege_probability": 0.0,
                                 "attack.extra_attacker_prob": 0.0, "mutual_aid.threshold_sites": 4})
     config["scenario"]["named_sites"] = ["E01009371", "E01009371"]
-    model = model_from(config)
+    model = model_from({**config, **CONTAIN})
     site = int(model.named_sites[0])
     out = simulate(model, sites=2, replications=3, seed=0)
     p = model.params

@@ -17,17 +17,20 @@ from readiness.scenario import draw_unit_starts
 
 REPLICATIONS = 3000
 HORIZON = 120.0
-OUTCOMES = ("t_first_armed", "t_enough_armed", "t_resolved", "t_first_unarmed", "expected_deaths")
+OUTCOMES = ("t_first_armed", "t_enough_armed", "t_resolved", "t_first_unarmed", "t_stop", "expected_deaths")
 
 # Equivalence margins (issue 2): with EQUIVALENCE_REPLICATIONS single-site attacks each, the 95%
 # confidence interval of the engine-minus-reference difference must lie inside these margins.
-EQUIVALENCE_REPLICATIONS = 20_000
+# With blue-light minutes about half the single sites wait over 10 minutes (the variance of a share is then
+# largest), so the reference runs 40,000 attacks and the engine 100,000: half-width about 0.006.
+EQUIVALENCE_REPLICATIONS = 40_000
+EQUIVALENCE_ENGINE_REPLICATIONS = 100_000
 MARGIN_MEAN_MIN = 0.25
 MARGIN_SHARE_10 = 0.01
 # With the everyday workload the SimPy warm-up costs about 4 ms a replication, so the reference runs
-# 10,000 single-site attacks and the (cheap) engine 100,000: the 95% half-widths are then about 0.1 min
-# and 0.006 (10-minute share near 0.9), well inside the margins, and a 10% travel error (about 1 min) fails.
-WORKLOAD_REFERENCE_REPLICATIONS = 10_000
+# 40,000 single-site attacks and the (cheap) engine 100,000: the 95% half-widths are then about 0.05 min
+# and 0.006 (10-minute share near 0.5 on blue-light minutes), inside the margins, and a 10% travel error fails.
+WORKLOAD_REFERENCE_REPLICATIONS = 40_000
 WORKLOAD_ENGINE_REPLICATIONS = 100_000
 
 
@@ -43,7 +46,7 @@ def _metrics(out: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         "waits over 10 min": (out["t_first_armed"] > 10.0).astype(float),
         "waits over 20 min": (out["t_first_armed"] > 20.0).astype(float),
         "not reached": np.isinf(out["t_first_armed"]).astype(float),
-        **{f"{name} (censored)": np.minimum(out[name], HORIZON) for name in OUTCOMES[:4]},
+        **{f"{name} (censored)": np.minimum(out[name], HORIZON) for name in OUTCOMES[:5]},
         "expected deaths": out["expected_deaths"],
         "static share": out["static"].astype(float),
         "attackers": out["attackers"].astype(float),
@@ -74,6 +77,16 @@ def _assert_same_means(model: Model, sites: int, *, workload: bool = False) -> N
 @pytest.mark.parametrize("sites", [1, 3, 5])
 def test_same_distribution_on_the_default_model(default_model: Model, sites: int) -> None:
     _assert_same_means(default_model, sites)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("doctrine", ["contain", "confront"])
+def test_same_distribution_under_each_doctrine_at_a_congested_hour(doctrine: str) -> None:
+    """Both doctrines, at the weekday evening peak (blue-light minutes x the hour's congestion factor)."""
+    model = model_from({"dispatch": {"doctrine": doctrine}, "scenario": {"attack_time": "Wed 17:10"},
+                        "parameters": {"doctrine.engagement_delay_min": 2.0, "doctrine.stop_probability": 0.5}})
+    assert model.attack_blue_light_factor() > 1.05
+    _assert_same_means(model, 3)
 
 
 @pytest.mark.slow
@@ -109,7 +122,8 @@ def reference_single_site_workload(default_model: Model) -> dict[str, np.ndarray
                               workload=True)
 
 
-def _equivalent(model: Model, reference: Mapping[str, np.ndarray], *, replications: int = EQUIVALENCE_REPLICATIONS,
+def _equivalent(model: Model, reference: Mapping[str, np.ndarray], *,
+                replications: int = EQUIVALENCE_ENGINE_REPLICATIONS,
                 unit_states: UnitStateSampler | None = draw_unit_starts) -> tuple[bool, str]:
     """Two one-sided tests as an interval: the 95% CI of the difference inside the margins."""
     engine = _engine(model, sites=1, replications=replications, seed=202, unit_states=unit_states)
@@ -133,7 +147,7 @@ def test_engine_and_reference_are_equivalent_within_margins(default_model, refer
 
 @pytest.mark.slow
 def test_the_equivalence_test_catches_travel_ten_percent_slower(default_model, reference_single_site):
-    planted = dataclasses.replace(default_model, travel_minutes=default_model.travel_minutes * 1.10)
+    planted = dataclasses.replace(default_model, blue_light_minutes=default_model.blue_light_minutes * 1.10)
     ok, report = _equivalent(planted, reference_single_site)
     assert not ok, f"a 10% travel error went unnoticed: {report}"
 
@@ -148,7 +162,7 @@ def test_equivalent_within_margins_with_everyday_workload(default_model, referen
 @pytest.mark.slow
 def test_the_workload_equivalence_test_catches_travel_ten_percent_slower(default_model,
                                                                           reference_single_site_workload):
-    planted = dataclasses.replace(default_model, travel_minutes=default_model.travel_minutes * 1.10)
+    planted = dataclasses.replace(default_model, blue_light_minutes=default_model.blue_light_minutes * 1.10)
     ok, report = _equivalent(planted, reference_single_site_workload, replications=WORKLOAD_ENGINE_REPLICATIONS,
                              unit_states=None)
     assert not ok, f"a 10% travel error went unnoticed: {report}"
@@ -186,15 +200,23 @@ CASES = {
 }
 
 
+#: Doctrines made deterministic: confront with every engagement stopping the attackers, or none.
+DOCTRINES = {"contain": ("contain", {}), "confront, stop": ("confront", {"doctrine.stop_probability": 1.0}),
+             "confront, no stop": ("confront", {"doctrine.stop_probability": 0.0,
+                                                "doctrine.engagement_delay_min": 0.5})}
+
+
+@pytest.mark.parametrize("doctrine", list(DOCTRINES))
 @pytest.mark.parametrize("case", list(CASES))
-def test_same_outcomes_in_deterministic_worlds(case: str) -> None:
+def test_same_outcomes_in_deterministic_worlds(case: str, doctrine: str) -> None:
     units, sites, parameters = CASES[case]
+    rule, rule_parameters = DOCTRINES[doctrine]
     groups = [{"type": "ctsfo", "count": n} if where == "ctsfo" else {"type": "arv", "base": where, "count": n}
               for where, n in units]
     # firearms and no exposure layer: the kill rate is as fixed as everything else
     model = model_from({"resources": {"units": groups},
                         "scenario": {"named_sites": sites, "weapons": {"firearm": 1.0}, "site_weights": "residents"},
-                        "parameters": {**FIXED, **parameters}})
+                        "dispatch": {"doctrine": rule}, "parameters": {**FIXED, **parameters, **rule_parameters}})
     engine = _engine(model, sites=len(sites), replications=2, seed=3)
     reference = simulate_reference(model, sites=len(sites), replications=2, seed=4, workload=False)
     for name in OUTCOMES:

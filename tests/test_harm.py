@@ -21,6 +21,22 @@ def test_expected_deaths_matches_the_integral_of_the_rate(shooting, unarmed):
     assert closed == pytest.approx(numeric, rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.parametrize(("shooting", "unarmed", "suppressed"), [
+    (10.0, 4.0, 6.0), (10.0, 6.0, 4.0), (10.0, 5.0, 5.0), (10.0, math.inf, 3.0), (3.0, 1.0, 7.0),
+    (12.0, math.inf, math.inf), (0.0, 0.0, 0.0)])
+def test_the_piecewise_multiplier_matches_the_integral_of_the_rate(shooting, unarmed, suppressed):
+    attackers, rate, flight, plato, suppression = 2, 2.4, 25.0, 0.2, 0.4
+
+    def h(s: float) -> float:
+        return (attackers * rate * math.exp(-s / flight) * (1 - plato * (s >= unarmed))
+                * (suppression if s >= suppressed else 1.0))
+
+    points = [t for t in (unarmed, suppressed) if 0 < t < shooting] or None
+    numeric = integrate.quad(h, 0, shooting, points=points)[0] if shooting > 0 else 0.0
+    closed = expected_deaths(attackers, shooting, unarmed, rate, flight, plato, 0.0, 0.0, suppressed, suppression)
+    assert closed == pytest.approx(numeric, rel=1e-9, abs=1e-12)
+
+
 def test_siege_adds_a_constant_rate():
     base = expected_deaths(2, 5.0, math.inf, 2.0, 30.0, 0.0, 0.0, 0.05)
     assert expected_deaths(2, 5.0, math.inf, 2.0, 30.0, 0.0, 40.0, 0.05) == pytest.approx(base + 2.0)

@@ -19,8 +19,8 @@ runner = CliRunner()
 def test_problem_uses_the_models_blue_light_minutes(default_model):
     problem = standby_problem(default_model)
     assert problem.minutes.shape == (default_model.area.n, default_model.n_bases + default_model.area.n)
-    factor = default_model.params["travel.emergency_factor"]
-    np.testing.assert_allclose(problem.minutes[5, 2], factor * default_model.travel_minutes[2, 5], rtol=1e-6)
+    factor = default_model.attack_blue_light_factor()  # congestion at the attack's hour
+    np.testing.assert_allclose(problem.minutes[5, 2], factor * default_model.blue_light_minutes[2, 5], rtol=1e-6)
     assert len(problem.existing) == 8  # one ARV base per hub by default
 
 
@@ -73,7 +73,11 @@ def test_assess_rechecks_the_plan_by_simulation(tmp_path):
     (["--model", "mclp", "--fix-existing", "--units", "3"], "fewer than the 8 existing bases"),
 ])
 def test_infeasible_requests_give_a_clear_message(tmp_path, args, message):
-    result = runner.invoke(app, ["optimise", *args, "--out", str(tmp_path / "x"), "--quiet"])
+    # normal road speed as the blue-light model: its minutes never go below the intercept, so a tight
+    # standard is met by no candidate (the emergency model reaches an LSOA's own centroid in 0 min)
+    config = tmp_path / "calibrated.yaml"
+    config.write_text("travel: {model: calibrated}\n")
+    result = runner.invoke(app, ["optimise", str(config), *args, "--out", str(tmp_path / "x"), "--quiet"])
     assert result.exit_code == 2
     assert message in result.output
 

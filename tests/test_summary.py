@@ -25,14 +25,15 @@ from readiness.summary import (
 
 def _outcomes(first: np.ndarray, *, site: np.ndarray | None = None, deaths: np.ndarray | None = None,
               static: np.ndarray | None = None, start: int = 0) -> Outcomes:
-    """Outcomes with the given first-armed times; enough-armed 5 minutes later; the rest zeros."""
+    """Outcomes with the given first-armed times; enough-armed 5 minutes later, stopped 2 minutes later; the rest
+    zeros."""
     r, k = first.shape
     zeros = np.zeros((r, k))
     return Outcomes(replication=np.arange(start, start + r), site=np.zeros((r, k), np.int64) if site is None else site,
                     start=zeros, report=zeros, attackers=np.ones((r, k), np.int64),
                     static=np.zeros((r, k), bool) if static is None else static,
                     t_first_armed=first, t_enough_armed=first + 5.0, t_resolved=zeros, t_first_unarmed=zeros,
-                    expected_deaths=zeros, deaths=np.zeros((r, k), np.int64) if deaths is None else deaths)
+                    t_stop=first + 2.0, expected_deaths=zeros, deaths=np.zeros((r, k), np.int64) if deaths is None else deaths)
 
 
 def test_z95_is_the_normal_quantile() -> None:
@@ -98,6 +99,8 @@ def test_summarise_sites_by_hand() -> None:
     assert result["sites_not_reached"] == 1
     assert result["share_sites_not_reached"] == pytest.approx(1 / 12, abs=1e-6)
     assert result["time_to_enough_armed_min"]["mean"] == pytest.approx(np.minimum(FIRST + 5, 120).mean(), abs=1e-6)
+    assert result["time_to_stop_min"]["mean"] == pytest.approx(np.minimum(FIRST + 2, 120).mean(), abs=1e-6)
+    assert result["time_to_stop_min"]["p90"] == pytest.approx(np.percentile(np.minimum(FIRST + 2, 120), 90), abs=1e-6)
     assert result["victims"]["mean"] == pytest.approx(11 / 4)
     assert result["victims_static_share"] == pytest.approx((4 + 2 + 3) / 11, abs=1e-6)
 
@@ -136,12 +139,13 @@ def test_streaming_summary_matches_the_one_shot_summary() -> None:
     assert result.keys() == whole.keys()
     for key in ("sites", "sites_not_reached", "share_sites_not_reached", "victims_static_share"):
         assert result[key] == whole[key]
-    for key in ("time_to_first_armed_min", "time_to_enough_armed_min", "victims", "share_sites_waiting_over_10_min"):
+    for key in ("time_to_first_armed_min", "time_to_enough_armed_min", "time_to_stop_min", "victims",
+                "share_sites_waiting_over_10_min"):
         for stat in ("mean", "value", "ci95"):
             if stat in whole[key]:
                 assert result[key][stat] == pytest.approx(whole[key][stat], abs=1e-5), (key, stat)
     for key, times, q in (("time_to_first_armed_min", first, 50), ("time_to_first_armed_min", first, 90),
-                          ("time_to_enough_armed_min", first + 5.0, 90)):
+                          ("time_to_enough_armed_min", first + 5.0, 90), ("time_to_stop_min", first + 2.0, 50)):
         exact = np.percentile(np.minimum(times, 120.0), q, method="inverted_cdf")
         assert result[key][f"p{q}"] <= exact + 1e-9 < result[key][f"p{q}"] + 0.01, (key, q)  # the bin's lower edge
     assert result["victims"]["p90"] == whole["victims"]["p90"]

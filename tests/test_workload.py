@@ -195,7 +195,7 @@ def test_engine_uses_the_workload_positions_and_availability(flat_profile: str) 
     out = simulate(model, sites=1, replications=300, seed=9, unit_states=sampler)
     starts = sampler(model, 9, np.arange(300))
     site = int(model.named_sites[0])
-    travel = model.params["travel.emergency_factor"] * model.travel_minutes[starts.position[:, 0], site]
+    travel = model.attack_blue_light_factor() * model.blue_light_minutes[starts.position[:, 0], site]
     expected = np.maximum(model.params["notify.median_min"], starts.available[:, 0]) + travel
     np.testing.assert_allclose(out.t_first_armed[:, 0], expected, rtol=1e-5)
     assert np.any(starts.available[:, 0] == 6.0) and np.any(starts.available[:, 0] == 0.0)

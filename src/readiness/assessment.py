@@ -47,8 +47,8 @@ def minutes_to_nearest_armed_base(model: Model) -> np.ndarray:
     armed_bases = np.unique(model.fleet.position[(model.fleet.kind == ARMED) & (model.fleet.position >= 0)])
     if len(armed_bases) == 0:
         return np.full(model.area.n, np.inf)
-    nearest = model.travel_minutes[armed_bases].min(axis=0)
-    return model.params["notify.median_min"] + model.params["travel.emergency_factor"] * nearest
+    nearest = model.blue_light_minutes[armed_bases].min(axis=0).astype(float)
+    return model.params["notify.median_min"] + model.attack_blue_light_factor() * nearest
 
 
 def run_assessment(model: Model, *, replications: int, seed: int,

@@ -141,6 +141,16 @@ Weapon = Literal["firearm", "knife", "vehicle", "vehicle+knife"]
 DEFAULT_WEAPONS: dict[str, float] = {"firearm": 0.5, "knife": 0.3, "vehicle": 0.13, "vehicle+knife": 0.07}
 
 
+class DispatchConfig(StrictModel):
+    """How the armed response is run (structural choices, docs/model.md section 4).
+
+    ``doctrine``: ``confront`` (locate and confront, national doctrine since 2017: each armed arrival
+    engages at once) or ``contain`` (the site is engaged only once enough armed officers are on scene).
+    """
+
+    doctrine: Literal["confront", "contain"] = "confront"
+
+
 class ScenarioConfig(StrictModel):
     """The attacks to assess."""
 
@@ -295,6 +305,7 @@ class Config(StrictModel):
     area: AreaConfig = Field(default_factory=AreaConfig)
     resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
     travel: TravelConfig = Field(default_factory=TravelConfig)
+    dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
     scenario: ScenarioConfig = Field(default_factory=ScenarioConfig)
     parameters: dict[str, float] = Field(default_factory=dict)
     workload: WorkloadConfig = Field(default_factory=WorkloadConfig)

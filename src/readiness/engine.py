@@ -21,7 +21,7 @@ from readiness.harm import expected_deaths
 from readiness.kinds import ARMED, MUTUAL_AID, SPECIALIST, UNARMED, Stream
 from readiness.model import Model
 from readiness.rng import uniforms
-from readiness.scenario import MAX_MUTUAL_AID, Attacks, UnitStateSampler, draw_attacks
+from readiness.scenario import MAX_MUTUAL_AID, Attacks, UnitStateSampler, attack_minutes, draw_attacks
 from readiness.workload import resolve_unit_states
 
 INF = np.inf
@@ -29,7 +29,12 @@ INF = np.inf
 # unit states inside the kernel
 _IDLE, _ENROUTE, _ONSCENE, _CLEARING, _MOBILISING, _WAITING, _INCOMING, _UNUSED = range(8)
 # event categories, in the order they are processed at equal times
-_ARRIVAL, _STOP, _FREE, _REPORT, _READY, _AID = range(6)
+_ARRIVAL, _ENGAGE, _STOP, _FREE, _REPORT, _READY, _AID = range(7)
+#: Engagements per site with their own random draw; later ones reuse the last draw (docs/model.md, 4.2).
+MAX_ENGAGEMENTS = 16
+#: ``dispatch.doctrine`` -> the kernel's code.
+DOCTRINES = {"contain": 0, "confront": 1}
+_CONFRONT = DOCTRINES["confront"]
 
 @dataclass(frozen=True)
 class Outcomes:
@@ -48,6 +53,7 @@ class Outcomes:
     t_enough_armed: np.ndarray
     t_resolved: np.ndarray
     t_first_unarmed: np.ndarray
+    t_stop: np.ndarray  # when the shooting stopped: the engagement that stopped it, or a mobile attack's end
     expected_deaths: np.ndarray
     deaths: np.ndarray
 
@@ -71,7 +77,10 @@ class Outcomes:
 class Settings(NamedTuple):
     """The model's numbers the event loop reads (registry names in comments), built by :meth:`of`."""
 
-    factor: float  # travel.emergency_factor
+    doctrine: int  # dispatch.doctrine (config): DOCTRINES
+    engage_delay: float  # doctrine.engagement_delay_min
+    stop_q: float  # doctrine.stop_probability
+    suppression: float  # doctrine.suppression_factor
     per_attacker: float  # dispatch.officers_per_attacker (float as before: overrides are not rounded)
     clear: float  # dispatch.scene_clear_min
     units_per_site: int  # response.units_per_site
@@ -87,7 +96,10 @@ class Settings(NamedTuple):
     def of(model: Model) -> Settings:
         """The settings of a model, with the Python types Numba needs (float64 and int64 fields)."""
         p = model.params
-        return Settings(factor=float(p["travel.emergency_factor"]),
+        return Settings(doctrine=DOCTRINES[model.config.dispatch.doctrine],
+                        engage_delay=float(p["doctrine.engagement_delay_min"]),
+                        stop_q=float(p["doctrine.stop_probability"]),
+                        suppression=float(p["doctrine.suppression_factor"]),
                         per_attacker=float(p["dispatch.officers_per_attacker"]),
                         clear=float(p["dispatch.scene_clear_min"]),
                         units_per_site=int(float(p["response.units_per_site"])),
@@ -112,6 +124,8 @@ class SiteDraws(NamedTuple):
     aid_delay: np.ndarray  # (R, MAX_MUTUAL_AID)
     first_neighbourhood: np.ndarray  # the nearest neighbourhood officer's arrival (inf: none), docs/model.md 4.6
     kill_rate: np.ndarray  # deaths per minute per attacker at the site (weapon and setting)
+    factor: np.ndarray  # (R,): blue-light congestion factor at the attack's hour of the week
+    engagement: np.ndarray  # (R, K, MAX_ENGAGEMENTS): uniforms of each site's engagements
 
 
 class FleetArrays(NamedTuple):
@@ -131,6 +145,7 @@ class Outputs(NamedTuple):
     enough: np.ndarray
     resolved: np.ndarray
     unarmed: np.ndarray
+    stop: np.ndarray
     expected: np.ndarray
 
 
@@ -143,6 +158,7 @@ class _Units(NamedTuple):
     time: np.ndarray  # available / arrival / free / ready time, by state
     state: np.ndarray
     site: np.ndarray
+    engage: np.ndarray  # when the unit engages (confront), inf if not pending
 
 
 class _Sites(NamedTuple):
@@ -163,6 +179,8 @@ class _Sites(NamedTuple):
     team_at: np.ndarray
     team_on_scene: np.ndarray
     next_arrival: np.ndarray  # earliest arrival of an armed unit on its way
+    engagements: np.ndarray  # engagements so far (confront)
+    suppressed: np.ndarray  # first failed engagement (confront)
 
 
 # --- the event loop -------------------------------------------------------------------------------------
@@ -178,7 +196,8 @@ def _start_units(fleet, aid_crew):
     n_fleet = fleet.kind.shape[0]
     n_units = n_fleet + MAX_MUTUAL_AID
     units = _Units(np.empty(n_units, np.int64), np.zeros(n_units, np.int64), np.full(n_units, -1, np.int64),
-                   np.full(n_units, INF), np.full(n_units, _UNUSED, np.int64), np.full(n_units, -1, np.int64))
+                   np.full(n_units, INF), np.full(n_units, _UNUSED, np.int64), np.full(n_units, -1, np.int64),
+                   np.full(n_units, INF))
     for u in range(n_fleet):
         units.kind[u] = fleet.kind[u]
         units.officers[u] = fleet.officers[u]
@@ -201,7 +220,7 @@ def _start_sites(draws, per_attacker):
                    np.zeros(k_sites, np.int64), np.full(k_sites, INF), np.full(k_sites, INF),
                    draws.first_neighbourhood.copy(), np.full(k_sites, INF), np.full(k_sites, INF),
                    np.zeros(k_sites, np.bool_), np.zeros(k_sites, np.bool_), np.full(k_sites, INF),
-                   np.full(k_sites, INF))
+                   np.full(k_sites, INF), np.zeros(k_sites, np.int64), np.full(k_sites, INF))
     for k in range(k_sites):
         if not draws.static[k]:
             sites.shoot_stop[k] = draws.start[k] + draws.mobile_duration[k]
@@ -229,6 +248,9 @@ def _next_event(units, sites, report):
             cat = _AID
         if cat != 99 and (units.time[u] < best_t or (units.time[u] == best_t and cat < best_cat)):
             best_t, best_cat, best_i = units.time[u], cat, u
+        engage = units.engage[u]
+        if engage < best_t or (engage == best_t and _ENGAGE < best_cat):
+            best_t, best_cat, best_i = engage, _ENGAGE, u
     for k in range(report.shape[0]):
         end = sites.attack_end[k]
         if sites.stop_pending[k] and sites.resolved[k] == INF and (
@@ -292,6 +314,7 @@ def _send_team(u, k, now, units, sites, site, factor, travel):
 def _clear(u, k, now, units, site, settings):
     """A unit at site ``k`` starts clearing the scene; it is free where the site is when done."""
     units.state[u] = _CLEARING
+    units.engage[u] = INF
     units.time[u] = now + settings.clear
     units.pos[u] = settings.n_bases + site[k]
 
@@ -315,18 +338,52 @@ def _arrive(u, now, units, sites, draws, settings):
         sites.first_armed[k] = now
     if units.kind[u] == SPECIALIST and sites.team_on_scene[k] == INF:
         sites.team_on_scene[k] = now
-    besieged = draws.static[k] and draws.siege[k]
-    if sites.enough[k] == now and sites.shoot_stop[k] > now:  # engaged while shooting
-        sites.shoot_stop[k] = now
-        if besieged:
-            sites.attack_end[k] = INF
-        else:
-            sites.attack_end[k] = now
-            sites.stop_pending[k] = True
-    if besieged and sites.team_on_scene[k] < INF and sites.attack_end[k] == INF and sites.enough[k] < INF:
-        sites.attack_end[k] = max(sites.team_on_scene[k], sites.enough[k]) + draws.assault[k]
-        sites.stop_pending[k] = True
+    if settings.doctrine == _CONFRONT:
+        if sites.shoot_stop[k] > now:  # still shooting: this unit engages after the delay
+            units.engage[u] = now + settings.engage_delay
+    elif sites.enough[k] == now and sites.shoot_stop[k] > now:  # contain: engaged once enough are on scene
+        _stop_shooting(k, now, sites, draws)
+    _siege_end(k, sites, draws)
     return sites.attack_end[k] <= now
+
+
+@_inline
+def _stop_shooting(k, now, sites, draws):
+    """An engagement stops the shooting at site ``k``: the attack ends, or a siege begins (static, siege)."""
+    sites.shoot_stop[k] = now
+    if draws.static[k] and draws.siege[k]:
+        sites.attack_end[k] = INF
+    else:
+        sites.attack_end[k] = now
+        sites.stop_pending[k] = True
+
+
+@_inline
+def _siege_end(k, sites, draws):
+    """A siege ends a specialist assault after both the team's arrival and the engagement that began it."""
+    if (draws.static[k] and draws.siege[k] and sites.team_on_scene[k] < INF and sites.attack_end[k] == INF
+            and sites.shoot_stop[k] < INF):
+        sites.attack_end[k] = max(sites.team_on_scene[k], sites.shoot_stop[k]) + draws.assault[k]
+        sites.stop_pending[k] = True
+
+
+@_inline
+def _engage(u, now, units, sites, draws, settings):
+    """Unit ``u`` engages the attackers (confront, docs/model.md 4.2): it stops them with probability
+    ``1 - (1 - q)^(a / A)`` for ``a`` armed officers on scene (a specialist team always does), else the
+    engagement fails and the killing rate is suppressed from now on."""
+    units.engage[u] = INF
+    k = units.site[u]
+    if sites.resolved[k] < INF or sites.shoot_stop[k] <= now:
+        return
+    n = min(sites.engagements[k], MAX_ENGAGEMENTS - 1)
+    sites.engagements[k] += 1
+    p_stop = 1.0 - (1.0 - settings.stop_q) ** (sites.arrived[k] / draws.attackers[k])
+    if units.kind[u] == SPECIALIST or draws.engagement[k, n] < p_stop:
+        _stop_shooting(k, now, sites, draws)
+        _siege_end(k, sites, draws)
+    else:
+        sites.suppressed[k] = min(sites.suppressed[k], now)
 
 
 @_inline
@@ -348,13 +405,13 @@ def _free(u, now, units, sites, draws, settings, travel):
     if units.kind[u] == SPECIALIST:
         k = _static_site_for_team(sites, draws.static)
         if k >= 0:
-            _send_team(u, k, now, units, sites, draws.site, settings.factor, travel)
+            _send_team(u, k, now, units, sites, draws.site, draws.factor, travel)
         else:
             units.state[u] = _WAITING
         return
-    k = _site_for_free_unit(sites, draws.site, units.pos[u], settings.factor, travel, now)
+    k = _site_for_free_unit(sites, draws.site, units.pos[u], draws.factor, travel, now)
     if k >= 0:
-        _send_armed(u, k, now + settings.factor * travel[units.pos[u], draws.site[k]], units, sites)
+        _send_armed(u, k, now + draws.factor * travel[units.pos[u], draws.site[k]], units, sites)
 
 
 @_inline
@@ -378,12 +435,12 @@ def _report(k, now, units, sites, draws, settings, travel):
     """Site ``k`` is reported: armed units by earliest arrival until enough, then the unarmed (Plato) units."""
     sites.reported[k] = True
     while sites.assigned[k] < sites.needed[k]:
-        u, eta = _nearest_idle(k, now, units, draws.site, settings.factor, travel, True)
+        u, eta = _nearest_idle(k, now, units, draws.site, draws.factor, travel, True)
         if u < 0:
             break
         _send_armed(u, k, eta, units, sites)
     for _ in range(settings.units_per_site):  # unarmed units are never re-tasked
-        u, eta = _nearest_idle(k, now, units, draws.site, settings.factor, travel, False)
+        u, eta = _nearest_idle(k, now, units, draws.site, draws.factor, travel, False)
         if u < 0:
             break
         units.site[u] = k
@@ -410,12 +467,14 @@ def _write_outputs(draws, sites, settings, out):
         out.enough[k] = sites.enough[k] - draws.start[k] if sites.enough[k] <= limit else INF
         out.resolved[k] = sites.resolved[k] - draws.start[k] if sites.resolved[k] <= limit else INF
         out.unarmed[k] = sites.first_unarmed[k] - draws.start[k] if sites.first_unarmed[k] <= limit else INF
+        out.stop[k] = sites.shoot_stop[k] - draws.start[k] if sites.shoot_stop[k] <= limit else INF
         shooting = min(sites.shoot_stop[k], limit) - draws.start[k]
         siege_minutes = 0.0
-        if draws.static[k] and draws.siege[k] and sites.enough[k] < limit:
-            siege_minutes = min(sites.attack_end[k], limit) - sites.enough[k]
+        if draws.static[k] and draws.siege[k] and sites.shoot_stop[k] < limit:
+            siege_minutes = min(sites.attack_end[k], limit) - sites.shoot_stop[k]
         out.expected[k] = expected_deaths(draws.attackers[k], shooting, out.unarmed[k], draws.kill_rate[k],
-                                          settings.flight, settings.plato, siege_minutes, settings.siege_rate)
+                                          settings.flight, settings.plato, siege_minutes, settings.siege_rate,
+                                          sites.suppressed[k] - draws.start[k], settings.suppression)
 
 
 @numba.njit(cache=True)
@@ -436,7 +495,9 @@ def _replication(draws, fleet, travel, settings, out):
             if not _arrive(i, now, units, sites, draws, settings):
                 continue
             cat, i = _STOP, units.site[i]  # the arrival ended the attack: resolve now
-        if cat == _STOP:
+        if cat == _ENGAGE:
+            _engage(i, now, units, sites, draws, settings)
+        elif cat == _STOP:
             _stop(i, now, units, sites, draws.site, settings)
         elif cat == _FREE:
             _free(i, now, units, sites, draws, settings, travel)
@@ -452,7 +513,7 @@ def _replication(draws, fleet, travel, settings, out):
             if draws.static[i] and not sites.team_at[i]:
                 for u in range(n_fleet):
                     if units.state[u] == _WAITING:
-                        _send_team(u, i, now, units, sites, draws.site, settings.factor, travel)
+                        _send_team(u, i, now, units, sites, draws.site, draws.factor, travel)
                         break
             # mutual aid once more than `threshold` sites are active
             if not aid_requested and _active_sites(sites) > settings.threshold:
@@ -465,9 +526,9 @@ def _replication(draws, fleet, travel, settings, out):
             if k < 0:
                 units.state[i] = _WAITING
             else:
-                _send_team(i, k, now, units, sites, draws.site, settings.factor, travel)
+                _send_team(i, k, now, units, sites, draws.site, draws.factor, travel)
         elif cat == _AID:
-            k = _site_for_free_unit(sites, draws.site, -1, settings.factor, travel, now)
+            k = _site_for_free_unit(sites, draws.site, -1, draws.factor, travel, now)
             if k < 0:
                 units.state[i] = _UNUSED
             else:  # arrives now: travel is part of the delay
@@ -485,11 +546,13 @@ def _dispatch_batch(draws, fleet, travel, settings, out):
     for r in numba.prange(draws.site.shape[0]):
         row = SiteDraws(draws.site[r], draws.start[r], draws.report[r], draws.attackers[r], draws.static[r],
                         draws.mobile_duration[r], draws.siege[r], draws.assault[r], draws.n_aid[r],
-                        draws.aid_delay[r], draws.first_neighbourhood[r], draws.kill_rate[r])
+                        draws.aid_delay[r], draws.first_neighbourhood[r], draws.kill_rate[r], draws.factor[r],
+                        draws.engagement[r])
         units = FleetArrays(fleet.kind, fleet.officers, fleet.position[r], fleet.available[r],
                             fleet.specialist_delay[r])
         _replication(row, units, travel, settings,
-                     Outputs(out.first[r], out.enough[r], out.resolved[r], out.unarmed[r], out.expected[r]))
+                     Outputs(out.first[r], out.enough[r], out.resolved[r], out.unarmed[r], out.stop[r],
+                             out.expected[r]))
 
 
 #: Above this mean the Poisson inversion goes to SciPy (the running product would underflow).
@@ -535,15 +598,18 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     out = Outputs(*(np.empty(shape) for _ in Outputs._fields))
     draws = SiteDraws(attacks.site, attacks.start, attacks.report, attacks.attackers.astype(np.int64), attacks.static,
                       attacks.mobile_duration, attacks.siege, attacks.assault, attacks.mutual_aid_units,
-                      attacks.mutual_aid_delay, attacks.first_neighbourhood, attacks.kill_rate)
+                      attacks.mutual_aid_delay, attacks.first_neighbourhood, attacks.kill_rate,
+                      model.blue_light_factor(attack_minutes(model.config.scenario.attack_time, seed, reps)),
+                      uniforms(seed, Stream.ENGAGEMENT, reps, sites * MAX_ENGAGEMENTS).reshape(
+                          len(reps), sites, MAX_ENGAGEMENTS))
     fleet = FleetArrays(model.fleet.kind.astype(np.int64), model.fleet.officers, units.position, units.available,
                         units.specialist_delay)
-    _dispatch_batch(draws, fleet, model.travel_minutes, Settings.of(model), out)
+    _dispatch_batch(draws, fleet, model.blue_light_minutes, Settings.of(model), out)
     deaths = poisson_deaths(uniforms(seed, Stream.DEATHS, reps, sites), out.expected).reshape(shape)
     return Outcomes(replication=reps, site=attacks.site, start=attacks.start, report=attacks.report,
                     attackers=attacks.attackers, static=attacks.static, t_first_armed=out.first,
                     t_enough_armed=out.enough, t_resolved=out.resolved, t_first_unarmed=out.unarmed,
-                    expected_deaths=out.expected, deaths=deaths)
+                    t_stop=out.stop, expected_deaths=out.expected, deaths=deaths)
 
 
 def simulate_batches(model: Model, *, sites: int, replications: int, seed: int, first_replication: int = 0,

@@ -37,6 +37,8 @@ class Stream(enum.StrEnum):
     # unit starts (scenario.draw_unit_starts), keyed by unit name
     PATROL = "patrol"
     SPECIALIST = "specialist"
+    # engagements under dispatch.doctrine: confront, per (site, engagement number)
+    ENGAGEMENT = "engagement"
     # harm (engine)
     DEATHS = "deaths"
     # the harm fit's own draws (harm_fit.py: parameters, minutes, deaths), ``harm_fit:<what>``

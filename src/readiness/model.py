@@ -8,7 +8,7 @@ from functools import cached_property
 import numpy as np
 
 from readiness.area import Area, load_area, point_in_area_crs
-from readiness.config import Config, Point
+from readiness.config import Config, Point, parse_week_time
 from readiness.errors import ConfigError
 from readiness.exposure import ExposureLayer, site_layer, weights_for
 from readiness.forces import default_bases_for, parameters_for
@@ -58,6 +58,16 @@ class Model:
     def lsoa_position(self, lsoa: np.ndarray | int) -> np.ndarray | int:
         """Position index of an LSOA centroid."""
         return self.n_bases + lsoa
+
+    def blue_light_factor(self, minute_of_week: np.ndarray | int) -> np.ndarray:
+        """Congestion multiplier on blue-light minutes in the hour of each minute of the week."""
+        hour = (np.asarray(minute_of_week, dtype=np.int64) // 60) % len(self.blue_light_congestion)
+        return self.blue_light_congestion[hour].astype(float)
+
+    def attack_blue_light_factor(self) -> float:
+        """The blue-light factor at the configured attack time; 1 (the week's mean) when the time is drawn."""
+        attack_time = self.config.scenario.attack_time
+        return 1.0 if attack_time is None else float(self.blue_light_factor(parse_week_time(attack_time)))
 
     def at_time(self, attack_time: str | None) -> Model:
         """The same model with another attack time (``None``: drawn over the week per replication)."""

@@ -58,12 +58,13 @@ def planning_weights(model: Model, choice: str = "exposure") -> np.ndarray:
 
 
 def standby_problem(model: Model, *, weights: np.ndarray | None = None) -> StandbyProblem:
-    """Candidates are the existing bases and all LSOA centroids; travel is the model's, on blue lights.
+    """Candidates are the existing bases and all LSOA centroids; travel is the model's, on blue lights, with
+    the congestion of the attack's hour (the week's mean when it is drawn).
 
     ``weights``: the demand weight per LSOA (default: :func:`planning_weights`, exposure at the attack time).
     """
     fleet = model.fleet
-    minutes = (model.params["travel.emergency_factor"] * model.travel_minutes.astype(float)).T
+    minutes = (model.attack_blue_light_factor() * model.blue_light_minutes.astype(float)).T
     names = (*fleet.base_names, *model.area.codes.tolist())
     xy = model.positions
     existing = np.unique(fleet.position[(fleet.kind == ARMED) & (fleet.position >= 0)])

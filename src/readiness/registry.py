@@ -74,8 +74,7 @@ _PARAMETERS: tuple[Parameter, ...] = (
     # --- travel ---
     Parameter("travel.emergency_factor", 0.8, "factor", 0.65, 0.95, ASSUMPTION,
               "blue-light minutes = factor x normal road minutes when travel.model is a normal-speed model "
-              "(calibrated, network, matrix), not to the emergency model; until the engine reads blue-light minutes "
-              "it still multiplies the normal minutes"),
+              "(calibrated, network, matrix); it never multiplies the emergency model (the default)"),
     Parameter("travel.intercept_min", _CALIBRATED.intercept, "min", _CALIBRATED.intercept,
               _CALIBRATED.intercept, TRAVEL_FIT, "calibrated model t = a + b sqrt(d) + c d"),
     Parameter("travel.sqrt_coef", _CALIBRATED.sqrt_coef, "min/sqrt(km)", _CALIBRATED.sqrt_coef,
@@ -154,6 +153,21 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "armed officers per attacker needed to engage (enough armed officers)", integer=True),
     Parameter("dispatch.scene_clear_min", 10.0, "min", 0.0, 30.0, ASSUMPTION,
               "time a unit stays at a resolved scene before it can be re-tasked"),
+    # --- doctrine (dispatch.doctrine: confront) ---
+    Parameter("doctrine.engagement_delay_min", 1.0, "min", 0.0, 3.0, ASSUMPTION,
+              "arrival to first engagement under locate-and-confront: getting out, kitting up, locating the "
+              "attackers; London Bridge 2017: shot within about 1 min of the ARV's arrival; a site with the "
+              "attackers in the street can be 0"),
+    Parameter("doctrine.stop_probability", 0.7, "probability", 0.4, 0.9, ASSUMPTION,
+              "q: chance that one engagement stops the attackers when armed officers and attackers are "
+              "equal in number (p = 1 - (1 - q)^(a/A)); London Bridge (3 attackers, 8 officers, stopped at "
+              "the first engagement), Westminster (1 attacker, stopped by the first protection officer), "
+              "Reading 2020 (unarmed stop), Bataclan (two officers stopped one attacker, the rest withdrew "
+              "into a siege): most first engagements in the record ended the shooting"),
+    Parameter("doctrine.suppression_factor", 0.5, "factor", 0.2, 0.9, ASSUMPTION,
+              "killing rate while a failed engagement goes on, as a share of the rate before it: attackers "
+              "under fire turn to the officers or take cover (Bataclan: shooting at the hostages fell once "
+              "the first officers fired)"),
     # --- harm ---
     Parameter("harm.kill_rate_per_attacker_min", 2.6, "deaths/min/attacker", 1.7, 4.2, HARM_FIT,
               "firearm kill rate per attacker in an open public place (other_public, setting factor 1); "

@@ -53,6 +53,7 @@ SWITCHES: tuple[Switch, ...] = (
     Switch("neighbourhood", "resources.neighbourhood", {"on": True, "off": False}),
     Switch("travel.model", "travel.model", {"emergency": "emergency", "calibrated": "calibrated"}),
     Switch("travel.congestion", "travel.congestion", {"on": True, "off": False}),
+    Switch("dispatch.doctrine", "dispatch.doctrine", {"confront": "confront", "contain": "contain"}),
 )
 
 

@@ -45,6 +45,7 @@ def summarise_sites(outcomes: Outcomes, horizon: float) -> dict[str, object]:
     """The ``by_sites`` entry for one K (docs/results.md)."""
     first = censored(outcomes.t_first_armed, horizon)
     enough = censored(outcomes.t_enough_armed, horizon)
+    stop = censored(outcomes.t_stop, horizon)
     waiting_10 = (outcomes.t_first_armed > 10.0).mean(axis=1)
     waiting_20 = (outcomes.t_first_armed > 20.0).mean(axis=1)
     not_reached = ~np.isfinite(outcomes.t_first_armed)
@@ -61,6 +62,11 @@ def summarise_sites(outcomes: Outcomes, horizon: float) -> dict[str, object]:
         "sites_not_reached": int(not_reached.sum()),
         "share_sites_not_reached": rounded(not_reached.mean()),
         "time_to_enough_armed_min": {**mean_ci(enough.mean(axis=1)), "p90": rounded(np.percentile(enough, 90))},
+        "time_to_stop_min": {
+            **mean_ci(stop.mean(axis=1)),
+            "p50": rounded(np.percentile(stop, 50)),
+            "p90": rounded(np.percentile(stop, 90)),
+        },
         "victims": {**mean_ci(victims), "p90": rounded(np.percentile(victims, 90))},
         "victims_static_share": rounded(
             outcomes.deaths[outcomes.static].sum() / max(outcomes.deaths.sum(), 1)),
@@ -99,6 +105,7 @@ class StreamingSummary:
         self.sums: dict[str, list[float]] = {}
         self.first_bins = np.zeros(int(np.ceil(horizon / resolution_min)) + 1, np.int64)
         self.enough_bins = np.zeros_like(self.first_bins)
+        self.stop_bins = np.zeros_like(self.first_bins)
         self.victim_counts = np.zeros(1, np.int64)
         self.not_reached = 0
         self.deaths_static = 0
@@ -118,6 +125,7 @@ class StreamingSummary:
         self.n += outcomes.replications
         self._accumulate("first", censored(outcomes.t_first_armed, self.horizon).mean(axis=1))
         self._accumulate("enough", censored(outcomes.t_enough_armed, self.horizon).mean(axis=1))
+        self._accumulate("stop", censored(outcomes.t_stop, self.horizon).mean(axis=1))
         self._accumulate("over10", (outcomes.t_first_armed > 10.0).mean(axis=1))
         self._accumulate("over20", (outcomes.t_first_armed > 20.0).mean(axis=1))
         victims = outcomes.deaths.sum(axis=1)
@@ -128,6 +136,7 @@ class StreamingSummary:
         self.victim_counts[: len(counts)] += counts
         self.first_bins += self._bin(outcomes.t_first_armed)
         self.enough_bins += self._bin(outcomes.t_enough_armed)
+        self.stop_bins += self._bin(outcomes.t_stop)
         self.not_reached += int((~np.isfinite(outcomes.t_first_armed)).sum())
         self.deaths_static += int(outcomes.deaths[outcomes.static].sum())
         self.deaths_all += int(outcomes.deaths.sum())
@@ -162,6 +171,9 @@ class StreamingSummary:
             "share_sites_not_reached": rounded(self.not_reached / (self.n * self.sites)),
             "time_to_enough_armed_min": {**self._mean_ci("enough"),
                                          "p90": rounded(self._percentile(self.enough_bins, 90, self.resolution))},
+            "time_to_stop_min": {**self._mean_ci("stop"),
+                                 "p50": rounded(self._percentile(self.stop_bins, 50, self.resolution)),
+                                 "p90": rounded(self._percentile(self.stop_bins, 90, self.resolution))},
             "victims": {**self._mean_ci("victims"), "p90": rounded(self._percentile(self.victim_counts, 90, 1.0))},
             "victims_static_share": rounded(self.deaths_static / max(self.deaths_all, 1)),
         }

@@ -651,14 +651,15 @@ def _hourly(model: Model, sampler: WorkloadSampler, seed: int, replications: int
         yield sampler.state(model, seed, reps, minute, stats_from=-60.0)
 
 
-def _reach(model: Model, state: WorkloadState) -> np.ndarray:
-    """``(R, n_lsoa)`` blue-light minutes from the nearest armed unit free and on duty (inf if none)."""
-    factor = model.params["travel.emergency_factor"]
+def _reach(model: Model, state: WorkloadState, hour: int) -> np.ndarray:
+    """``(R, n_lsoa)`` blue-light minutes in hour ``hour`` of the week from the nearest armed unit free and
+    on duty (inf if none)."""
+    factor = model.blue_light_congestion[hour]
     armed = model.fleet.kind[state.units] == ARMED
     best = np.full((state.position.shape[0], model.area.n), INF, dtype=np.float32)
     for i in np.flatnonzero(armed):
         free = state.on_duty[:, i] & ~state.busy[:, i]
-        minutes = model.travel_minutes[state.position[:, i]] * np.float32(factor)
+        minutes = model.blue_light_minutes[state.position[:, i]] * np.float32(factor)
         best = np.minimum(best, np.where(free[:, None], minutes, np.float32(INF)))
     return best
 
@@ -709,7 +710,7 @@ def coverage_analysis(model: Model, *, seed: int, replications: int,
     working_time = np.zeros(model.fleet.n)
     sampler = WorkloadSampler(model)
     for hour, state in enumerate(_hourly(model, sampler, seed, replications)):
-        reach = _reach(model, state)
+        reach = _reach(model, state, hour)
         hits += (reach <= threshold_min).sum(axis=0)
         is_armed = armed[state.units]
         on, busy = state.on_duty[:, is_armed], state.busy[:, is_armed]
@@ -741,7 +742,7 @@ def coverage_analysis(model: Model, *, seed: int, replications: int,
     results = {
         "method": {"replications_per_hour": replications, "seed": seed, "warmup_hours": sampler.warmup_min / 60.0,
                    "thresholds_min": list(THRESHOLDS_MIN),
-                   "travel": "blue-light minutes = travel minutes x travel.emergency_factor",
+                   "travel": "blue-light minutes (travel.model) x the hour's congestion factor (travel.congestion)",
                    "instants": "uniform within each hour of the week"},
         "demand": {**sampler.demand.as_dict(),
                    "jobs_per_day": {c.name: float(r) for c, r in zip(JOB_CLASSES, job_rates_per_day(p))}},

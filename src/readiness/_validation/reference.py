@@ -5,6 +5,7 @@ Needs the ``validate`` extra: importing it without SimPy raises ``MissingExtraEr
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, fields, replace
@@ -30,13 +31,15 @@ ProcessBody = Generator[simpy.Event, Any, None]
 class Phase(IntEnum):
     """Order of events at equal times (docs/model.md section 4).
 
-    Arrivals come first; an attack stopping by itself (mobile end, siege end) shares their phase.
+    Arrivals come first; an attack stopping by itself (mobile end, siege end) shares their phase; then
+    engagements (confront), so that officers arriving at the same time are on scene for them.
     """
 
     ARRIVAL = 0
-    FREE = 1
-    REPORT = 2
-    READY = 3
+    ENGAGE = 1
+    FREE = 2
+    REPORT = 3
+    READY = 4
 
 
 class _At(simpy.Event):
@@ -88,6 +91,9 @@ class _Settings:
     flight_time: float
     plato_reduction: float
     siege_kill_rate: float
+    engagement_delay: float
+    stop_probability: float
+    suppression: float
 
     @classmethod
     def from_params(cls, params: Mapping[str, float]) -> _Settings:
@@ -129,6 +135,9 @@ _PARAMETER_NAMES = {
     "flight_time": "harm.flight_time_min",
     "plato_reduction": "harm.plato_reduction",
     "siege_kill_rate": "harm.siege_kill_rate_min",
+    "engagement_delay": "doctrine.engagement_delay_min",
+    "stop_probability": "doctrine.stop_probability",
+    "suppression": "doctrine.suppression_factor",
 }
 
 
@@ -147,7 +156,10 @@ class ModelLike(Protocol):
     The everyday workload also reads ``config`` (``workload`` and ``resources`` sections) and ``area``;
     a hand-built world without a ``config`` attribute runs with every unit free at the attack. Sites are
     drawn from ``site_table`` (``(168, n)`` weights by hour of the week) where the model has one, else
-    from ``site_weights`` at every hour.
+    from ``site_weights`` at every hour. Blue-light minutes are ``blue_light_minutes`` times the hour's
+    ``blue_light_congestion`` where the model has them, else ``travel.emergency_factor`` times
+    ``travel_minutes`` at every hour; the doctrine is ``config.dispatch.doctrine``, else ``doctrine``
+    (a hand-built world without either is run under ``contain``).
     """
 
     params: Mapping[str, float]
@@ -162,7 +174,8 @@ class ModelLike(Protocol):
 
 def expected_deaths(*, attackers: float, kill_rate: float, flight_time: float, plato_reduction: float,
                     shooting_minutes: float, unarmed_minutes: float, siege_minutes: float,
-                    siege_kill_rate: float) -> float:
+                    siege_kill_rate: float, suppressed_minutes: float = math.inf,
+                    suppression: float = 1.0) -> float:
     """Expected deaths at one site, the closed form of docs/model.md section 5.
 
     Parameters
@@ -175,16 +188,23 @@ def expected_deaths(*, attackers: float, kill_rate: float, flight_time: float, p
         ``U_k``: minutes from the start to the first unarmed arrival, ``inf`` if none.
     siege_minutes, siege_kill_rate
         Length of the siege within the horizon and ``ρ_siege``.
+    suppressed_minutes, suppression
+        Minutes from the start to the first failed engagement (``inf`` if none) and the factor ``σ``
+        on the kill rate from then on.
 
     Returns
     -------
     float
         ``Λ_k``, the mean of the Poisson number of deaths.
     """
-    before = min(shooting_minutes, unarmed_minutes)
-    decay_before = math.exp(-before / flight_time)
-    free_fire = (1.0 - decay_before) + (1.0 - plato_reduction) * (
-        decay_before - math.exp(-shooting_minutes / flight_time))
+    edges = sorted({0.0, shooting_minutes, *(t for t in (unarmed_minutes, suppressed_minutes)
+                                             if 0.0 < t < shooting_minutes)})
+    free_fire = 0.0
+    for a, b in itertools.pairwise(edges):  # the multiplier is constant on each piece: read it at the middle
+        middle = (a + b) / 2.0
+        multiplier = ((1.0 - plato_reduction) if middle >= unarmed_minutes else 1.0) * (
+            suppression if middle >= suppressed_minutes else 1.0)
+        free_fire += multiplier * (math.exp(-a / flight_time) - math.exp(-b / flight_time))
     return attackers * kill_rate * flight_time * free_fire + siege_kill_rate * siege_minutes
 
 
@@ -314,7 +334,10 @@ class _Site:
     first_armed: float = math.inf
     next_arrival: float = math.inf  # earliest arrival of a dispatched armed unit (ARV or mutual aid)
     first_unarmed: float = math.inf
-    engaged: float = math.inf
+    engaged: float = math.inf  # enough armed officers on scene (or a team): contain engages then
+    shot_stop: float = math.inf  # shooting stopped: the engagement that stopped it, or a mobile attack's end
+    engagements: int = 0
+    suppressed: float = math.inf  # first failed engagement (confront)
     team_on_scene: float = math.inf
     stopped: float = math.inf
     resolved_at: float = math.inf
@@ -329,10 +352,14 @@ class _Replication:
     """
 
     def __init__(self, *, settings: _Settings, travel: np.ndarray, n_bases: int, scenario: _Scenario,
-                 units: list[_Unit], team_delays: np.ndarray, aid_delays: np.ndarray) -> None:
+                 units: list[_Unit], team_delays: np.ndarray, aid_delays: np.ndarray, congestion: float,
+                 confront: bool, rng: np.random.Generator) -> None:
         self.env = simpy.Environment()
         self.settings = settings
-        self.travel = travel
+        self.travel = travel  # blue-light minutes
+        self.congestion = congestion
+        self.confront = confront
+        self.rng = rng
         self.n_bases = n_bases
         self.sites = [
             _Site(index=k, lsoa=int(scenario.site[k]), start=float(scenario.start[k]),
@@ -434,9 +461,23 @@ class _Replication:
             self._dispatch(unit, site)
 
     def _stop_at(self, site: _Site, when: float) -> ProcessBody:
-        """The attack stops by itself: a mobile attack's end or a siege's end."""
+        """The attack stops by itself: a mobile attack's end (the shooting stops too) or a siege's end."""
         yield _At(self.env, when, Phase.ARRIVAL)
+        site.shot_stop = min(site.shot_stop, self.env.now)
         self._stop(site)
+
+    def _engage(self, unit: _Unit, site: _Site) -> ProcessBody:
+        """Confront (docs/model.md 4.2): ``unit`` engages after the delay with the officers then on scene."""
+        yield _At(self.env, self.env.now + self.settings.engagement_delay, Phase.ENGAGE)
+        if site.shot_stop < math.inf or site.resolved_at < math.inf or self.env.now > site.horizon_end:
+            return
+        site.engagements += 1
+        stops = 1.0 - (1.0 - self.settings.stop_probability) ** (site.on_scene / site.attackers)
+        if unit.kind == SPECIALIST or self.rng.random() < stops:
+            self._stop_shooting(site)
+            self._check_resolved(site)
+        else:
+            site.suppressed = min(site.suppressed, self.env.now)
 
     # --- rules -----------------------------------------------------------------------------------
 
@@ -448,7 +489,7 @@ class _Replication:
         if unit.position == NO_BASE:
             return self.env.now
         setting_off = max(self.env.now, unit.available)
-        return setting_off + self.settings.emergency_factor * float(self.travel[unit.position, site.lsoa])
+        return setting_off + self.congestion * float(self.travel[unit.position, site.lsoa])
 
     def _take_nearest(self, pool: list[_Unit], site: _Site) -> _Unit:
         """Remove and return the unit of ``pool`` with the earliest arrival (ties: lowest index)."""
@@ -495,13 +536,29 @@ class _Replication:
             site.team_on_scene = min(site.team_on_scene, now)
         if site.engaged == math.inf and (site.on_scene >= site.needed or unit.kind == SPECIALIST):
             site.engaged = now
-            if not (site.static and site.siege):
-                self._stop(site)
-        if (site.static and site.siege and not site.siege_end_scheduled
-                and site.engaged < math.inf and site.team_on_scene < math.inf):
-            site.siege_end_scheduled = True
-            self.env.process(self._stop_at(site, max(site.team_on_scene, site.engaged) + site.assault))
+        shooting = site.shot_stop == math.inf and (site.static or now < site.start + site.mobile_duration)
+        if unit.officers > 0 and shooting:
+            if self.confront:
+                self.env.process(self._engage(unit, site))
+            elif site.engaged == now:
+                self._stop_shooting(site)
+        self._schedule_siege_end(site)
         self._check_resolved(site)
+
+    def _stop_shooting(self, site: _Site) -> None:
+        """An engagement stops the shooting now: the attack stops, or (static, siege) the siege begins."""
+        site.shot_stop = self.env.now
+        if site.static and site.siege:
+            self._schedule_siege_end(site)
+        else:
+            self._stop(site)
+
+    def _schedule_siege_end(self, site: _Site) -> None:
+        """A siege ends an assault after the team is on scene and the shooting has stopped, whichever is later."""
+        if (site.static and site.siege and not site.siege_end_scheduled
+                and site.shot_stop < math.inf and site.team_on_scene < math.inf):
+            site.siege_end_scheduled = True
+            self.env.process(self._stop_at(site, max(site.team_on_scene, site.shot_stop) + site.assault))
 
     def _stop(self, site: _Site) -> None:
         """The attack at ``site`` stops now, unless it already has or the site is past its horizon."""
@@ -517,17 +574,18 @@ class _Replication:
 
 
 def _site_harm(site: _Site, settings: _Settings) -> float:
-    """Expected deaths at a simulated site: shooting until engaged (or a mobile end), then any siege."""
-    shooting_end = site.engaged if site.static else min(site.start + site.mobile_duration, site.engaged)
+    """Expected deaths at a simulated site: shooting until it is stopped (or a mobile end), then any siege."""
+    shooting_end = site.shot_stop
     siege_minutes = 0.0
-    if site.static and site.siege and site.engaged < math.inf:
-        siege_minutes = min(site.stopped, site.horizon_end) - site.engaged
+    if site.static and site.siege and site.shot_stop <= site.horizon_end:
+        siege_minutes = min(site.stopped, site.horizon_end) - site.shot_stop
     return expected_deaths(
         attackers=site.attackers, kill_rate=site.kill_rate, flight_time=settings.flight_time,
         plato_reduction=settings.plato_reduction,
         shooting_minutes=min(shooting_end - site.start, settings.horizon),
         unarmed_minutes=site.first_unarmed - site.start, siege_minutes=siege_minutes,
-        siege_kill_rate=settings.siege_kill_rate)
+        siege_kill_rate=settings.siege_kill_rate, suppressed_minutes=site.suppressed - site.start,
+        suppression=settings.suppression)
 
 
 # --- everyday workload and shifts (docs/workload.md) -----------------------------------------------
@@ -829,7 +887,7 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     -------
     dict of str to numpy.ndarray
         Arrays of shape ``(replications, sites)``: ``t_first_armed``, ``t_enough_armed``,
-        ``t_resolved`` and ``t_first_unarmed`` (minutes since the site's start, ``inf`` when not
+        ``t_resolved``, ``t_first_unarmed`` and ``t_stop`` (minutes since the site's start, ``inf`` when not
         within the horizon), ``deaths`` (Poisson draw) and ``expected_deaths`` (its mean), ``site``
         (LSOA index), ``static``, ``attackers``, ``start`` and ``report`` (minutes since the first
         start).
@@ -840,18 +898,23 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     weapons = _weapon_rates(model)
     setting_factor = _setting_factor(model)
     travel = np.asarray(model.travel_minutes, dtype=float)
+    blue = getattr(model, "blue_light_minutes", None)
+    blue = settings.emergency_factor * travel if blue is None else np.asarray(blue, dtype=float)
+    congestion = np.asarray(getattr(model, "blue_light_congestion", np.ones(MINUTES_PER_WEEK // 60)), dtype=float)
     named = None if model.named_sites is None else np.asarray(model.named_sites, dtype=np.int64)
     rng = np.random.default_rng(seed)
     config = getattr(model, "config", None)
     enabled = workload if workload is not None else config is not None and config.workload.enabled
     everyday = _Workload.from_model(model) if enabled else None
     attack_time = "Mon 00:00" if config is None else config.scenario.attack_time  # None: drawn per replication
+    confront = (getattr(model, "doctrine", "contain") if config is None else config.dispatch.doctrine) == "confront"
     fixed_minute = None if attack_time is None else parse_week_time(attack_time)
     since_start: dict[str, Callable[[_Site], float]] = {
         "t_first_armed": lambda s: s.first_armed - s.start,
         "t_enough_armed": lambda s: s.engaged - s.start,
         "t_resolved": lambda s: s.resolved_at - s.start,
         "t_first_unarmed": lambda s: s.first_unarmed - s.start,
+        "t_stop": lambda s: s.shot_stop - s.start if s.shot_stop <= s.horizon_end else math.inf,
     }
     shape = (replications, sites)
     out: dict[str, np.ndarray] = {
@@ -871,8 +934,10 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
         aid_delays = rng.uniform(settings.aid_delay_low, settings.aid_delay_high, size=n_aid)
         if everyday is not None:
             _WarmUp(rng, everyday, units, travel, model.n_bases, minute).run()
-        done = _Replication(settings=settings, travel=travel, n_bases=model.n_bases, scenario=scenario,
-                            units=units, team_delays=team_delays, aid_delays=aid_delays).run()
+        done = _Replication(settings=settings, travel=blue, n_bases=model.n_bases, scenario=scenario,
+                            units=units, team_delays=team_delays, aid_delays=aid_delays,
+                            congestion=float(congestion[(minute // 60) % len(congestion)]), confront=confront,
+                            rng=rng).run()
         for name, measure in since_start.items():
             out[name][r] = [measure(s) for s in done]
         out["expected_deaths"][r] = [_site_harm(s, settings) for s in done]
