@@ -33,6 +33,7 @@ class Stream(enum.StrEnum):
     MUTUAL_AID_DELAY = "mutual_aid_delay"
     # unit starts (scenario.draw_unit_starts), keyed by unit name
     PATROL = "patrol"
+    PATROL_RETURN = "patrol_return"  # where a unit resumes patrol after an everyday job (workload.py)
     SPECIALIST = "specialist"
     # harm (engine)
     DEATHS = "deaths"
