@@ -32,7 +32,8 @@ def one_unit_config(*, site: str = "E01009371", base: str = "Bournville Lane", a
                     extra: dict | None = None, **parameters: float) -> dict:
     """A config with ``arvs`` ARVs free at one base (no workload), no other units, one named site, fixed delays."""
     fixed = {"notify.sigma": 0.0, "attack.window_min": 0.0, "response.on_duty": 0, **parameters}
-    return {"resources": {"unit_types": {"arv": {"kind": "armed", "deployment": "base"}},
+    types = {name: t.model_dump() for name, t in default_config().resources.unit_types.items()}
+    return {"resources": {"unit_types": {**types, "arv": {"kind": "armed", "deployment": "base"}},
                           "units": [{"type": "arv", "base": base, "count": arvs}]},
             "scenario": {"named_sites": [site]}, "workload": {"enabled": False}, "parameters": fixed,
             **(extra or {})}
