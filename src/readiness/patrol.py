@@ -173,3 +173,20 @@ def draw_patrol_lsoas(patrols: Patrols, units: np.ndarray, hour: np.ndarray, u: 
     _pick_batch(patrols.cumulative, np.ascontiguousarray(patrols.unit_layer[units]),
                 np.ascontiguousarray(hour, dtype=np.int64), np.ascontiguousarray(u), out)
     return out
+
+
+def where_units_are(fleet: Fleet, unit_types: dict, *, user_layer: bool) -> list[dict[str, object]]:
+    """Per unit type of the fleet: its deployment, patrol area and layer, for results and reports."""
+    rows = []
+    for name in dict.fromkeys(fleet.types):
+        unit_type, count = unit_types[name], sum(t == name for t in fleet.types)
+        row: dict[str, object] = {"type": name, "kind": unit_type.kind, "units": count,
+                                  "deployment": unit_type.deployment}
+        if unit_type.deployment == "patrol":
+            members = [u for u, t in enumerate(fleet.types) if t == name]
+            areas = {fleet.patrol_base(u) for u in members}
+            row["patrol_area"] = "base" if areas != {NO_BASE} else "force"
+            row["layer"] = ("demand" if unit_type.kind != "armed" else "user layer" if user_layer
+                            else "demand and exposure (patrol.demand_share)")
+        rows.append(row)
+    return rows
