@@ -17,7 +17,7 @@ RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
                "dc5c438c92f135b2ea0f8b3a6fa7f0540c10f65011d0cf14bb55471f0b309ac5"),
     "coverage": (["coverage", "--replications", "5"],
-                 "9adfb8a7fabfa6b93a7a68a1a10d76fcf6ae506616e6aacc7a780eee7805a040"),
+                 "9004ba27cb589d80428885b8e66a99e542382b63a311cfd141096758d5b3bbb4"),
     "compare": (["compare", "--replications", "100"],
                 "80cfa3ab11857292a41ec31ed0d299159df46bcda0ec5d523b5bf7bd2c7bce51"),
     "optimise": (["optimise", "--assess", "--replications", "100"],

@@ -154,3 +154,20 @@ def test_compare_auto_targets_paired_differences_and_matches_a_fixed_run(tmp_pat
                                  str(record["replications"]), "--quiet"])
     assert result.exit_code == 0, result.output
     assert dumps_results(chosen) == (fixed / "results.json").read_text()
+
+
+def test_coverage_auto_stops_at_the_first_batch_that_holds_and_matches_a_fixed_run(tmp_path):
+    auto, fixed = tmp_path / "auto", tmp_path / "fixed"
+    result = runner.invoke(app, ["coverage", "--out", str(auto), "--replications", "auto", "--precision", "0.02",
+                                 "--min-replications", "4", "--batch", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    chosen = json.loads((auto / "results.json").read_text())
+    record = chosen.pop("precision")
+    [row] = record["metrics"]
+    assert row["metric"] == "share_residents_within_10_min" and record["replications"] >= 4
+    assert record["met"] == (row["half_width"] <= 0.02)
+    assert row["mean"] == pytest.approx(chosen["coverage"]["share_within_min"]["10"], abs=1e-6)  # rounded
+    result = runner.invoke(app, ["coverage", "--out", str(fixed), "--replications", str(record["replications"]),
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert dumps_results(chosen) == (fixed / "results.json").read_text()

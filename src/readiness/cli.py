@@ -17,7 +17,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from readiness.errors import ReadinessError
 from readiness.locate import LOCATION_MODELS
-from readiness.precision import DEFAULT_BATCH, DEFAULT_MAXIMUM, DEFAULT_MINIMUM
+from readiness.precision import (
+    COVERAGE_BATCH,
+    COVERAGE_MAXIMUM,
+    COVERAGE_MINIMUM,
+    DEFAULT_BATCH,
+    DEFAULT_MAXIMUM,
+    DEFAULT_MINIMUM,
+)
 from readiness.runs_cli import NoStoreOpt, StoreOpt, record_outputs, runs_app
 
 if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command, to start fast
@@ -265,19 +272,29 @@ def _print_comparison(results: dict) -> None:
 @app.command()
 @user_errors
 def coverage(config: ConfigArg = None, out: OutOpt = Path("out-coverage"),
-             replications: Annotated[int, typer.Option("--replications", min=1,
-                                                       help="instants per hour of the week")] = 200,
-             seed: SeedOpt = 2015, quiet: QuietOpt = False, store: StoreOpt = None,
-             no_store: NoStoreOpt = False) -> None:
+             replications: Annotated[str, typer.Option(
+                 "--replications", help="instants per hour of the week, or 'auto' (with --precision)")] = "200",
+             seed: SeedOpt = 2015, quiet: QuietOpt = False, precision: PrecisionOpt = None,
+             min_replications: MinRepsOpt = COVERAGE_MINIMUM, max_replications: MaxRepsOpt = COVERAGE_MAXIMUM,
+             batch: BatchOpt = COVERAGE_BATCH, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
     """Everyday view: share of residents a free armed unit reaches within 5/10/15/20 min, by hour of week."""
     from readiness.coverage import run_coverage
+    from readiness.precision import coverage_source, parse_replications, rule_from_options
     from readiness.report import coverage_outputs, prepare_out_dir, run_record, write_outputs
 
     began = time.perf_counter()
+    fixed = parse_replications(replications, least=1)
+    rule = rule_from_options(fixed, precision, minimum=min_replications, maximum=max_replications, batch=batch)
     prepare_out_dir(out)
     model = load_model(config)
+    decided = None
+    if rule is not None:
+        decided = _sequential(rule, coverage_source(model, seed=seed), quiet)
+        fixed = decided.replications
     with console.status("simulating the week", spinner="dots") if not quiet else _nothing():
-        result = run_coverage(model, seed=seed, replications=replications)
+        result = run_coverage(model, seed=seed, replications=fixed)
+    if decided is not None:
+        result.results["precision"] = decided.record
     tables, figures, html = coverage_outputs(result)
     run = run_record(command="coverage", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None})
@@ -290,6 +307,8 @@ def coverage(config: ConfigArg = None, out: OutOpt = Path("out-coverage"),
         exposed = ", ".join(f"{100 * v:.0f}%" for v in result.coverage["exposure_within_min"].values())
         console.print(f"residents reached by a free ARV: {shares} (people exposed: {exposed}); "
                       f"report: {(out / 'report.html').resolve()}")
+        if decided is not None:
+            _print_precision(decided.record)
 
 
 @contextlib.contextmanager

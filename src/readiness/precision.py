@@ -23,12 +23,15 @@ if TYPE_CHECKING:  # the CLI reads this module's defaults at start-up: the engin
     from readiness.model import Model
     from readiness.options import AppliedOption
 
-#: Headline metric kinds a target can name: ``share`` (share of sites waiting over 10 minutes, a fraction)
-#: and ``deaths`` (deaths per attack).
+#: Headline metric kinds a target can name: ``share`` (share of sites waiting over 10 minutes, or in
+#: ``coverage`` the share of residents reached within 10 minutes; a fraction) and ``deaths`` (deaths per attack).
 METRIC_KINDS = ("share", "deaths")
 #: Defaults of the sequential rule (assumptions, stated in every report that uses the rule): batches of
 #: 1,000 replications, at least 2,000 (two batches), at most 100,000 (ten times the fixed default).
 DEFAULT_BATCH, DEFAULT_MINIMUM, DEFAULT_MAXIMUM = 1_000, 2_000, 100_000
+#: The same for ``coverage``, whose replication is one instant in each of the 168 hours (a simulated week):
+#: batches of 25 weeks, at least 50, at most 2,000 (ten times the fixed default of 200).
+COVERAGE_BATCH, COVERAGE_MINIMUM, COVERAGE_MAXIMUM = 25, 50, 2_000
 
 #: Per-replication values of every headline metric for replications ``[first, first + count)``:
 #: ``{label: (kind, values)}`` with ``kind`` in :data:`METRIC_KINDS`.
@@ -195,6 +198,18 @@ def assessment_source(model: Model, *, site_counts: list[int], seed: int,
             values[f"K={k} share_sites_waiting_over_10_min"] = ("share", (outcomes.t_first_armed > 10.0).mean(axis=1))
             values[f"K={k} victims"] = ("deaths", outcomes.deaths.sum(axis=1).astype(float))
         return values
+
+    return source
+
+
+def coverage_source(model: Model, *, seed: int) -> MetricSource:
+    """The headline of ``coverage``: per replication (one instant in each hour of the week), the weekly share of
+    residents a free armed unit reaches within 10 minutes."""
+    from readiness.workload import weekly_share_within
+
+    def source(first: int, count: int) -> dict[str, tuple[str, np.ndarray]]:
+        return {"share_residents_within_10_min": ("share", weekly_share_within(model, seed=seed, first=first,
+                                                                               count=count))}
 
     return source
 

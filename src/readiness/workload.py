@@ -676,12 +676,17 @@ def _week_label(minute: int) -> str:
     return f"{WEEKDAYS[minute // MINUTES_PER_DAY]} {minute % MINUTES_PER_DAY // 60:02d}:{minute % 60:02d}"
 
 
-def _hourly(model: Model, sampler: WorkloadSampler, seed: int, replications: int) -> Iterator[WorkloadState]:
-    """The workload state at a uniformly drawn minute of each hour of the week, ``replications`` per hour."""
+def _hourly(model: Model, sampler: WorkloadSampler, seed: int, replications: int,
+            first: int = 0) -> Iterator[WorkloadState]:
+    """The workload state at a uniformly drawn minute of each hour of the week, ``replications`` per hour.
+
+    Replication ``r`` of hour ``h`` is stream index ``h + 168 r``: the first N replications of a run are the
+    replications of a run of N, so ``--replications auto`` can stop at any N (``first`` starts later).
+    """
     if replications < 1:
         raise ConfigError(f"replications must be at least 1, got {replications}", field="replications")
     for hour in range(168):
-        reps = np.arange(hour * replications, (hour + 1) * replications, dtype=np.int64)
+        reps = hour + 168 * np.arange(first, first + replications, dtype=np.int64)
         minute = hour * 60 + np.floor(uniforms(seed, Stream.COVERAGE_MINUTE, reps, 1)[:, 0] * 60).astype(np.int64)
         yield sampler.state(model, seed, reps, minute, stats_from=-60.0)
 
@@ -703,6 +708,18 @@ def _exposure_shares(model: Model) -> np.ndarray:
     table = model.patrols.exposure if model.patrols is not None else np.broadcast_to(model.area.residents, (168, model.area.n))
     totals = table.sum(axis=1, keepdims=True)
     return np.divide(table, totals, out=np.zeros(table.shape), where=totals > 0)
+
+
+def weekly_share_within(model: Model, *, seed: int, first: int, count: int,
+                        threshold_min: float = 10.0) -> np.ndarray:
+    """Per replication ``first .. first + count - 1``: the share of residents a free armed unit reaches within
+    ``threshold_min``, averaged over the 168 hours (the weekly headline of ``coverage``, one value a week)."""
+    residents = model.area.residents / model.area.residents.sum()
+    sampler = WorkloadSampler(model)
+    total = np.zeros(count)
+    for state in _hourly(model, sampler, seed, count, first=first):
+        total += (_reach(model, state) <= threshold_min) @ residents
+    return total / 168.0
 
 
 def coverage_results(model: Model, *, seed: int, replications: int) -> dict[str, object]:
