@@ -135,3 +135,14 @@ def test_bad_deployment_on_the_command_line_is_one_line_exit_2(tmp_path: Path, d
 def test_default_config_names_the_patrol_default() -> None:
     assert default_config().resources.unit_types["arv"].deployment == "patrol"
     assert default_config().resources.unit_types["arv"].patrol_area == "base"
+
+
+def test_coverage_reports_people_exposed_reached_over_patrol_positions(default_model: Model) -> None:
+    from readiness.workload import coverage_results
+
+    coverage = coverage_results(default_model, seed=2, replications=2)
+    for block in (coverage, *coverage["by_hour"]):
+        shares = [block["exposure_within_min"][t] for t in ("5", "10", "15", "20")]
+        assert all(0.0 <= a <= b <= 1.0 + 1e-9 for a, b in zip(shares, shares[1:]))
+    weekly = np.mean([h["exposure_within_min"]["10"] for h in coverage["by_hour"]])
+    assert coverage["exposure_within_min"]["10"] == pytest.approx(weekly)
