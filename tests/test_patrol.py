@@ -146,3 +146,15 @@ def test_coverage_reports_people_exposed_reached_over_patrol_positions(default_m
         assert all(0.0 <= a <= b <= 1.0 + 1e-9 for a, b in zip(shares, shares[1:]))
     weekly = np.mean([h["exposure_within_min"]["10"] for h in coverage["by_hour"]])
     assert coverage["exposure_within_min"]["10"] == pytest.approx(weekly)
+
+
+def test_a_layer_that_leaves_a_unit_nowhere_is_one_line_exit_2_on_the_command_line(default_model: Model,
+                                                                                   tmp_path: Path) -> None:
+    (tmp_path / "layer.csv").write_text(f"lsoa11cd,weight\n{default_model.area.codes[0]},0\n")
+    config = tmp_path / "config.yaml"
+    config.write_text("resources:\n  patrol_layer: layer.csv\n")
+    result = CliRunner().invoke(app, ["assess", str(config), "--replications", "10", "--out", str(tmp_path / "o"),
+                                      "--quiet", "--no-store"])
+    assert result.exit_code == 2
+    assert "nowhere to patrol" in result.output and "resources.patrol_layer" in result.output
+    assert len(result.output.strip().splitlines()) == 1
