@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "dc5c438c92f135b2ea0f8b3a6fa7f0540c10f65011d0cf14bb55471f0b309ac5"),
+               "f2344c9f47e439be0a83b9c02ba7d4adcc8d1ced274b195ddceab28b3da6aca5"),
     "coverage": (["coverage", "--replications", "5"],
-                 "9004ba27cb589d80428885b8e66a99e542382b63a311cfd141096758d5b3bbb4"),
+                 "331d40c3bd9f72893f91fadda19b507dc2c3ba41c9b292c6cdb3858cdb733308"),
     "compare": (["compare", "--replications", "100"],
-                "80cfa3ab11857292a41ec31ed0d299159df46bcda0ec5d523b5bf7bd2c7bce51"),
+                "526771942b6d665068b101b355501f93b27a8e1f777c460e8fce6c7efe4197ab"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "504d722e758f95e54afdb5ee8fafb05d918fb5b8f4d0dedee43ea4377d727c09"),
+                 "9f5d72ff9eabb7db124cac134e7024a7abd514fb2820cfd8755869f4e4e9a834"),
 }
 
 
