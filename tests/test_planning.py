@@ -7,8 +7,10 @@ import pytest
 from typer.testing import CliRunner
 
 from readiness.cli import app
-from readiness.model import build_model
-from readiness.planning import LOCATION_MODELS, plan_config, solve, standby_problem
+from readiness.config import config_from_mapping
+from readiness.exposure import site_layer, weights_for
+from readiness.model import build_model, derive_model
+from readiness.planning import LOCATION_MODELS, plan_config, planning_weights, solve, standby_problem
 from readiness.resources import ARMED
 
 runner = CliRunner()
@@ -87,3 +89,21 @@ def test_per_shift_plans_follow_the_shift_pattern(tmp_path, default_model):
     plans = json.loads((out / "results.json").read_text())["plans_by_shift"]
     assert [p["armed_on_duty"] for p in plans] == [c for c in periods if c > 0]
     assert all(p["plan"]["n_sites"] == p["armed_on_duty"] for p in plans)
+
+
+def test_planning_weights_follow_the_choice(default_model):
+    model = default_model
+    assert np.array_equal(planning_weights(model, "residents"), model.area.residents.astype(float))
+    assert np.allclose(planning_weights(model, "week"), np.asarray(model.site_table).mean(axis=0))
+    assert np.array_equal(planning_weights(model, "exposure"), model.site_weights)  # exposure at the attack time
+    assert np.array_equal(standby_problem(model).weights, model.site_weights)
+    by_residents = derive_model(model, config_from_mapping({"scenario": {"site_weights": "residents"}}))
+    table, _ = site_layer("exposure", model.area, model.params)
+    assert np.allclose(planning_weights(by_residents, "exposure"), weights_for(table, "Fri 21:20"))
+    assert not np.allclose(planning_weights(model, "exposure"), planning_weights(model, "residents"))
+
+
+def test_bad_weights_choice_is_one_line_exit_2(tmp_path):
+    result = CliRunner().invoke(app, ["optimise", "--weights", "people", "--out", str(tmp_path / "o"), "--quiet"])
+    assert result.exit_code == 2 and "--weights must be one of exposure, residents, week" in result.output
+    assert not (tmp_path / "o").exists()

@@ -108,7 +108,9 @@ def numeric_column(values: pd.Series, *, source: str, column: str, csv: bool = T
         index = int(np.flatnonzero(bad)[0])
         row = f"line {index + 2}" if csv else f"row {index + 1}"
         expected = "a finite number" if negative_ok else "a finite, non-negative number"
-        raise DataError(f"{row}: {values.iloc[index]!r} is not {expected}", source=source, field=column)
+        value = values.iloc[index]
+        value = value.item() if isinstance(value, np.generic) else value  # -5.5, not np.float64(-5.5)
+        raise DataError(f"{row}: {value!r} is not {expected}", source=source, field=column)
     return numbers
 
 

@@ -335,23 +335,28 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
              = "auto",
              per_shift: Annotated[bool, typer.Option(
                  "--per-shift", help="also one plan for each number of ARVs the shift pattern puts on duty")] = False,
+             weights: Annotated[str, typer.Option(
+                 "--weights", help="demand the plan serves: exposure (at the attack time), residents, week "
+                                   "(the site weights averaged over the week)")] = "exposure",
              assess_plan: Annotated[bool, typer.Option("--assess", help="re-check the plan by simulation")] = False,
              replications: Annotated[int, typer.Option("--replications", min=2, help="replications per K for --assess")]
              = 2_000,
              seed: SeedOpt = 2015, quiet: QuietOpt = False, store: StoreOpt = None,
              no_store: NoStoreOpt = False) -> None:
     """Where should armed units stand by, and how many are needed? Optionally re-checked by simulation."""
-    from readiness.planning import location_model, run_optimise
+    from readiness.planning import PLANNING_WEIGHTS, location_model, run_optimise
     from readiness.report import optimise_outputs, prepare_out_dir, run_record, write_outputs
 
-    location_model(model_name)  # a bad --model fails before the model is built
+    location_model(model_name)  # a bad --model or --weights fails before the model is built
+    if weights not in PLANNING_WEIGHTS:
+        raise ReadinessError(f"--weights must be one of {', '.join(PLANNING_WEIGHTS)}, got {weights!r}")
     began = time.perf_counter()
     prepare_out_dir(out)
     model = load_model(config)
     with console.status("optimising", spinner="dots") if not quiet else _nothing():
         result = run_optimise(model, model_name=model_name, units=units, within=within, busy_fraction=busy_fraction,
                               fix_existing=fix_existing, method=method, per_shift=per_shift, assess_plan=assess_plan,
-                              replications=replications, seed=seed)
+                              replications=replications, seed=seed, weights=weights)
     tables, figures, html = optimise_outputs(result)
     run = run_record(command="optimise", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,

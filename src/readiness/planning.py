@@ -10,6 +10,7 @@ from readiness import __version__
 from readiness.assessment import run_assessment
 from readiness.config import WEEKDAYS, Base, Config, UnitGroup, portable_config
 from readiness.errors import ConfigError
+from readiness.exposure import site_layer, weights_for
 from readiness.locate import LOCATION_MODELS, LocationModel
 from readiness.locate.base import LocationPlan, Method
 from readiness.model import Model, derive_model
@@ -31,15 +32,42 @@ class StandbyProblem:
         return self.minutes <= within
 
 
-def standby_problem(model: Model) -> StandbyProblem:
-    """Candidates are the existing bases and all LSOA centroids; travel is the model's, on blue lights."""
+#: What ``readiness optimise --weights`` plans for (the demand weight of each LSOA).
+PLANNING_WEIGHTS: tuple[str, ...] = ("exposure", "residents", "week")
+
+
+def planning_weights(model: Model, choice: str = "exposure") -> np.ndarray:
+    """Demand weights a standby plan serves: people exposed at the attack time (the default, so plans follow
+    where attacks happen), usual residents, or the site weights averaged over the week's 168 hours.
+
+    ``exposure`` is the configured site weights at the attack time, or the shipped exposure layer when the
+    config draws sites by residents.
+    """
+    if choice not in PLANNING_WEIGHTS:
+        raise ConfigError(f"--weights must be one of {', '.join(PLANNING_WEIGHTS)}, got {choice!r}")
+    if choice == "residents":
+        return model.area.residents.astype(float)
+    if choice == "week":
+        return np.asarray(model.site_table, float).mean(axis=0)
+    scenario = model.config.scenario
+    if scenario.site_weights in (None, "residents"):
+        table, _ = site_layer("exposure", model.area, model.params)
+        return weights_for(table, scenario.attack_time)
+    return np.asarray(model.site_weights, float)
+
+
+def standby_problem(model: Model, *, weights: np.ndarray | None = None) -> StandbyProblem:
+    """Candidates are the existing bases and all LSOA centroids; travel is the model's, on blue lights.
+
+    ``weights``: the demand weight per LSOA (default: :func:`planning_weights`, exposure at the attack time).
+    """
     fleet = model.fleet
     minutes = (model.params["travel.emergency_factor"] * model.travel_minutes.astype(float)).T
     names = (*fleet.base_names, *model.area.codes.tolist())
     xy = model.positions
     existing = np.unique(fleet.position[(fleet.kind == ARMED) & (fleet.position >= 0)])
-    return StandbyProblem(weights=np.asarray(model.site_weights, float), minutes=minutes, names=names, xy=xy,
-                          existing=existing)
+    demand = planning_weights(model) if weights is None else np.asarray(weights, float)
+    return StandbyProblem(weights=demand, minutes=minutes, names=names, xy=xy, existing=existing)
 
 
 def location_model(model_name: str) -> LocationModel:
@@ -136,24 +164,26 @@ class OptimiseResult:
 
 def run_optimise(model: Model, *, model_name: str, units: int | None, within: float, busy_fraction: float | None,
                  fix_existing: bool, method: Method, per_shift: bool, assess_plan: bool, replications: int,
-                 seed: int) -> OptimiseResult:
+                 seed: int, weights: str = "exposure") -> OptimiseResult:
     """Plan where the ARVs stand by (``units``: default the ARVs on duty; ``busy_fraction``: default from workload).
 
     With ``per_shift`` also one plan per number of ARVs the shift pattern puts on duty; with
-    ``assess_plan`` the existing bases and the plan are both simulated on the same seed.
+    ``assess_plan`` the existing bases and the plan are both simulated on the same seed. ``weights``: what
+    the plan serves (:data:`PLANNING_WEIGHTS`).
     """
     location_model(model_name)
+    demand = planning_weights(model, weights)
     units = units or model.fleet.count(ARMED)
     if busy_fraction is None:
         busy_fraction = (coverage_results(model, seed=seed, replications=5)["utilisation"]["overall"]
                          if model.config.workload.enabled else 0.0)
-    problem = standby_problem(model)
+    problem = standby_problem(model, weights=demand)
     plan = solve(problem, model_name, units=units, within=within, busy_fraction=busy_fraction,
                  fix_existing=fix_existing, method=method)
     planned = derive_model(model, plan_config(model, problem, plan))
     results: dict[str, object] = {
         "format": "readiness.optimise/1", "version": __version__, "seed": seed,
-        "request": {"model": model_name, "units": units, "within_min": within,
+        "request": {"model": model_name, "weights": weights, "units": units, "within_min": within,
                     "busy_fraction": round(busy_fraction, 6), "fix_existing": fix_existing, "method": method},
         "config": portable_config(model.config), "parameters": model.params.as_records(),
         "existing": plan_summary(problem, existing_plan(problem, model), within=within),
