@@ -72,7 +72,7 @@ def default_units(bases: list[Base], parameters: Mapping[str, float]) -> list[Un
 def resolve_resources(config: ResourcesConfig, parameters: Mapping[str, float]) -> ResourcesConfig:
     """The configuration with every default made explicit (written into results)."""
     bases = config.bases if config.bases is not None else default_bases()
-    if not bases and any(t.deployment == "base" for t in config.unit_types.values()):
+    if not bases and (config.units is None or any(t.deployment == "base" for t in config.unit_types.values())):
         raise ConfigError("at least one base is needed", field="resources.bases")
     units = config.units if config.units is not None else default_units(bases, parameters)
     return config.model_copy(update={"bases": bases, "units": units})
