@@ -21,7 +21,7 @@ RUNS = {
     "compare": (["compare", "--replications", "100"],
                 "526771942b6d665068b101b355501f93b27a8e1f777c460e8fce6c7efe4197ab"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "9f5d72ff9eabb7db124cac134e7024a7abd514fb2820cfd8755869f4e4e9a834"),
+                 "e18c3092e728e55907483524b9090077251ca6d8826efcf70d1f15b221305c9e"),
 }
 
 
