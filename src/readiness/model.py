@@ -32,7 +32,7 @@ class Model:
     params: Parameters
     area: Area
     fleet: Fleet
-    site_weights: np.ndarray  # weights at the attack time (week mean when drawn): patrols, planning
+    site_weights: np.ndarray  # weights at the attack time (week mean when drawn): planning (patrols: ``patrols``)
     named_sites: np.ndarray | None  # LSOA indices when the scenario names its sites
     travel_minutes: np.ndarray = field(repr=False)
     blue_light_minutes: np.ndarray = field(repr=False)
