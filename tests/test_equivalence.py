@@ -11,6 +11,7 @@ import pytest
 from conftest import model_from
 
 from readiness._validation.reference import simulate_reference
+from readiness.config import default_config
 from readiness.engine import UnitStateSampler, simulate
 from readiness.model import Model
 from readiness.scenario import draw_unit_starts
@@ -190,7 +191,9 @@ def test_same_outcomes_in_deterministic_worlds(case: str) -> None:
     units, sites, parameters = CASES[case]
     groups = [{"type": "ctsfo", "count": n} if where == "ctsfo" else {"type": "arv", "base": where, "count": n}
               for where, n in units]
-    model = model_from({"resources": {"units": groups}, "scenario": {"named_sites": sites},
+    parked = {**{n: t.model_dump() for n, t in default_config().resources.unit_types.items()},
+              "arv": {"kind": "armed", "deployment": "base"}}  # deterministic: ARVs wait at their bases
+    model = model_from({"resources": {"units": groups, "unit_types": parked}, "scenario": {"named_sites": sites},
                         "parameters": {**FIXED, **parameters}})
     engine = _engine(model, sites=len(sites), replications=2, seed=3)
     reference = simulate_reference(model, sites=len(sites), replications=2, seed=4, workload=False)
