@@ -43,6 +43,7 @@ data: install
 	$(PYTHON) scripts/build_incidents.py
 	$(PYTHON) scripts/build_exposure.py
 	$(PYTHON) scripts/fit_travel.py
+	$(PYTHON) scripts/build_forces.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -20,7 +20,7 @@ from readiness.errors import ConfigError
 from readiness.model import Model, build_model
 from readiness.options import OptionsFile, apply_options, load_options
 from readiness.registry import Parameter, Parameters
-from readiness.report import plt, software_versions
+from readiness.report import plt, software_versions, structural_plot
 from readiness.sensitivity import model_with_parameters, ranged
 from readiness.summary import paired_difference
 
@@ -44,6 +44,11 @@ class Settings:
     ranking_replications: int = 1_000
     #: Registry parameters the ranking sweep visits (``None``: every ranged one); tests sweep a few.
     ranking_parameters: tuple[str, ...] | None = None
+    #: Sobol indices at K = 1 and 3: base samples (0: none), over the parameters Morris ranks highest on deaths
+    #: (screen, then quantify: all 50-odd would need 50x the runs), each run at these replications.
+    sobol_samples: int = 64
+    sobol_parameters: int = 10
+    sobol_replications: int = 200
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,10 @@ def run_case_study(settings: Settings) -> CaseStudy:
                                 baseline_name=options_file.baseline, sites=settings.sites,
                                 resources=config.resources,
                                 sensitivity_replications=settings.sensitivity_replications,
-                                morris_trajectories=settings.morris_trajectories)
+                                morris_trajectories=settings.morris_trajectories,
+                                sobol_samples=settings.sobol_samples if settings.morris_trajectories > 0 else 0,
+                                sobol_parameters=settings.sobol_parameters,
+                                sobol_replications=settings.sobol_replications)
     ranking = ranking_sensitivity(baseline, options_file, config.resources, seed=settings.seed,
                                   replications=settings.ranking_replications,
                                   sites=int(comparison.results["reference_sites"]),
@@ -173,6 +181,14 @@ def _gbp_m(value: float | None, digits: int = 2) -> str:
     if value is None:
         return "n/a"
     return f"−£{-value / 1e6:,.{digits}f}m" if value < 0 else f"£{value / 1e6:,.{digits}f}m"
+
+
+def _scenario_cells(row: Mapping[str, Mapping[str, object]]) -> list[str]:
+    """Minutes to first unarmed (mean, paired change), change in minutes to first armed and in deaths."""
+    unarmed = row["time_to_first_unarmed_min"]
+    return [f"{_f(unarmed['scenario'], 2)} ({_ci(unarmed['difference'], 2, signed=True)})",
+            _ci(row["time_to_first_armed_min"]["difference"], 2, signed=True),
+            _ci(row["deaths_per_attack"]["difference"], 2, signed=True)]
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -406,6 +422,11 @@ def _ranking_section(study: CaseStudy) -> str:
             "change either order: it changes the price of a life, not which option buys more.")
 
 
+def _duration(seconds: float) -> str:
+    """A run time in words: seconds under two minutes, else minutes."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} minutes"
+
+
 def render_markdown(study: CaseStudy, figures: Mapping[str, str]) -> str:
     """The case-study document: every number read from the run's results."""
     s, results = study.settings, study.comparison.results
@@ -443,6 +464,13 @@ def render_markdown(study: CaseStudy, figures: Mapping[str, str]) -> str:
                          _f(sum(lost.values()), 0), _ci(diff["time_to_first_armed_min"], 2, signed=True),
                          _ci(diff["deaths_per_attack"], 2, signed=True)])
     cut_lines = "\n".join(f"- **{a.name}**: {a.summary[-1]}." for a in cuts)
+    neighbourhood_rows = [[r["option"], _f(r["neighbourhood_officers"], 0), _f(r["neighbourhood_on_duty"], 0),
+                           *_scenario_cells(next(b for b in r["by_sites"] if b["sites"] == k))]
+                          for r in results["neighbourhood_response"]]
+    structural = results.get("structural", {"scenarios": []})
+    structural_rows = [[f"`{sc['name']}`", sc["baseline_value"],
+                        *_scenario_cells(next(b for b in sc["by_sites"] if b["sites"] == k))]
+                       for sc in structural["scenarios"]]
     prev_rows = [[r["option"], _f(r["neighbourhood_officers"], 0), _f(r["p_disrupted"], 3),
                   _f(r["attacks_per_year"], 4), _f(r["deaths_per_attack"], 1), _f(r["expected_deaths_per_year"], 3)]
                  for r in prevention["rows"]]
@@ -471,6 +499,20 @@ def render_markdown(study: CaseStudy, figures: Mapping[str, str]) -> str:
                 f"Morris screening ({sens['morris_trajectories']} trajectories; all parameters moving together), "
                 "deaths per attack: μ* ranks influence, σ flags interaction:\n\n"
                 + _table(["parameter", "μ*", "μ* 95% CI ±", "σ"], morris_rows) + "\n\n")
+        if "sobol" in sens:
+            sb = sens["sobol"]
+            sobol_rows = [[str(r["sites"]), r["parameter"], _f(r["S1"], 3), _f(r["S1_ci95"], 3), _f(r["ST"], 3),
+                           _f(r["ST_ci95"], 3)]
+                          for k_sobol in sb["sites"] for r in sb["rows"]
+                          if r["output"] == "deaths_per_attack" and r["sites"] == k_sobol]
+            sensitivity_text += (
+                f"Sobol indices of deaths per attack at K = {' and '.join(str(x) for x in sb['sites'])} over the "
+                f"{sb['parameters']} parameters Morris ranks highest: Saltelli sampling, {sb['base_samples']} base "
+                f"samples x ({sb['parameters']} + 2) = {sb['evaluations']:,} runs of {sb['replications']:,} "
+                f"replications at each K, {_duration(study.comparison.seconds['sobol'])} on this machine; "
+                f"95% CIs from {sb['bootstrap_resamples']} bootstrap resamples. S1: the share of the variance a "
+                "parameter explains alone; ST: with its interactions (integer parameters rounded):\n\n"
+                + _table(["K", "parameter", "S1", "± 95%", "ST", "± 95%"], sobol_rows) + "\n\n")
         sensitivity_text += ("Money assumptions, swept on each option's lives saved per £m (largest swings):\n\n"
                              + _table(["output", "parameter", "at low", "at high"], money_top) + "\n\n")
 
@@ -501,7 +543,9 @@ assumptions with no public figure.
   sites, start times, notification delays and attackers in every option, so differences are paired.
 - Units start the attack busy or free as the everyday workload model leaves them (`readiness.workload`).
 - Sensitivity: tornado and Morris screening at {s.sensitivity_replications:,} replications
-  ({s.morris_trajectories} Morris trajectories); the ranking sweep at {s.ranking_replications:,} replications.
+  ({s.morris_trajectories} Morris trajectories); Sobol indices at K = 1 and 3 on the {s.sobol_parameters} parameters
+  Morris ranks highest ({s.sobol_samples} base samples, {s.sobol_replications:,} replications a run; none when
+  Morris is off); the ranking sweep at {s.ranking_replications:,} replications.
 - Confidence intervals are normal 95% intervals over replications. Sites no armed officer reaches within
   {horizon:g} minutes count as waiting and enter means at {horizon:g} minutes (means are then lower bounds).
 - Regenerate: `make case-study` (`python scripts/case_study.py`).
@@ -548,8 +592,8 @@ result, so the table gives the price at both ends of its range (K = {k}).
 "n/a": the option saves no lives (or saves money while costing lives), so there is no price of a life.
 Pareto frontier (no other option both cheaper and averting more deaths, K = {k}):
 **{', '.join(results['pareto']['frontier'])}**. The frontier counts response deaths only: a cut that takes
-neighbourhood officers looks free here, and its possible cost shows only under the prevention assumption
-(section 5).
+neighbourhood officers costs lives here through fewer neighbourhood responders (section 4), and its possible
+cost in plots not disrupted shows only under the prevention assumption (section 5).
 
 ![Cost against deaths averted]({figures['cost']})
 
@@ -565,9 +609,18 @@ out of about 7,040 officers in September 2015 (Express & Star, 28 Jan 2017). Whe
 
 {cut_lines}
 
-Officers lost from response and firearms roles are removed from the fleet as whole cars on duty
-({per_post:.2f} officers per post); neighbourhood officers lost change nothing in the armed response. Their
-possible effect is on prevention, below, which is a separate assumption.
+Unless a split is given, a cut falls on each role in its share of the force's officers (neighbourhood
+{_f(params['options.cut_share_neighbourhood'] * 100, 1)}%, response {_f(params['options.cut_share_response'] * 100, 1)}%,
+firearms {_f(params['options.cut_share_firearms'] * 100, 1)}%, normalised over the three). Officers lost from
+response and firearms roles are removed from the fleet as whole cars on duty ({per_post:.2f} officers per post).
+Neighbourhood officers lost leave fewer neighbourhood officers and PCSOs on duty to evacuate and cordon
+(a density per district, docs/model.md 4.6), so the first unarmed officer reaches a site later; that is a
+response result, paired on the same attacks (K = {k}):
+
+{_table(['option', 'neighbourhood officers left', 'on duty with PCSOs', 'minutes to first unarmed (change, 95% CI)',
+         'change in minutes to first armed', 'change in deaths per attack'], neighbourhood_rows)}
+
+Their possible effect on prevention, below, is a separate assumption.
 
 ![Officers lost by role]({figures['cut']})
 
@@ -594,23 +647,34 @@ Expected deaths per year = plots per year × (1 − P(disrupted)) × deaths per 
 The bars run from elasticity {_entry(params, 'prevention.staffing_elasticity').low:g} (staffing does not
 matter) to {_entry(params, 'prevention.staffing_elasticity').high:g}.
 
-## 6. Sensitivity: which assumptions could change the ranking of options
+## 6. Structural choices: how much the answer depends on them
+
+A parameter has a range (section 7); a structural choice of the model has alternatives. Each switch below is
+set to its other value, everything else as in the baseline, on the same attacks (K = {k}; paired 95% CIs):
+
+{_table(['scenario', 'baseline value', 'minutes to first unarmed (change, 95% CI)', 'change in minutes to first armed',
+         'change in deaths per attack'], structural_rows) if structural_rows else 'No structural scenarios were run.'}
+
+A change of exactly zero means the switch does not (yet) reach the attack model's numbers.
+{'' if 'structural' not in figures else chr(10) + '![Structural scenarios](' + figures['structural'] + ')' + chr(10)}
+## 7. Sensitivity: which assumptions could change the ranking of options
 
 {_ranking_section(study)}
 
 ![Ranking sensitivity]({figures['ranking']})
 
-{sensitivity_text}## 7. Limits
+{sensitivity_text}## 8. Limits
 
 - **Not a prediction.** The model answers "if an attack of this shape started at a random time, what would
   the response look like"; it does not say how likely an attack is. The attack rate
   ({rate.value:g} a year) and the prevention model are assumptions with wide ranges.
 - **ARVs on duty, bases and availability are not public.** The baseline fleet
   ({_range(params, 'arv.on_duty')}) and the response hubs used as ARV bases are reasoned
-  assumptions; section 6 shows how far they move the answer.
-- **The harm model is calibrated on one night**, the Paris shooting sites of 13 November 2015; deaths
-  per attack carry that model's uncertainty, which the confidence intervals (replication noise only) do not
-  include.
+  assumptions; section 7 shows how far they move the answer.
+- **The harm model is fitted on a few dozen notable attacks** (the attack table, `readiness harm fit`): a kill
+  rate by weapon, a factor by setting and a flight time; the weapon mix (`scenario.weapons`) is an assumption.
+  Deaths per attack carry the fit's uncertainty (the registry ranges), which the confidence intervals
+  (replication noise only) do not include.
 - **Arming response officers** rests on one assumption, the effectiveness of an armed response officer against
   an ARV officer ({_range(params, 'options.armed_response_effectiveness')}){'' if arm is None else
   '; its cost counts training and allowances only, not the wider effects of routine arming on policing'}.
@@ -620,7 +684,7 @@ matter) to {_entry(params, 'prevention.staffing_elasticity').high:g}.
   from staff, estate or reserves instead, and where the loss falls is a parameter, not a forecast.
 - **Travel** is a distance model calibrated on road times (docs/travel.md), not live traffic; notification delays are drawn from a distribution, not from real call handling.
 - **Replication noise**: with {s.replications:,} replications the 95% intervals above are the noise of this
-  run; orders in section 6 whose neighbours differ within noise should be read as ties.
+  run; orders in section 7 whose neighbours differ within noise should be read as ties.
 """
 
 
@@ -646,6 +710,9 @@ def write_case_study(study: CaseStudy, docs_dir: Path) -> Path:
                "prevention": _prevention_figure(results["prevention"]["rows"], prevention_at(elasticity.low),
                                                 prevention_at(elasticity.high), folder),
                "ranking": _ranking_figure(study.ranking, folder)}
+    if results.get("structural", {}).get("scenarios"):
+        figures["structural"] = _save(structural_plot(results["structural"], int(results["reference_sites"])), folder,
+                                      "structural")
     if "sensitivity" in results:
         figures["tornado"] = _tornado_figure(results["sensitivity"]["tornado"], "deaths_per_attack", folder)
     path = docs_dir / DOC_NAME
@@ -663,12 +730,18 @@ def main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--sensitivity-replications", type=int, default=defaults.sensitivity_replications)
     parser.add_argument("--morris-trajectories", type=int, default=defaults.morris_trajectories)
     parser.add_argument("--ranking-replications", type=int, default=defaults.ranking_replications)
+    parser.add_argument("--sobol-samples", type=int, default=defaults.sobol_samples,
+                        help="Sobol base samples, a power of two (0: none; needs Morris trajectories)")
+    parser.add_argument("--sobol-parameters", type=int, default=defaults.sobol_parameters)
+    parser.add_argument("--sobol-replications", type=int, default=defaults.sobol_replications)
     parser.add_argument("--ranking-parameters", default=None,
                         help="comma-separated registry names for the ranking sweep (default: every ranged one)")
     args = parser.parse_args(argv)
     settings = Settings(seed=args.seed, replications=args.replications,
                         sensitivity_replications=args.sensitivity_replications,
                         morris_trajectories=args.morris_trajectories, ranking_replications=args.ranking_replications,
+                        sobol_samples=args.sobol_samples, sobol_parameters=args.sobol_parameters,
+                        sobol_replications=args.sobol_replications,
                         ranking_parameters=None if args.ranking_parameters is None
                         else tuple(args.ranking_parameters.split(",")))
     study = run_case_study(settings)

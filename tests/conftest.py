@@ -30,13 +30,15 @@ def spopt_locate() -> ModuleType:
 
 def one_unit_config(*, site: str = "E01009371", base: str = "Bournville Lane", arvs: int = 1,
                     extra: dict | None = None, **parameters: float) -> dict:
-    """A config with ``arvs`` ARVs free at one base (no workload), no other units, one named site, fixed delays."""
-    fixed = {"notify.sigma": 0.0, "attack.window_min": 0.0, "response.on_duty": 0, **parameters}
+    """A config with ``arvs`` ARVs free at one base (no workload), no other units, one named site, fixed delays,
+    firearms in an open public place (no exposure layer: the closed forms' kill rate)."""
+    fixed = {"notify.sigma": 0.0, "attack.window_min": 0.0, "response.on_duty": 0, "neighbourhood.on_duty_share": 0.0,
+             **parameters}
     types = {name: t.model_dump() for name, t in default_config().resources.unit_types.items()}
     return {"resources": {"unit_types": {**types, "arv": {"kind": "armed", "deployment": "base"}},
                           "units": [{"type": "arv", "base": base, "count": arvs}]},
-            "scenario": {"named_sites": [site]}, "workload": {"enabled": False}, "parameters": fixed,
-            **(extra or {})}
+            "scenario": {"named_sites": [site], "weapons": {"firearm": 1.0}, "site_weights": "residents"},
+            "workload": {"enabled": False}, "parameters": fixed, **(extra or {})}
 
 
 def model_from(mapping: dict) -> Model:

@@ -87,7 +87,13 @@ def test_run_comparison_builds_paired_results_and_keeps_prevention_apart(default
                                 sensitivity_replications=0)
     results = comparison.results
     rows = {(d["option"], d["sites"], d["metric"]): d for d in results["differences"]}
-    assert rows[("cut", 3, "deaths_per_attack")]["mean"] == 0  # a neighbourhood cut leaves the response alone
+    assert rows[("cut", 3, "time_to_first_armed_min")]["mean"] == 0  # a neighbourhood cut leaves ARVs alone
+    assert rows[("cut", 3, "deaths_per_attack")]["mean"] > 0  # but fewer neighbourhood responders cost lives
+    (response,) = results["neighbourhood_response"]
+    unarmed = {r["sites"]: r["time_to_first_unarmed_min"]["difference"] for r in response["by_sites"]}
+    assert response["option"] == "cut" and response["neighbourhood_officers"] == 812 - 539
+    assert unarmed[3]["mean"] > 0 and unarmed[3]["ci95"][0] > 0
+    assert {s["name"] for s in results["structural"]["scenarios"]} >= {"neighbourhood: off"}
     assert rows[("+2 ARVs", 3, "time_to_first_armed_min")]["mean"] < 0
     prevention = {r["option"]: r for r in results["prevention"]["rows"]}
     assert prevention["cut"]["expected_deaths_per_year"] > prevention["baseline"]["expected_deaths_per_year"]

@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "f2344c9f47e439be0a83b9c02ba7d4adcc8d1ced274b195ddceab28b3da6aca5"),
+               "d7df7176c293f590dcf47a3466cef6a485260e7156ed63b6888fb3d445fe72a6"),
     "coverage": (["coverage", "--replications", "5"],
-                 "331d40c3bd9f72893f91fadda19b507dc2c3ba41c9b292c6cdb3858cdb733308"),
+                 "b0eb26bc1538c3def8ea47463044f775608f8d45bf8fb69fcab09fc3c30b627f"),
     "compare": (["compare", "--replications", "100"],
-                "526771942b6d665068b101b355501f93b27a8e1f777c460e8fce6c7efe4197ab"),
+                "35e1afb91b34b51d33ac81b64a0510cf4654af874f4ec1549a80a76ad69ce8c4"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "e18c3092e728e55907483524b9090077251ca6d8826efcf70d1f15b221305c9e"),
+                 "09736b00da7b9d217dcf886e8c4d9f46c429401637446ad6a0f03044cc5986b8"),
 }
 
 

@@ -156,7 +156,8 @@ def test_the_workload_equivalence_test_catches_travel_ten_percent_slower(default
 
 
 # Deterministic worlds (no spread, no window, fixed delays, named sites): outcomes must be equal.
-FIXED = {"notify.sigma": 0.0, "attack.window_min": 0.0, "response.on_duty": 0, "attack.extra_attacker_prob": 0.0,
+FIXED = {"notify.sigma": 0.0, "attack.window_min": 0.0, "response.on_duty": 0, "neighbourhood.on_duty_share": 0.0,
+         "attack.extra_attacker_prob": 0.0,
          "attack.mobile_duration_sigma": 0.0, "ctsfo.assault_sigma": 0.0, "harm.siege_probability": 0.0,
          "ctsfo.external_delay_low_min": 45.0, "ctsfo.external_delay_high_min": 45.0,
          "mutual_aid.delay_low_min": 30.0, "mutual_aid.delay_high_min": 30.0,
@@ -193,7 +194,9 @@ def test_same_outcomes_in_deterministic_worlds(case: str) -> None:
               for where, n in units]
     parked = {**{n: t.model_dump() for n, t in default_config().resources.unit_types.items()},
               "arv": {"kind": "armed", "deployment": "base"}}  # deterministic: ARVs wait at their bases
-    model = model_from({"resources": {"units": groups, "unit_types": parked}, "scenario": {"named_sites": sites},
+    # firearms and no exposure layer: the kill rate is as fixed as everything else
+    model = model_from({"resources": {"units": groups, "unit_types": parked},
+                        "scenario": {"named_sites": sites, "weapons": {"firearm": 1.0}, "site_weights": "residents"},
                         "parameters": {**FIXED, **parameters}})
     engine = _engine(model, sites=len(sites), replications=2, seed=3)
     reference = simulate_reference(model, sites=len(sites), replications=2, seed=4, workload=False)

@@ -1,12 +1,11 @@
-"""Harm: the closed form against numerical integration, and the Paris calibration behind the registry."""
+"""Harm: the closed form against numerical integration (the fit behind the registry: test_harm_fit.py)."""
 
 import math
 
 import pytest
 from scipy import integrate
 
-from readiness.harm import PARIS_SITES, calibrate_paris, expected_deaths
-from readiness.registry import Parameters
+from readiness.harm import expected_deaths
 
 
 @pytest.mark.parametrize(("shooting", "unarmed"), [(10.0, 4.0), (10.0, math.inf), (3.0, 5.0), (0.0, 0.0)])
@@ -25,12 +24,3 @@ def test_expected_deaths_matches_the_integral_of_the_rate(shooting, unarmed):
 def test_siege_adds_a_constant_rate():
     base = expected_deaths(2, 5.0, math.inf, 2.0, 30.0, 0.0, 0.0, 0.05)
     assert expected_deaths(2, 5.0, math.inf, 2.0, 30.0, 0.0, 40.0, 0.05) == pytest.approx(base + 2.0)
-
-
-def test_paris_fit_reproduces_total_deaths_and_the_registry_defaults():
-    fit = calibrate_paris()
-    # Poisson MLE with the canonical link fits the total exactly
-    assert sum(fit.fitted) == pytest.approx(sum(s.deaths for s in PARIS_SITES), rel=1e-4)
-    params = Parameters()
-    assert params["harm.kill_rate_per_attacker_min"] == pytest.approx(fit.kill_rate_per_attacker_min, rel=0.03)
-    assert params["harm.flight_time_min"] == pytest.approx(fit.flight_time_min, rel=0.03)

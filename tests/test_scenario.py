@@ -13,6 +13,7 @@ from readiness.model import Model, derive_model
 from readiness.rng import uniforms
 from readiness.scenario import (
     MAX_MUTUAL_AID,
+    WEAPONS,
     Attacks,
     attack_minutes,
     draw_attacks,
@@ -71,7 +72,9 @@ def test_durations_are_lognormal(default_model: Model, attacks: Attacks) -> None
 
 
 def test_mode_and_siege_shares(default_model: Model, attacks: Attacks) -> None:
-    _share_ok(attacks.static, default_model.params["attack.static_share"])
+    vehicle = attacks.weapon == WEAPONS.index("vehicle")  # a vehicle attack is always mobile
+    assert vehicle.any() and not attacks.static[vehicle].any()
+    _share_ok(attacks.static[~vehicle], default_model.params["attack.static_share"])
     _share_ok(attacks.siege, default_model.params["harm.siege_probability"])
 
 

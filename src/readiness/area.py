@@ -40,6 +40,8 @@ class Area:
     y: np.ndarray
     crs: str
     geometry: gpd.GeoSeries | None = field(default=None, repr=False)
+    boundary: BaseGeometry | None = field(default=None, repr=False)  # the outline when no LSOA shapes ship
+    land_km2: np.ndarray | None = field(default=None, repr=False)  # per LSOA, when no shapes ship (census)
 
     @property
     def n(self) -> int:
@@ -56,9 +58,16 @@ class Area:
         return {code: i for i, code in enumerate(self.codes)}
 
     @cached_property
+    def km2(self) -> np.ndarray | None:
+        """Area of each LSOA in km²: from its shape, else from the census hectares (None if neither ships)."""
+        if self.geometry is not None:
+            return np.asarray(self.geometry.area, dtype=float) / 1e6
+        return None if self.land_km2 is None else np.asarray(self.land_km2, dtype=float)
+
+    @cached_property
     def outline(self) -> BaseGeometry | None:
-        """The union of all LSOA shapes (None if the area has no shapes)."""
-        return None if self.geometry is None else self.geometry.union_all()
+        """The union of all LSOA shapes, else the boundary (None if the area has neither)."""
+        return self.boundary if self.geometry is None else self.geometry.union_all()
 
     def lsoa_index(self, code: str, *, field_name: str = "LSOA code") -> int:
         """Index of an LSOA code, or a clear error naming the unknown code."""
@@ -153,8 +162,14 @@ def _from_frame(frame: gpd.GeoDataFrame, *, name: str, source: str) -> Area:
 
 
 def load_area(config: AreaConfig | None = None) -> Area:
-    """The configured area: the embedded West Midlands LSOAs, or a user's file of LSOAs."""
+    """The configured area: the embedded West Midlands LSOAs, a force of England and Wales, or a user's file."""
     config = config or AreaConfig()
+    if config.force is not None:
+        from readiness.forces import WEST_MIDLANDS, find_force, force_area
+
+        force = find_force(config.force)
+        if force.code != WEST_MIDLANDS:
+            return force_area(force, config.name)
     path = config.file or data_path(DEFAULT_AREA_FILE)
     return _from_frame(_read_frame(Path(path)), name=config.name, source=str(path))
 

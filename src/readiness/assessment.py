@@ -10,6 +10,7 @@ import numpy as np
 from readiness import __version__
 from readiness.config import portable_config
 from readiness.engine import Outcomes, UnitStateSampler, simulate
+from readiness.forces import force_record
 from readiness.model import Model
 from readiness.patrol import where_units_are
 from readiness.resources import ARMED
@@ -74,6 +75,7 @@ def run_assessment(model: Model, *, replications: int, seed: int,
                   "bases": list(model.fleet.base_names),
                   "deployment": where_units_are(model.fleet, model.config.resources.unit_types,
                                                 user_layer=model.config.resources.patrol_layer is not None)},
+        **force_record(model),
         "config": portable_config(model.config),
         "parameters": model.params.as_records(),
         "by_sites": [summarise_sites(outcomes[k], horizon) for k in sorted(outcomes)],

@@ -1,4 +1,4 @@
-"""Command line: ``readiness assess | coverage | compare | optimise | config default | validate``."""
+"""Command line: ``readiness assess | coverage | compare | optimise | harm fit | config default | validate``."""
 
 from __future__ import annotations
 
@@ -210,32 +210,45 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
             config: Annotated[Path | None, typer.Option("--config", help="YAML config of the baseline")] = None,
             quiet: QuietOpt = False, precision: PrecisionOpt = None, min_replications: MinRepsOpt = DEFAULT_MINIMUM,
             max_replications: MaxRepsOpt = DEFAULT_MAXIMUM, batch: BatchOpt = DEFAULT_BATCH,
-            store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
-    """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity."""
+            store: StoreOpt = None, no_store: NoStoreOpt = False,
+            no_structural: Annotated[bool, typer.Option(
+                "--no-structural", help="skip the structural scenarios (each switch flipped against the baseline)")
+            ] = False,
+            sobol: Annotated[int, typer.Option(
+                "--sobol", help="Sobol indices at K = 1 and 3 from N base samples (a power of two; "
+                                "N x (parameters + 2) runs of the sensitivity replications; 0: none)")] = 0) -> None:
+    """Compare options with the baseline on the same attacks: differences, cost, Pareto, sensitivity, structure."""
     from readiness.compare import DEFAULT_SITES, run_comparison
     from readiness.config import load_config
+    from readiness.forces import is_west_midlands
     from readiness.options import apply_options, load_options
     from readiness.precision import comparison_source, parse_replications, rule_from_options
     from readiness.report import comparison_outputs, prepare_out_dir, run_record, write_outputs
+    from readiness.structural import scenario_count
 
     began = time.perf_counter()
+    if sobol < 0 or (sobol & (sobol - 1)):
+        raise ReadinessError(f"--sobol expects 0 or a power of two (8, 16, 32, ...), got {sobol}")
     fixed = parse_replications(replications)
     rule = rule_from_options(fixed, precision, minimum=min_replications, maximum=max_replications, batch=batch)
     prepare_out_dir(out)
-    options_file, source = load_options(options)
     model = load_model(config)
+    options_file, source = load_options(options, west_midlands=is_west_midlands(model.config))
     applied = apply_options(model, options_file, source=source)  # every option checked before any run
     decided = None
     if rule is not None:
         decided = _sequential(rule, comparison_source(model, applied, sites=DEFAULT_SITES, seed=seed), quiet)
         fixed = decided.replications
-    bar, advance = progress_bar(fixed * len(DEFAULT_SITES) * (len(applied) + 1), quiet, "simulating")
+    scenarios = 0 if no_structural else scenario_count(model.config)
+    bar, advance = progress_bar(fixed * len(DEFAULT_SITES) * (len(applied) + 1 + scenarios), quiet, "simulating")
     if bar is not None:
         bar.start()
     try:
         comparison = run_comparison(model, applied, replications=fixed, seed=seed,
                                     baseline_name=options_file.baseline, resources=load_config(config).resources,
-                                    sensitivity_replications=min(400, fixed), progress=advance)
+                                    sensitivity_replications=min(400, fixed), structural=not no_structural,
+                                    sobol_samples=sobol,
+                                    progress=advance)
     finally:
         if bar is not None:
             bar.stop()
@@ -244,6 +257,7 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
     tables, figures, html = comparison_outputs(comparison)
     run = run_record(command="compare", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None,
+                            **{f"{part}_seconds": round(t, 3) for part, t in comparison.seconds.items()},
                             "options_file": str(Path(source).resolve())})
     written = write_outputs(out, results=comparison.results, run=run, tables=tables, figures=figures, html=html)
     record_outputs(store, no_store, command="compare", out=out, results=comparison.results, run=run, files=written,
@@ -263,10 +277,24 @@ def _print_comparison(results: dict) -> None:
     for column in ("option", "yearly cost (GBP m)", "min to first armed", "share > 10 min", "deaths per attack"):
         table.add_column(column, justify="right")
     for option in results["options"][1:]:
-        cells = [f"{d['mean']:+.2f} ({d['ci95'][0]:+.2f} to {d['ci95'][1]:+.2f})" for d in results["differences"]
+        cells = [_difference_cell(d) for d in results["differences"]
                  if d["option"] == option["name"] and d["sites"] == k]
         table.add_row(option["name"], f"{option['cost']['yearly_gbp'] / 1e6:.2f}", *cells)
     Console().print(table)
+    scenarios = results.get("structural", {}).get("scenarios", [])
+    if scenarios:
+        table = Table(title=f"Structural scenarios against the baseline (K = {k}, paired 95% CI)")
+        metrics = ("time_to_first_armed_min", "time_to_first_unarmed_min", "deaths_per_attack")
+        for column in ("scenario", "min to first armed", "min to first unarmed", "deaths per attack"):
+            table.add_column(column, justify="right")
+        for scenario in scenarios:
+            row = next(r for r in scenario["by_sites"] if r["sites"] == k)
+            table.add_row(scenario["name"], *(_difference_cell(row[m]["difference"]) for m in metrics))
+        Console().print(table)
+
+
+def _difference_cell(d: dict) -> str:
+    return f"{d['mean']:+.2f} ({d['ci95'][0]:+.2f} to {d['ci95'][1]:+.2f})"
 
 
 @app.command()
@@ -373,15 +401,17 @@ def optimise(config: ConfigArg = None, out: OutOpt = Path("out-optimise"),
 
 @config_app.command("default")
 @user_errors
-def config_default() -> None:
-    """Print the full default configuration as YAML (every default made explicit)."""
-    from readiness.config import config_to_yaml, default_config
-    from readiness.registry import Parameters
+def config_default(config: ConfigArg = None) -> None:
+    """Print the full default configuration as YAML (every default made explicit; a force's with its config)."""
+    from readiness.area import load_area
+    from readiness.config import config_to_yaml, load_config
+    from readiness.forces import default_bases_for, parameters_for
     from readiness.resources import resolve_resources
 
-    cfg = default_config()
-    params = Parameters()
-    resolved = cfg.model_copy(update={"resources": resolve_resources(cfg.resources, params),
+    cfg = load_config(config)
+    params = parameters_for(cfg)
+    bases = None if cfg.resources.bases is not None else default_bases_for(cfg, load_area(cfg.area), params)
+    resolved = cfg.model_copy(update={"resources": resolve_resources(cfg.resources, params, bases),
                                       "parameters": dict(params)})
     sys.stdout.write(config_to_yaml(resolved))
 
@@ -392,6 +422,59 @@ def validate(config: Annotated[Path, typer.Argument(help="YAML config to check")
     """Check a config (keys, types, counts, bases, LSOA codes, files) without running anything."""
     model = load_model(config)
     console.print(f"{config}: valid ({model.area.n} LSOAs, {model.fleet.n} units on {model.fleet.n_bases} bases)")
+
+
+areas_app = typer.Typer(no_args_is_help=True, help="The police force areas of England and Wales.")
+app.add_typer(areas_app, name="areas")
+
+
+@areas_app.command("list")
+@user_errors
+def areas_list() -> None:
+    """Print the 43 forces (``area: {force: NAME | CODE}``): code, name, LSOAs, residents, officers, km2."""
+    from readiness.forces import areas_table
+
+    table = areas_table()
+    sys.stdout.write(f"{'code':<10} {'name':<22} {'LSOAs':>6} {'residents':>10} {'officers':>8} {'km2':>8}\n")
+    for row in table.itertuples(index=False):
+        sys.stdout.write(f"{row.code:<10} {row.name:<22} {row.lsoas:>6} {row.residents:>10} "
+                         f"{row.officers_2019:>8} {row.area_km2:>8.0f}\n")
+
+
+harm_app = typer.Typer(no_args_is_help=True, help="The harm model: fit it on the table of real attacks.")
+app.add_typer(harm_app, name="harm")
+
+
+@harm_app.command("fit")
+@user_errors
+def harm_fit(attacks: Annotated[Path | None, typer.Argument(help="attack table CSV (default: the shipped table)",
+                                                            show_default=False)] = None,
+             out: OutOpt = Path("out-harm-fit"), seed: SeedOpt = 0,
+             loo: Annotated[bool, typer.Option("--loo/--no-loo", help="leave-one-out predictive checks")] = True,
+             quiet: QuietOpt = False, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
+    """Fit harm (kill rate by weapon, factor by setting, flight time) on an attack table; writes a parameters file."""
+    from readiness.attacks import load_attacks
+    from readiness.harm_fit import fit_harm, parameters_yaml, results_document
+    from readiness.report import harm_fit_outputs, prepare_out_dir, run_record, write_outputs
+
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    result = fit_harm(load_attacks(attacks), seed=seed, loo=loo)
+    results = results_document(result)
+    tables, figures, html = harm_fit_outputs(result)
+    run = run_record(command="harm fit", out=out, seconds=time.perf_counter() - began,
+                     extra={"attacks_file": str(Path(result.source).resolve())})
+    written = write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html,
+                            files={"parameters.yaml": parameters_yaml(result)})
+    record_outputs(store, no_store, command="harm fit", out=out, results=results, run=run, files=written,
+                   quiet=quiet)
+    if not quiet:
+        loo_line = (f"; leave-one-out: {result.checks['loo']['share_within_p5_p95']:.0%} of rows in their 90% "
+                    "interval" if loo else "")
+        console.print(f"harm fit on {len(result.rows)} sites: firearm kill rate "
+                      f"{result.parameters['harm.kill_rate_per_attacker_min']:.2f}/min per attacker, flight "
+                      f"{result.parameters['harm.flight_time_min']:.0f} min{loo_line}; parameters: "
+                      f"{(out / 'parameters.yaml').resolve()}", highlight=False)
 
 
 travel_app = typer.Typer(no_args_is_help=True, help="Travel models.")

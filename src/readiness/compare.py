@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,11 +12,22 @@ from readiness import __version__
 from readiness.config import ResourcesConfig, portable_config
 from readiness.costs import Cost, cost_per_life_saved, officers_for_cut, option_cost
 from readiness.engine import Outcomes, UnitStateSampler, simulate
+from readiness.forces import force_record
 from readiness.model import Model
+from readiness.neighbourhood import on_duty
 from readiness.options import AppliedOption
 from readiness.registry import Parameters
 from readiness.resources import ARMED, SPECIALIST, UNARMED
-from readiness.sensitivity import model_with_parameters, morris, ranged, tornado
+from readiness.sensitivity import (
+    SOBOL_RESAMPLES,
+    model_with_parameters,
+    morris,
+    ranged,
+    sobol,
+    sobol_evaluations,
+    tornado,
+)
+from readiness.structural import paired_rows, run_structural
 from readiness.summary import censored, paired_difference, rounded, summarise_sites
 from readiness.workload import unit_state_sampler
 
@@ -27,6 +39,8 @@ METRICS: tuple[str, ...] = ("time_to_first_armed_min", "share_sites_waiting_over
 #: Registry namespaces that never enter a simulation: swept analytically on the money, not re-simulated.
 MONEY_PREFIXES: tuple[str, ...] = ("costs.", "threat.", "prevention.", "options.cut_share_")
 FUNDING_CUT_GBP = 28_300_000.0
+#: The K values of the Sobol analysis (one site, and Paris 2015's three).
+SOBOL_SITES: tuple[int, ...] = (1, 3)
 
 #: The unit-state sampler of each model compared (``run_comparison``'s ``sampler_for``).
 SamplerFor = Callable[[Model], UnitStateSampler]
@@ -40,6 +54,7 @@ class Comparison:
     options: tuple[AppliedOption, ...]
     outcomes: dict[str, dict[int, Outcomes]]
     results: dict[str, object]
+    seconds: dict[str, float] = field(default_factory=dict)  # run times of parts (run.json, never results)
 
 
 def replication_metrics(outcomes: Outcomes, horizon: float) -> dict[str, np.ndarray]:
@@ -124,20 +139,30 @@ def _outcomes_by_k(model: Model, sampler: UnitStateSampler, sites: Sequence[int]
 def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replications: int, seed: int,
                    baseline_name: str = "baseline", sites: Sequence[int] = DEFAULT_SITES,
                    sampler_for: SamplerFor | None = None, resources: ResourcesConfig | None = None,
-                   sensitivity_replications: int = 400, morris_trajectories: int = 6,
+                   sensitivity_replications: int = 400, morris_trajectories: int = 6, structural: bool = True,
+                   sobol_samples: int = 0,
+                   sobol_parameters: Sequence[str] | int | None = None, sobol_replications: int | None = None,
                    progress: Callable[[int], None] | None = None) -> Comparison:
     """Run the baseline and every option on the same seed (common random numbers) and build the results.
 
     ``sensitivity_replications = 0`` skips the sensitivity analysis; ``resources`` is the baseline's
     resources config before defaults (so ``arv.on_duty`` moves the fleet in the sensitivity sweeps);
     ``sampler_for=None`` runs every model with its configured unit states (``workload.unit_state_sampler``).
+    ``sobol_samples`` (a power of two, 0: none) adds Sobol indices at K = 1 and 3 over the simulated
+    parameters, ``sobol_samples x (parameters + 2)`` evaluations of ``sobol_replications`` (default: the
+    sensitivity replications); ``sobol_parameters`` names a subset, or an int ``n`` takes the ``n`` with
+    the largest Morris mu* on deaths per attack (screen, then quantify).
+    ``structural=False`` skips the structural scenarios (``readiness.structural``).
     """
     sampler_for = sampler_for or unit_state_sampler
     params, horizon = baseline.params, baseline.params["horizon_min"]
     models = {baseline_name: baseline, **{a.name: a.model for a in options}}
-    outcomes = {name: _outcomes_by_k(model, sampler_for(model), sites, replications=replications, seed=seed,
-                                     progress=progress)
-                for name, model in models.items()}
+
+    def by_k(model: Model) -> dict[int, Outcomes]:
+        return _outcomes_by_k(model, sampler_for(model), sites, replications=replications, seed=seed,
+                              progress=progress)
+
+    outcomes = {name: by_k(model) for name, model in models.items()}
     metrics = {name: {k: replication_metrics(o, horizon) for k, o in by_k.items()} for name, by_k in outcomes.items()}
     costs: dict[str, Cost] = {a.name: option_cost(a.changes, params) for a in options}
     differences, money = [], []
@@ -158,6 +183,7 @@ def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replica
         "format": RESULTS_FORMAT, "version": __version__, "seed": seed, "replications": replications,
         "sites": list(sites), "reference_sites": reference,
         "area": {"name": baseline.area.name, "lsoas": baseline.area.n},
+        **force_record(baseline),
         "config": portable_config(baseline.config),
         "parameters": params.as_records(),
         "options": [{"name": baseline_name, "description": "the configuration as it stands", "changes": [],
@@ -175,12 +201,41 @@ def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replica
         "prevention": {"label": "assumption: not part of the response results",
                        "sites": reference,
                        "rows": prevention_rows(list(models), lost, deaths_ref, params)},
+        "neighbourhood_response": neighbourhood_response(options, outcomes, baseline_name, horizon),
     }
+    if structural:
+        results["structural"] = run_structural(baseline, outcomes[baseline_name], by_k)
+    seconds: dict[str, float] = {}
     if sensitivity_replications > 0:
         results["sensitivity"] = _sensitivity(baseline, options, resources, points, seed=seed,
                                               replications=sensitivity_replications, sites=reference,
                                               trajectories=morris_trajectories, sampler_for=sampler_for)
-    return Comparison(baseline=baseline, options=tuple(options), outcomes=outcomes, results=results)
+        if sobol_samples > 0:
+            began = time.perf_counter()
+            sensitivity = results["sensitivity"]
+            if isinstance(sobol_parameters, int):
+                screened = [r["parameter"] for r in sensitivity.get("morris", []) if r["output"] == "deaths_per_attack"]
+                if not screened:
+                    raise ValueError("a number of Sobol parameters needs the Morris screen (morris_trajectories > 0)")
+                sobol_parameters = screened[:sobol_parameters]
+            sensitivity["sobol"] = _sobol(
+                baseline, resources, seed=seed, replications=sobol_replications or sensitivity_replications,
+                base_samples=sobol_samples, names=sobol_parameters, sampler_for=sampler_for)
+            seconds["sobol"] = time.perf_counter() - began
+    return Comparison(baseline=baseline, options=tuple(options), outcomes=outcomes, results=results, seconds=seconds)
+
+
+def neighbourhood_response(options: Sequence[AppliedOption], outcomes: Mapping[str, Mapping[int, Outcomes]],
+                           baseline_name: str, horizon: float) -> list[dict[str, object]]:
+    """What a cut in neighbourhood staffing does to the response: first unarmed arrival and deaths, paired.
+
+    One row per option that removes neighbourhood officers (response results, unlike the prevention section).
+    """
+    return [{"option": a.name, "neighbourhood_officers": a.model.params["neighbourhood.officers"],
+             "neighbourhood_on_duty": round(on_duty(a.model.params), 1),
+             "responders": bool(a.model.config.resources.neighbourhood),
+             "by_sites": paired_rows(outcomes[a.name], outcomes[baseline_name], horizon)}
+            for a in options if a.changes.officers_lost.get("neighbourhood", 0.0) > 0]
 
 
 def _money_row(name: str, k: int, yearly: float, averted: Mapping[str, object],
@@ -225,6 +280,29 @@ def _sensitivity(baseline: Model, options: Sequence[AppliedOption], resources: R
         result["morris"] = _rounded(morris(response, params, simulated, trajectories=trajectories, seed=seed))
         result["morris_trajectories"] = trajectories
     return result
+
+
+def _sobol(baseline: Model, resources: ResourcesConfig | None, *, seed: int, replications: int, base_samples: int,
+           names: Sequence[str] | None, sampler_for: SamplerFor) -> dict[str, object]:
+    """Sobol indices of the response metrics at each K of ``SOBOL_SITES``, over the simulated parameters."""
+    params, horizon = baseline.params, baseline.params["horizon_min"]
+    entries = [p for p in ranged(params, exclude_prefixes=MONEY_PREFIXES) if names is None or p.name in names]
+
+    def response(values: Parameters) -> dict[str, float]:
+        model = model_with_parameters(baseline, values, resources=resources)
+        out = {}
+        for k in SOBOL_SITES:
+            outcomes = simulate(model, sites=k, replications=replications, seed=seed, unit_states=sampler_for(model))
+            out.update({f"{name}|{k}": float(v.mean()) for name, v in replication_metrics(outcomes, horizon).items()})
+        return out
+
+    rows = []
+    for row in sobol(response, params, entries, base_samples=base_samples, seed=seed):
+        metric, k = str(row["output"]).split("|")
+        rows.append({**row, "output": metric, "sites": int(k)})
+    return {"sites": list(SOBOL_SITES), "base_samples": base_samples, "parameters": len(entries),
+            "evaluations": sobol_evaluations(base_samples, len(entries)), "replications": replications,
+            "bootstrap_resamples": SOBOL_RESAMPLES, "rows": _rounded(rows)}
 
 
 def _rounded(rows: list[dict[str, object]]) -> list[dict[str, object]]:

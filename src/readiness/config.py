@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -60,10 +61,35 @@ class UnitGroup(StrictModel):
 
 
 class AreaConfig(StrictModel):
-    """Which small areas make up the force area."""
+    """Which small areas make up the force area: the West Midlands default, a force by name, or a file."""
 
-    name: str = "West Midlands Police"
+    name: str = "West Midlands Police"  # display name; with ``force``, defaults to the force's ONS name
+    force: str | None = None  # any force of England and Wales by name or code (readiness.forces)
     file: Path | None = None  # a user's GeoPackage / GeoParquet / GeoJSON of LSOAs; None: the embedded default
+
+    @field_validator("force")
+    @classmethod
+    def _known_force(cls, value: str | None) -> str | None:
+        """An unknown or ambiguous force is one line naming the nearest names or the matches."""
+        if value is not None:
+            from readiness.forces import match_force
+
+            match_force(value)
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _force_name(cls, data: Any) -> Any:
+        """The display name defaults to the force's ONS name; a force and a file exclude each other."""
+        if isinstance(data, dict) and data.get("force") is not None:
+            from readiness.forces import match_force
+
+            if data.get("file") is not None:
+                raise ValueError("give either force or file, not both")
+            if data.get("name") is None:
+                with contextlib.suppress(ValueError):  # the field validator reports an unknown force
+                    data = {**data, "name": match_force(str(data["force"])).name}
+        return data
 
 
 class NormalTravelConfig(StrictModel):
@@ -111,6 +137,14 @@ class ResourcesConfig(StrictModel):
     #: where armed patrols are: None, the demand and exposure mix; a CSV of lsoa11cd with a ``weight``
     #: column or 168 columns ``h0..h167`` (hours of the week from Monday 00:00).
     patrol_layer: Path | None = None
+    neighbourhood: bool = True  # neighbourhood officers and PCSOs respond as a density (docs/model.md, 4.6)
+
+
+#: Weapon classes the harm model has a kill rate for (bombs are outside it).
+Weapon = Literal["firearm", "knife", "vehicle", "vehicle+knife"]
+#: UK and European attacks in the attack table since 1987 (bombs, the US and New Zealand left out): 15 of 30
+#: with firearms, 9 knives, 4 vehicles, 2 vehicle then knives; an assumption (docs/model.md).
+DEFAULT_WEAPONS: dict[str, float] = {"firearm": 0.5, "knife": 0.3, "vehicle": 0.13, "vehicle+knife": 0.07}
 
 
 class ScenarioConfig(StrictModel):
@@ -122,6 +156,8 @@ class ScenarioConfig(StrictModel):
     #: usual residents; a path: a user's crowded places, or a CSV with lsoa11cd, weight.
     site_weights: Literal["exposure", "residents"] | Path | None = "exposure"
     attack_time: str | None = "Fri 21:20"  # None: drawn uniformly over the week, per replication
+    #: Weapon class of an attack (all its sites), drawn by these weights (docs/model.md, harm by weapon).
+    weapons: dict[Weapon, float] = Field(default_factory=lambda: dict(DEFAULT_WEAPONS))
 
     @field_validator("sites")
     @classmethod
@@ -135,6 +171,13 @@ class ScenarioConfig(StrictModel):
     def _week_time(cls, value: str | None) -> str | None:
         if value is not None:
             parse_week_time(value)
+        return value
+
+    @field_validator("weapons")
+    @classmethod
+    def _weapon_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
+            raise ValueError("expected weights >= 0 with a positive sum, e.g. {firearm: 1}")
         return value
 
 

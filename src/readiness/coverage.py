@@ -8,6 +8,7 @@ import numpy as np
 
 from readiness import __version__
 from readiness.config import portable_config
+from readiness.forces import force_record
 from readiness.model import Model
 from readiness.workload import coverage_analysis
 
@@ -30,6 +31,7 @@ def run_coverage(model: Model, *, seed: int, replications: int) -> CoverageResul
     results: dict[str, object] = {
         "format": RESULTS_FORMAT, "version": __version__, "seed": seed, "replications": replications,
         "area": {"name": model.area.name, "lsoas": model.area.n},
+        **force_record(model),
         "config": portable_config(model.config), "parameters": model.params.as_records(),
         "coverage": analysis,
     }

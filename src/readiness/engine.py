@@ -78,7 +78,6 @@ class Settings(NamedTuple):
     horizon: float  # horizon_min
     threshold: float  # mutual_aid.threshold_sites (float as before, compared with a count)
     aid_crew: int  # arv.crew
-    kill_rate: float  # harm.kill_rate_per_attacker_min
     flight: float  # harm.flight_time_min
     plato: float  # harm.plato_reduction
     siege_rate: float  # harm.siege_kill_rate_min
@@ -93,8 +92,8 @@ class Settings(NamedTuple):
                         clear=float(p["dispatch.scene_clear_min"]),
                         units_per_site=int(float(p["response.units_per_site"])),
                         horizon=float(p["horizon_min"]), threshold=float(p["mutual_aid.threshold_sites"]),
-                        aid_crew=int(float(p["arv.crew"])), kill_rate=float(p["harm.kill_rate_per_attacker_min"]),
-                        flight=float(p["harm.flight_time_min"]), plato=float(p["harm.plato_reduction"]),
+                        aid_crew=int(float(p["arv.crew"])), flight=float(p["harm.flight_time_min"]),
+                        plato=float(p["harm.plato_reduction"]),
                         siege_rate=float(p["harm.siege_kill_rate_min"]), n_bases=int(model.n_bases))
 
 
@@ -111,6 +110,8 @@ class SiteDraws(NamedTuple):
     assault: np.ndarray
     n_aid: np.ndarray  # (R,): mutual-aid units a request brings
     aid_delay: np.ndarray  # (R, MAX_MUTUAL_AID)
+    first_neighbourhood: np.ndarray  # the nearest neighbourhood officer's arrival (inf: none), docs/model.md 4.6
+    kill_rate: np.ndarray  # deaths per minute per attacker at the site (weapon and setting)
 
 
 class FleetArrays(NamedTuple):
@@ -197,9 +198,10 @@ def _start_sites(draws, per_attacker):
     k_sites = draws.site.shape[0]
     sites = _Sites(per_attacker * draws.attackers, np.argsort(draws.report, kind="mergesort"),
                    np.zeros(k_sites, np.bool_), np.full(k_sites, INF), np.zeros(k_sites, np.int64),
-                   np.zeros(k_sites, np.int64), np.full(k_sites, INF), np.full(k_sites, INF), np.full(k_sites, INF),
-                   np.full(k_sites, INF), np.full(k_sites, INF), np.zeros(k_sites, np.bool_),
-                   np.zeros(k_sites, np.bool_), np.full(k_sites, INF), np.full(k_sites, INF))
+                   np.zeros(k_sites, np.int64), np.full(k_sites, INF), np.full(k_sites, INF),
+                   draws.first_neighbourhood.copy(), np.full(k_sites, INF), np.full(k_sites, INF),
+                   np.zeros(k_sites, np.bool_), np.zeros(k_sites, np.bool_), np.full(k_sites, INF),
+                   np.full(k_sites, INF))
     for k in range(k_sites):
         if not draws.static[k]:
             sites.shoot_stop[k] = draws.start[k] + draws.mobile_duration[k]
@@ -412,7 +414,7 @@ def _write_outputs(draws, sites, settings, out):
         siege_minutes = 0.0
         if draws.static[k] and draws.siege[k] and sites.enough[k] < limit:
             siege_minutes = min(sites.attack_end[k], limit) - sites.enough[k]
-        out.expected[k] = expected_deaths(draws.attackers[k], shooting, out.unarmed[k], settings.kill_rate,
+        out.expected[k] = expected_deaths(draws.attackers[k], shooting, out.unarmed[k], draws.kill_rate[k],
                                           settings.flight, settings.plato, siege_minutes, settings.siege_rate)
 
 
@@ -483,7 +485,7 @@ def _dispatch_batch(draws, fleet, travel, settings, out):
     for r in numba.prange(draws.site.shape[0]):
         row = SiteDraws(draws.site[r], draws.start[r], draws.report[r], draws.attackers[r], draws.static[r],
                         draws.mobile_duration[r], draws.siege[r], draws.assault[r], draws.n_aid[r],
-                        draws.aid_delay[r])
+                        draws.aid_delay[r], draws.first_neighbourhood[r], draws.kill_rate[r])
         units = FleetArrays(fleet.kind, fleet.officers, fleet.position[r], fleet.available[r],
                             fleet.specialist_delay[r])
         _replication(row, units, travel, settings,
@@ -533,7 +535,7 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     out = Outputs(*(np.empty(shape) for _ in Outputs._fields))
     draws = SiteDraws(attacks.site, attacks.start, attacks.report, attacks.attackers.astype(np.int64), attacks.static,
                       attacks.mobile_duration, attacks.siege, attacks.assault, attacks.mutual_aid_units,
-                      attacks.mutual_aid_delay)
+                      attacks.mutual_aid_delay, attacks.first_neighbourhood, attacks.kill_rate)
     fleet = FleetArrays(model.fleet.kind.astype(np.int64), model.fleet.officers, units.position, units.available,
                         units.specialist_delay)
     _dispatch_batch(draws, fleet, model.travel_minutes, Settings.of(model), out)

@@ -107,9 +107,15 @@ def locate_points(x: np.ndarray, y: np.ndarray, crs: str, area: Area,
 
 
 def shipped_layer(area: Area, params: Parameters) -> ExposureLayer:
-    """The shipped West Midlands layer aligned to the area, scaled by the registry (``exposure.*``)."""
+    """The shipped West Midlands layer aligned to the area, scaled by the registry (``exposure.*``); for
+    another force, the national sources (stations, grounds, residents) with the same profiles."""
     path = data_path(DEFAULT_LAYER_FILE)
     data = json.loads(path.read_text(encoding="utf-8"))
+    residential = next(e["lsoa"] for e in data["sources"] if e["name"] == "residential")
+    if sum(code in residential for code in area.codes) < 0.5 * area.n:  # another force: its national sources
+        from readiness.forces import national_sources
+
+        data = {**data, "area": area.name, "sources": national_sources(data["sources"], area)}
     contrast = params["exposure.profile_contrast"]
     by_source = np.zeros((len(data["sources"]), HOURS, area.n))
     for s, entry in enumerate(data["sources"]):
@@ -120,8 +126,8 @@ def shipped_layer(area: Area, params: Parameters) -> ExposureLayer:
         scale = params[SOURCE_SCALES[entry["name"]]]
         if entry["name"] == "rail":
             scale /= 1e6
-        elif entry["name"] == "street":
-            scale /= max(sum(entry["lsoa"].values()), 1.0)
+        elif entry["name"] == "street":  # a force's proxy scales with its residents (readiness.forces)
+            scale = scale * entry.get("people_share", 1.0) / max(sum(entry["lsoa"].values()), 1.0)
         by_source[s] = np.outer(np.asarray(entry["profile"]) ** contrast, scale * base)
     if by_source.sum() <= 0:
         raise ConfigError(f"the shipped exposure layer covers {data['area']} only, not {area.name}; set "
@@ -329,6 +335,7 @@ def _results(model: Model, at: str, hour: int, weights: np.ndarray, by_source: d
     """The results document: totals by source and setting, and the most exposed LSOAs named."""
     from readiness import __version__
     from readiness.config import portable_config
+    from readiness.forces import force_record
 
     area, total = model.area, float(weights.sum())
     top = np.argsort(-weights, kind="stable")[:TOP_PLACES]
@@ -338,6 +345,7 @@ def _results(model: Model, at: str, hour: int, weights: np.ndarray, by_source: d
     return {
         "format": RESULTS_FORMAT, "version": __version__,
         "area": {"name": area.name, "lsoas": area.n, "residents": round(float(area.residents.sum()))},
+        **force_record(model),
         "config": portable_config(model.config), "parameters": model.params.as_records(),
         "exposure": {
             "at": at, "hour_of_week": hour, "hour": hour_label(hour),

@@ -31,12 +31,17 @@ class Stream(enum.StrEnum):
     ASSAULT = "assault"
     MUTUAL_AID_UNITS = "mutual_aid_units"
     MUTUAL_AID_DELAY = "mutual_aid_delay"
+    NEIGHBOURHOOD = "neighbourhood"  # distance to the nearest neighbourhood officer (neighbourhood.py)
+    WEAPON = "weapon"  # one weapon class per attack (scenario.weapons)
+    SETTING = "setting"  # each site's setting class (the exposure layer's mix)
     # unit starts (scenario.draw_unit_starts), keyed by unit name
     PATROL = "patrol"
     PATROL_RETURN = "patrol_return"  # where a unit resumes patrol after an everyday job (workload.py)
     SPECIALIST = "specialist"
     # harm (engine)
     DEATHS = "deaths"
+    # the harm fit's own draws (harm_fit.py: parameters, minutes, deaths), ``harm_fit:<what>``
+    HARM_FIT = "harm_fit"
     # everyday workload (workload.py); the job streams are per job class, see ``job_stream``
     ATTACK_TIME = "attack_time"
     ABSENCE = "absence"

@@ -12,6 +12,7 @@ from readiness.config import Config, Point
 from readiness.errors import ConfigError
 from readiness.exposure import ExposureLayer, site_layer, weights_for
 from readiness.patrol import Patrols, build_patrols
+from readiness.forces import default_bases_for, parameters_for
 from readiness.registry import Parameters
 from readiness.resources import Fleet, build_fleet, resolve_resources
 from readiness.travel import TravelModel, build_travel_model, congestion_profile
@@ -160,8 +161,8 @@ def derive_model(model: Model, config: Config) -> Model:
 
 def _assemble(config: Config, area: Area, *, reuse: Model | None) -> Model:
     """The model of ``config`` on ``area``, taking weights and travel minutes from ``reuse`` where still valid."""
-    params = Parameters(config.parameters)
-    resources = resolve_resources(config.resources, params)
+    params = parameters_for(config)
+    resources = resolve_resources(config.resources, params, default_bases_for(config, area, params))
     fleet = build_fleet(resources, area, params)
     table, layer = _site_table(config, params, area, reuse)
     minutes, blue = _travel_minutes(config, params, area, fleet, reuse)

@@ -13,7 +13,6 @@ from readiness.area import data_path
 from readiness.config import (
     BNG,
     Base,
-    ResourcesConfig,
     StrictModel,
     UnitGroup,
     UnitType,
@@ -22,8 +21,10 @@ from readiness.config import (
 from readiness.costs import Changes, officers_for_cut, officers_per_post
 from readiness.errors import ConfigError, ReadinessError, validation_error
 from readiness.model import Model, derive_model
+from readiness.resources import ANY_BASE
 
 DEFAULT_OPTIONS_FILE = "options_2015.yaml"
+ANY_FORCE_OPTIONS_FILE = "options_any_force.yaml"  # base: any throughout (docs/forces.md)
 ROLES: tuple[str, ...] = ("neighbourhood", "response", "firearms")
 #: Unit types an option may add without declaring them.
 CTSFO_TEAM_TYPE = "ctsfo_team"
@@ -62,7 +63,7 @@ class ArmResponse(StrictModel):
 
 
 class BudgetCut(StrictModel):
-    """A cut of ``amount_gbp`` a year; ``split`` (role to share) defaults to the registry shares."""
+    """A cut of ``amount_gbp`` a year; ``split`` (role to share) defaults to each role's share of officers."""
 
     amount_gbp: float = Field(gt=0)
     split: dict[str, float] | None = None
@@ -113,9 +114,11 @@ class AppliedOption:
         return self.option.name
 
 
-def load_options(path: str | Path | None) -> tuple[OptionsFile, str]:
-    """Read an options file (``None``: the shipped 2015 options); returns it with its source name."""
-    path = Path(path) if path is not None else data_path(DEFAULT_OPTIONS_FILE)
+def load_options(path: str | Path | None, *, west_midlands: bool = True) -> tuple[OptionsFile, str]:
+    """Read an options file (``None``: the shipped 2015 options, or for another force those that fit any
+    force); returns it with its source name."""
+    shipped = DEFAULT_OPTIONS_FILE if west_midlands else ANY_FORCE_OPTIONS_FILE
+    path = Path(path) if path is not None else data_path(shipped)
     data = read_yaml(path, what="the options file", error=ConfigError) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"expected a mapping with 'options', got {type(data).__name__}", source=str(path))
@@ -141,7 +144,11 @@ def apply_option(baseline: Model, option: Option, *, field: str = "option", sour
 
 def cut_split(cut: BudgetCut, *, protect_neighbourhood: bool, params: Mapping[str, float],
               field: str) -> dict[str, float]:
-    """Shares of the officers lost by role (normalised); neighbourhood protected means its share is 0."""
+    """Shares of the officers lost by role (normalised); neighbourhood protected means its share is 0.
+
+    The default is each modelled role's share of the force's officers (``options.cut_share_*``, from the
+    workforce counts in the registry).
+    """
     split = dict(cut.split) if cut.split is not None else {r: params[f"options.cut_share_{r}"] for r in ROLES}
     unknown = sorted(set(split) - set(ROLES))
     if unknown:
@@ -180,7 +187,9 @@ class _Applier:
         if unit_type.deployment == "outside" or (unit_type.deployment == "patrol" and name is None):
             if name is not None:
                 raise ConfigError(f"a {unit_type.deployment} unit type takes no base", field=f"{where}.base")
-        elif name not in self._base_names():
+        elif name == ANY_BASE and not self.bases:
+            raise ConfigError("base: any needs at least one base", field=f"{where}.base")
+        elif name not in self._base_names() and name != ANY_BASE:
             raise ConfigError(f"unknown base {name!r}; expected one of {self._base_names()}", field=f"{where}.base")
 
     def _type(self, name: str, where: str) -> UnitType:
@@ -203,7 +212,14 @@ class _Applier:
         self.counts[posts] = self.counts.get(posts, 0) + delta
         self.counts[f"{kind}_officers"] = self.counts.get(f"{kind}_officers", 0) + delta * self._crew(unit_type)
 
+    def _at(self, type_name: str, base: str) -> int:
+        return sum(g.count for g in self.units if g.type == type_name and g.base == base)
+
     def _add(self, type_name: str, base: str | None, count: int) -> None:
+        if base == ANY_BASE:  # one at a time to the base with the fewest of the type (ties: the first)
+            for _ in range(count):
+                self._add(type_name, min(self._base_names(), key=lambda b: self._at(type_name, b)), 1)
+            return
         for i, group in enumerate(self.units):
             if group.type == type_name and group.base == base:
                 self.units[i] = group.model_copy(update={"count": group.count + count})
@@ -211,6 +227,13 @@ class _Applier:
         self.units.append(UnitGroup(type=type_name, base=base, count=count))
 
     def _remove(self, type_name: str, base: str | None, count: int, where: str) -> None:
+        if base == ANY_BASE:  # one at a time from the base with the most of the type (ties: the last)
+            for _ in range(count):
+                held = [(self._at(type_name, b), j, b) for j, b in enumerate(self._base_names())]
+                if max(held)[0] == 0:
+                    raise ConfigError(f"no {type_name} units left at any base to remove", field=f"{where}.count")
+                self._remove(type_name, max(held)[2], 1, where)
+            return
         for i, group in enumerate(self.units):
             if group.type == type_name and group.base == base:
                 if group.count < count:
@@ -278,9 +301,12 @@ class _Applier:
         if o.budget_cut is not None:
             cut, lost = o.budget_cut.amount_gbp, self._apply_cut(o.budget_cut)
         armed_response = self._arm_response(o.arm_response) if o.arm_response is not None else 0
-        resources = ResourcesConfig(bases=self.bases, unit_types=self.types, units=[g for g in self.units if g.count])
+        resources = self.baseline.config.resources.model_copy(update={
+            "bases": self.bases, "unit_types": self.types, "units": [g for g in self.units if g.count]})
         changes = Changes(**self.counts, armed_response_officers=armed_response, cut_gbp=cut, officers_lost=lost)
-        model = derive_model(self.baseline, self.baseline.config.model_copy(update={"resources": resources}))
+        config = self.baseline.config.model_copy(update={"resources": resources,
+                                                         "parameters": self._neighbourhood_left(lost)})
+        model = derive_model(self.baseline, config)
         return AppliedOption(option=o, model=model, changes=changes, summary=tuple(self.summary) or ("no change",))
 
     def _apply_cut(self, cut: BudgetCut) -> dict[str, float]:
@@ -293,8 +319,17 @@ class _Applier:
         arvs = self._take_from_kind("armed", ("base", "patrol"), round(lost["firearms"] / (self.params["arv.crew"] * per_post)))
         self.summary.append(f"GBP {cut.amount_gbp / 1e6:.1f}m cut: about {sum(lost.values()):.0f} officers lost "
                             f"({', '.join(f'{r} {v:.0f}' for r, v in lost.items())}); {response_cars} response "
-                            f"cars and {arvs} ARVs fewer on duty")
+                            f"cars and {arvs} ARVs fewer on duty, {round(lost['neighbourhood'])} neighbourhood "
+                            "officers fewer on strength")
         return lost
+
+    def _neighbourhood_left(self, lost: Mapping[str, float]) -> dict[str, float]:
+        """The config's parameters with neighbourhood officers cut, so the responders' density follows."""
+        parameters = dict(self.baseline.config.parameters)
+        if lost.get("neighbourhood", 0.0) > 0:
+            parameters["neighbourhood.officers"] = float(max(0, round(self.params["neighbourhood.officers"]
+                                                                      - lost["neighbourhood"])))
+        return parameters
 
     def _arm_response(self, arm: ArmResponse) -> int:
         """Turn a share of the unarmed patrol cars into armed patrol cars; returns crew members armed."""

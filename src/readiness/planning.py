@@ -13,6 +13,7 @@ from readiness.errors import ConfigError
 from readiness.exposure import site_layer, weights_for
 from readiness.locate import LOCATION_MODELS, LocationModel
 from readiness.locate.base import LocationPlan, Method
+from readiness.forces import force_record
 from readiness.model import Model, derive_model
 from readiness.resources import ARMED
 from readiness.workload import coverage_results, rostered_on_duty
@@ -185,6 +186,7 @@ def run_optimise(model: Model, *, model_name: str, units: int | None, within: fl
         "format": "readiness.optimise/1", "version": __version__, "seed": seed,
         "request": {"model": model_name, "weights": weights, "units": units, "within_min": within,
                     "busy_fraction": round(busy_fraction, 6), "fix_existing": fix_existing, "method": method},
+        **force_record(model),
         "config": portable_config(model.config), "parameters": model.params.as_records(),
         "existing": plan_summary(problem, existing_plan(problem, model), within=within),
         "plan": plan_summary(problem, plan, within=within),

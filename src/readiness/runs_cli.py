@@ -55,7 +55,7 @@ def record_outputs(store: Path | None, no_store: bool, *, command: str, out: Pat
                            out_dir=out, results=results, run=run,
                            files={path.relative_to(out).as_posix(): path.read_bytes() for path in files})
     if not quiet:
-        console.print(f"recorded run {run_id} in {target.path}", highlight=False)
+        console.print(f"recorded run {run_id} in {target.path}", highlight=False, soft_wrap=True)
     return run_id
 
 

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import get_args
 
 import numba
 import numpy as np
 
-from readiness.config import MINUTES_PER_WEEK, parse_week_time
+from readiness.config import MINUTES_PER_WEEK, Weapon, parse_week_time
+from readiness.exposure import SETTINGS as EXPOSURE_SETTINGS
 from readiness.exposure import hour_of_week
 from readiness.kinds import SPECIALIST, Stream
 from readiness.model import Model
 from readiness.patrol import draw_patrol_lsoas
+from readiness.neighbourhood import first_arrival
 from readiness.rng import name_index, normals, uniforms
 
 #: Most mutual-aid units one request can bring (the registry range of ``mutual_aid.units_high``).
 MAX_MUTUAL_AID = 8
+#: Weapon classes with a kill rate (``scenario.weapons``), and the setting classes of the exposure layer plus
+#: ``other_public``, the fit's reference (factor 1) and the setting of a site the layer gives none for.
+WEAPONS: tuple[str, ...] = get_args(Weapon)
+SETTINGS: tuple[str, ...] = (*EXPOSURE_SETTINGS, "other_public")
+OTHER_PUBLIC = SETTINGS.index("other_public")
+#: A vehicle attack is mobile: it ends when the vehicle stops (its mobile duration), never waits for armed officers.
+VEHICLE = WEAPONS.index("vehicle")
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,10 @@ class Attacks:
     assault: np.ndarray  # minutes from a specialist team on scene to the end of a siege
     mutual_aid_units: np.ndarray  # (R,) number of units a mutual-aid request brings
     mutual_aid_delay: np.ndarray  # (R, MAX_MUTUAL_AID) minutes from request to arrival
+    first_neighbourhood: np.ndarray  # first neighbourhood officer at the site (inf: none, or switched off)
+    weapon: np.ndarray  # (R, K) index into WEAPONS: one class per attack, the same at all its sites
+    setting: np.ndarray  # (R, K) index into SETTINGS
+    kill_rate: np.ndarray  # (R, K) deaths per minute per attacker at the site (weapon and setting)
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,42 @@ def draw_sites(model: Model, seed: int, reps: np.ndarray, k: int, start: np.ndar
     return out
 
 
+def draw_weapons(model: Model, seed: int, reps: np.ndarray, k: int) -> np.ndarray:
+    """Weapon class of each replication's attack by the ``scenario.weapons`` weights, repeated over its sites."""
+    mix = model.config.scenario.weapons
+    weights = np.array([mix.get(w, 0.0) for w in WEAPONS], float)
+    weapon = pick_by_weight(weights, uniforms(seed, Stream.WEAPON, reps, 1))
+    return np.broadcast_to(weapon, (len(reps), k)).copy()
+
+
+def draw_settings(model: Model, seed: int, reps: np.ndarray, site: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Setting class of each site, drawn from the exposure layer's mix at its LSOA in the hour it starts.
+
+    The people there not in a setting of the layer, or every site without a layer (residents or a user's
+    weights), count as ``other_public``, the fit's reference setting.
+    """
+    out = np.full(site.shape, OTHER_PUBLIC, np.int64)
+    layer = model.exposure
+    if layer is None:
+        return out
+    u = uniforms(seed, Stream.SETTING, reps, site.shape[1])
+    hour = hour_of_week(attack_minutes(model.config.scenario.attack_time, seed, reps)[:, None] + start)
+    for h in np.unique(hour):
+        mix = layer.setting_mix_at(int(h))
+        here = hour == h
+        cumulative = np.cumsum(np.stack([mix[s][site[here]] for s in EXPOSURE_SETTINGS]), axis=0)
+        out[here] = np.sum(u[here][None, :] >= cumulative, axis=0)
+    return out
+
+
+def site_kill_rates(model: Model, weapon: np.ndarray, setting: np.ndarray) -> np.ndarray:
+    """Kill rate per attacker at each site: the firearm rate times its weapon ratio and setting factor."""
+    p = model.params
+    ratio = np.array([1.0 if w == "firearm" else p[f"harm.weapon_ratio.{w}"] for w in WEAPONS])
+    factor = np.array([1.0 if s == "other_public" else p[f"harm.setting_factor.{s}"] for s in SETTINGS])
+    return p["harm.kill_rate_per_attacker_min"] * ratio[weapon] * factor[setting]
+
+
 def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
     """Draw the attacks of replications ``reps`` with ``k`` sites (docs/model.md, section 3)."""
     p = model.params
@@ -132,12 +182,15 @@ def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
     attackers = 1 + np.sum(extra < p["attack.extra_attacker_prob"], axis=2)
     low, high = int(p["mutual_aid.units_low"]), int(p["mutual_aid.units_high"])
     n_aid = low + np.floor(uniforms(seed, Stream.MUTUAL_AID_UNITS, reps, 1)[:, 0] * (high - low + 1)).astype(np.int64)
+    site, report = draw_sites(model, seed, reps, k, start), start + delay
+    weapon = draw_weapons(model, seed, reps, k)
+    setting = draw_settings(model, seed, reps, site, start)
     return Attacks(
-        site=draw_sites(model, seed, reps, k, start),
+        site=site,
         start=start,
-        report=start + delay,
+        report=report,
         attackers=attackers,
-        static=uniforms(seed, Stream.MODE, reps, k) < p["attack.static_share"],
+        static=(uniforms(seed, Stream.MODE, reps, k) < p["attack.static_share"]) & (weapon != VEHICLE),
         mobile_duration=_lognormal(p["attack.mobile_duration_median_min"], p["attack.mobile_duration_sigma"],
                                    normals(seed, Stream.MOBILE_DURATION, reps, k)),
         siege=uniforms(seed, Stream.SIEGE, reps, k) < p["harm.siege_probability"],
@@ -146,6 +199,10 @@ def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
         mutual_aid_units=np.minimum(n_aid, MAX_MUTUAL_AID),
         mutual_aid_delay=_uniform_between(p["mutual_aid.delay_low_min"], p["mutual_aid.delay_high_min"],
                                           uniforms(seed, Stream.MUTUAL_AID_DELAY, reps, MAX_MUTUAL_AID)),
+        first_neighbourhood=first_arrival(model, seed, reps, site, report),
+        weapon=weapon,
+        setting=setting,
+        kill_rate=site_kill_rates(model, weapon, setting),
     )
 
 

@@ -1,4 +1,4 @@
-"""Sensitivity analysis: a one-at-a-time tornado over the registry ranges, and Morris screening (SALib)."""
+"""Sensitivity analysis: a one-at-a-time tornado over the registry ranges, Morris screening and Sobol indices (SALib)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
 
 from readiness.config import ResourcesConfig
 from readiness.model import Model, derive_model
@@ -17,8 +19,12 @@ Evaluate = Callable[[Parameters], Mapping[str, float]]
 
 
 def ranged(params: Parameters, *, exclude_prefixes: Sequence[str] = ()) -> list[Parameter]:
-    """Registry entries with a range to sweep (``low < high``), optionally leaving some namespaces out."""
-    return [p for p in params.entries() if p.low < p.high and not p.name.startswith(tuple(exclude_prefixes))]
+    """Registry entries with a range to sweep (``low < high``), optionally leaving some namespaces out.
+
+    The ``force.*`` scaling rules are swept only where a force's values are scaled by them.
+    """
+    excluded = (*exclude_prefixes, *(() if params.is_scaled else ("force.",)))
+    return [p for p in params.entries() if p.low < p.high and not p.name.startswith(excluded)]
 
 
 def model_with_parameters(model: Model, params: Parameters, *, resources: ResourcesConfig | None = None) -> Model:
@@ -79,3 +85,51 @@ def morris(evaluate: Evaluate, params: Parameters, entries: Sequence[Parameter],
                          "mu_star_ci95": float(result["mu_star_conf"][i]), "sigma": float(result["sigma"][i])})
     order = {name: i for i, name in enumerate(outputs)}
     return sorted(rows, key=lambda r: (order[r["output"]], -r["mu_star"], r["parameter"]))
+
+
+#: Bootstrap resamples behind the Sobol indices' 95% confidence intervals.
+SOBOL_RESAMPLES = 200
+
+
+def sobol_evaluations(base_samples: int, parameters: int) -> int:
+    """Model runs of a Sobol analysis: Saltelli's ``N (D + 2)`` (first and total order, no second order)."""
+    return base_samples * (parameters + 2)
+
+
+def sobol_indices(function: Callable[[np.ndarray], Mapping[str, float]], names: Sequence[str],
+                  bounds: Sequence[tuple[float, float]], *, base_samples: int, seed: int) -> list[dict[str, object]]:
+    """First-order ``S1`` and total ``ST`` Sobol indices with bootstrap 95% CIs, per output of ``function``.
+
+    Saltelli sampling on a scrambled Sobol' sequence (``base_samples`` a power of two) and the Jansen/Saltelli
+    estimators of SALib; runs :func:`sobol_evaluations` points.
+    """
+    problem = {"num_vars": len(names), "names": list(names), "bounds": [list(b) for b in bounds]}
+    sample = sobol_sample.sample(problem, base_samples, calc_second_order=False, seed=seed)
+    outputs: dict[str, list[float]] = {}
+    for row in sample:
+        for name, value in function(row).items():
+            outputs.setdefault(name, []).append(value)
+    rows = []
+    for name, values in outputs.items():
+        if np.ptp(values) == 0:  # an output no parameter moves: every index is 0 (SALib would divide by 0)
+            zero = np.zeros(len(names))
+            result = {"S1": zero, "S1_conf": zero, "ST": zero, "ST_conf": zero}
+        else:
+            result = sobol_analyze.analyze(problem, np.array(values), calc_second_order=False,
+                                           num_resamples=SOBOL_RESAMPLES, seed=seed)
+        for i, parameter in enumerate(names):
+            rows.append({"output": name, "parameter": parameter, "S1": float(result["S1"][i]),
+                         "S1_ci95": float(result["S1_conf"][i]), "ST": float(result["ST"][i]),
+                         "ST_ci95": float(result["ST_conf"][i])})
+    order = {name: i for i, name in enumerate(outputs)}
+    return sorted(rows, key=lambda r: (order[r["output"]], -r["ST"], r["parameter"]))
+
+
+def sobol(evaluate: Evaluate, params: Parameters, entries: Sequence[Parameter], *, base_samples: int,
+          seed: int) -> list[dict[str, object]]:
+    """Sobol indices of ``evaluate`` over the registry ranges of ``entries`` (integer parameters rounded)."""
+    def at(row: np.ndarray) -> Mapping[str, float]:
+        return evaluate(params.overridden(**{e.name: _value(e, v) for e, v in zip(entries, row, strict=True)}))
+
+    return sobol_indices(at, [e.name for e in entries], [(e.low, e.high) for e in entries],
+                         base_samples=base_samples, seed=seed)

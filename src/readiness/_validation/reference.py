@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from enum import IntEnum
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ from readiness.config import MINUTES_PER_DAY, MINUTES_PER_WEEK, WEEKDAYS, parse_
 from readiness.demand import load_demand_weights, load_profile
 from readiness.errors import ConfigError
 from readiness.kinds import ARMED, MUTUAL_AID, SPECIALIST, UNARMED
+from readiness.neighbourhood import density_per_km2
 from readiness.resources import NO_BASE
 from readiness.workload import load_pattern
 
@@ -84,7 +85,6 @@ class _Settings:
     aid_delay_low: float
     aid_delay_high: float
     arv_crew: float
-    kill_rate: float
     flight_time: float
     plato_reduction: float
     siege_kill_rate: float
@@ -126,7 +126,6 @@ _PARAMETER_NAMES = {
     "aid_delay_low": "mutual_aid.delay_low_min",
     "aid_delay_high": "mutual_aid.delay_high_min",
     "arv_crew": "arv.crew",
-    "kill_rate": "harm.kill_rate_per_attacker_min",
     "flight_time": "harm.flight_time_min",
     "plato_reduction": "harm.plato_reduction",
     "siege_kill_rate": "harm.siege_kill_rate_min",
@@ -201,31 +200,82 @@ class _Scenario:
     mobile_duration: np.ndarray
     siege: np.ndarray
     assault: np.ndarray
+    kill_rate: np.ndarray
+    neighbourhood: np.ndarray | None = None  # absolute time of the first neighbourhood officer (docs 4.6)
+
+
+def _draw_neighbourhood(rng: np.random.Generator, model: ModelLike, scenario: _Scenario) -> np.ndarray:
+    """Report + tasking + detour x (distance to the nearest of a Poisson field: Rayleigh) / speed."""
+    p = model.params
+    density = density_per_km2(model)[scenario.site]
+    with np.errstate(divide="ignore"):
+        scale = 1.0 / np.sqrt(2.0 * math.pi * density)  # P(R > r) = exp(-r² / 2σ²) = exp(-ρπr²)
+    km = np.where(np.isfinite(scale), rng.rayleigh(np.where(np.isfinite(scale), scale, 1.0)), math.inf)
+    return (scenario.report + p["neighbourhood.tasking_min"]
+            + km * p["neighbourhood.detour_factor"] / p["neighbourhood.speed_kmh"] * 60.0)
+
+
+def _weapon_rates(model: ModelLike) -> tuple[list[str], np.ndarray, dict[str, float]]:
+    """Weapon classes, their probabilities (``scenario.weapons``; firearms alone without a config) and their
+    kill rates per attacker at a site of setting factor 1 (docs/model.md section 5)."""
+    config = getattr(model, "config", None)
+    mix = dict(config.scenario.weapons) if config is not None else {"firearm": 1.0}
+    names = sorted(mix)
+    weights = np.array([mix[name] for name in names], dtype=float)
+    firearm = float(model.params["harm.kill_rate_per_attacker_min"])
+    rates = {name: firearm * (1.0 if name == "firearm" else float(model.params[f"harm.weapon_ratio.{name}"]))
+             for name in names}
+    return names, weights / weights.sum(), rates
+
+
+def _setting_factor(model: ModelLike) -> Callable[[np.random.Generator, int, int], float]:
+    """``(rng, lsoa, hour) ->`` the kill-rate factor of a setting drawn from the exposure layer's mix there
+    (docs/model.md section 5); people outside the layer's settings, and every site without a layer, are
+    ``other_public`` (factor 1)."""
+    layer = getattr(model, "exposure", None)
+    mixes: dict[int, dict[str, np.ndarray]] = {}
+
+    def draw(rng: np.random.Generator, lsoa: int, hour: int) -> float:
+        if layer is None:
+            return 1.0
+        mix = mixes.setdefault(hour, layer.setting_mix_at(hour))
+        names = list(mix)
+        shares = np.array([mix[name][lsoa] for name in names])
+        shares = np.append(shares, max(0.0, 1.0 - shares.sum()))
+        choice = int(rng.choice(len(shares), p=shares / shares.sum()))
+        return 1.0 if choice == len(names) else float(model.params[f"harm.setting_factor.{names[choice]}"])
+
+    return draw
 
 
 def _draw_scenario(rng: np.random.Generator, settings: _Settings, hourly_p: np.ndarray,
-                   named: np.ndarray | None, sites: int, minute: int) -> _Scenario:
-    """Draw K sites independently (the first starts at 0), each from the weights of the hour it starts in.
+                   named: np.ndarray | None, sites: int, minute: int,
+                   weapons: tuple[list[str], np.ndarray, dict[str, float]],
+                   setting_factor: Callable[[np.random.Generator, int, int], float]) -> _Scenario:
+    """Draw K sites independently (the first starts at 0), each from the weights of the hour it starts in;
+    one weapon class for the whole attack, a setting per site.
 
     ``hourly_p[h]`` are the site-choice probabilities in hour ``h`` of the week; ``minute`` is the first
     shot's minute of the week.
     """
     start = np.concatenate([[0.0], rng.uniform(0.0, settings.window, size=sites - 1)])
+    hours = (np.floor((minute + start) / 60.0).astype(np.int64)) % len(hourly_p)
     if named is not None:
         site = named[:sites].copy()
     else:
-        hours = (np.floor((minute + start) / 60.0).astype(np.int64)) % len(hourly_p)
         site = np.array([rng.choice(hourly_p.shape[1], p=hourly_p[h]) for h in hours])
     notify = rng.lognormal(math.log(settings.notify_median), settings.notify_sigma, size=sites)
+    weapon = str(rng.choice(weapons[0], p=weapons[1]))
     return _Scenario(
         site=site.astype(np.int64),
         start=start,
         report=start + notify,
         attackers=1 + rng.binomial(2, settings.extra_attacker_prob, size=sites),
-        static=rng.random(sites) < settings.static_share,
+        static=(rng.random(sites) < settings.static_share) & (weapon != "vehicle"),
         mobile_duration=rng.lognormal(math.log(settings.mobile_median), settings.mobile_sigma, size=sites),
         siege=rng.random(sites) < settings.siege_probability,
         assault=rng.lognormal(math.log(settings.assault_median), settings.assault_sigma, size=sites),
+        kill_rate=np.array([weapons[2][weapon] * setting_factor(rng, int(i), int(h)) for i, h in zip(site, hours)]),
     )
 
 
@@ -254,6 +304,7 @@ class _Site:
     mobile_duration: float
     siege: bool
     assault: float
+    kill_rate: float
     needed: float
     horizon_end: float
     resolved: simpy.Event
@@ -288,10 +339,14 @@ class _Replication:
                   report=float(scenario.report[k]), attackers=int(scenario.attackers[k]),
                   static=bool(scenario.static[k]), mobile_duration=float(scenario.mobile_duration[k]),
                   siege=bool(scenario.siege[k]), assault=float(scenario.assault[k]),
+                  kill_rate=float(scenario.kill_rate[k]),
                   needed=settings.officers_per_attacker * int(scenario.attackers[k]),
                   horizon_end=float(scenario.start[k]) + settings.horizon, resolved=self.env.event())
             for k in range(len(scenario.site))
         ]
+        for site in self.sites:
+            if scenario.neighbourhood is not None and scenario.neighbourhood[site.index] <= site.horizon_end:
+                site.first_unarmed = float(scenario.neighbourhood[site.index])
         self.reported: list[_Site] = []
         on_duty = [u for u in units if u.available < math.inf]
         self.free_armed = [u for u in on_duty if u.kind == ARMED]
@@ -468,7 +523,7 @@ def _site_harm(site: _Site, settings: _Settings) -> float:
     if site.static and site.siege and site.engaged < math.inf:
         siege_minutes = min(site.stopped, site.horizon_end) - site.engaged
     return expected_deaths(
-        attackers=site.attackers, kill_rate=settings.kill_rate, flight_time=settings.flight_time,
+        attackers=site.attackers, kill_rate=site.kill_rate, flight_time=settings.flight_time,
         plato_reduction=settings.plato_reduction,
         shooting_minutes=min(shooting_end - site.start, settings.horizon),
         unarmed_minutes=site.first_unarmed - site.start, siege_minutes=siege_minutes,
@@ -818,6 +873,8 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     hourly_p = _hourly_probabilities(model, site_p)
     patrol_p = _patrol_probabilities(model, site_p)
     settings = _Settings.from_params(model.params)
+    weapons = _weapon_rates(model)
+    setting_factor = _setting_factor(model)
     travel = np.asarray(model.travel_minutes, dtype=float)
     named = None if model.named_sites is None else np.asarray(model.named_sites, dtype=np.int64)
     rng = np.random.default_rng(seed)
@@ -841,7 +898,9 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
                attackers=np.empty(shape, dtype=np.int64))
     for r in range(replications):
         minute = int(rng.integers(0, MINUTES_PER_WEEK)) if fixed_minute is None else fixed_minute
-        scenario = _draw_scenario(rng, settings, hourly_p, named, sites, minute)
+        scenario = _draw_scenario(rng, settings, hourly_p, named, sites, minute, weapons, setting_factor)
+        if config is not None and config.resources.neighbourhood:
+            scenario = replace(scenario, neighbourhood=_draw_neighbourhood(rng, model, scenario))
         units = _draw_units(rng, model, patrol_p, minute)
         team_delays = _team_delays(rng, units, settings)
         n_aid = rng.integers(int(settings.aid_units_low), int(settings.aid_units_high), endpoint=True)

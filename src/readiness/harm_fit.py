@@ -1,0 +1,388 @@
+"""Harm fitted on the attack table: a kill rate per attacker by weapon, a multiplier by setting, a flight time.
+
+Penalised likelihood (a MAP estimate with normal priors on the log scale, stated in ``PRIORS``) with a
+Laplace approximation for uncertainty (docs/model.md, "Harm fitted on real attacks"). Deaths at a site are
+negative binomial with mean ``attackers * rate[weapon] * factor[setting] * flight * (1 - exp(-T / flight))``,
+``T`` the recorded minutes start -> stop (else start -> first armed); where neither is recorded ``T`` is
+integrated over the duration prior (Gauss-Hermite). Bombs are outside a shooting model and are excluded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from scipy import optimize, special, stats
+
+from readiness.attacks import SETTINGS, AttackRow, AttackTable
+from readiness.errors import DataError
+from readiness.kinds import Stream
+from readiness.rng import normals, uniforms
+
+#: Weapon classes the fit estimates (bombs excluded: no shooting duration, no armed response to model).
+FIT_WEAPONS = ("firearm", "knife", "vehicle", "vehicle+knife")
+#: The setting whose multiplier is 1 (open public places): the others are relative to it.
+REFERENCE_SETTING = "other_public"
+FACTOR_SETTINGS = tuple(s for s in SETTINGS if s != REFERENCE_SETTING)
+PARAMETER_NAMES = (*(f"log_rate.{w}" for w in FIT_WEAPONS), *(f"log_factor.{s}" for s in FACTOR_SETTINGS),
+                   "log_flight_min", "log_dispersion")
+
+#: Normal priors (mean, sd) on the log scale, each an assumption: weak on rates (a factor of 4.5 either
+#: way per sd), settings shrunk towards 1 (a factor of 1.65 per sd), flight time about 20 min (Paris,
+#: Utoya), negative-binomial size about 2 (a spread between Poisson and geometric).
+PRIORS: dict[str, tuple[float, float]] = {
+    **{f"log_rate.{w}": (math.log(1.0), 1.5) for w in FIT_WEAPONS},
+    **{f"log_factor.{s}": (0.0, 0.5) for s in FACTOR_SETTINGS},
+    "log_flight_min": (math.log(20.0), 1.0),
+    "log_dispersion": (math.log(2.0), 1.0),
+}
+#: Duration prior where no minutes are recorded: lognormal, median 3 min, log-sd 1, so 69% of attacks are
+#: over within 5 minutes as in the FBI's timed US incidents (Blair & Schweit 2014); an assumption.
+DURATION_MEDIAN_MIN = 3.0
+DURATION_SIGMA = 1.0
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(24)
+_LOG_WEIGHTS = np.log(_WEIGHTS / _WEIGHTS.sum())
+
+#: FBI, "A Study of Active Shooter Incidents in the United States Between 2000 and 2013" (Blair & Schweit
+#: 2014): 160 incidents, 486 killed; 69% of the 64 incidents with a known duration ended within 5 minutes.
+FBI_INCIDENTS = 160
+FBI_KILLED = 486
+FBI_SHARE_WITHIN_5_MIN = 0.69
+#: A parameter counts as identified by the data when its posterior sd is under this share of its prior sd.
+IDENTIFIED_BELOW = 0.5
+DRAWS = 4000
+
+
+@dataclass(frozen=True)
+class FitRows:
+    """The fitted rows as arrays: attackers, weapon and setting indices, minutes (nan: not recorded), deaths."""
+
+    ids: tuple[str, ...]
+    attackers: np.ndarray
+    weapon: np.ndarray
+    setting: np.ndarray  # index into FACTOR_SETTINGS, -1 for the reference setting
+    minutes: np.ndarray
+    deaths: np.ndarray
+
+    def without(self, i: int) -> FitRows:
+        """The rows less row ``i`` (leave-one-out)."""
+        keep = np.arange(len(self.ids)) != i
+        return FitRows(tuple(x for j, x in enumerate(self.ids) if keep[j]), self.attackers[keep],
+                       self.weapon[keep], self.setting[keep], self.minutes[keep], self.deaths[keep])
+
+    def row(self, i: int) -> FitRows:
+        """Row ``i`` alone."""
+        return FitRows((self.ids[i],), self.attackers[i:i + 1], self.weapon[i:i + 1], self.setting[i:i + 1],
+                       self.minutes[i:i + 1], self.deaths[i:i + 1])
+
+
+def fit_minutes(row: AttackRow) -> float:
+    """The row's attack minutes for the fit: start -> stop, else start -> first armed, else nan."""
+    for value in (row.minutes_start_to_stop, row.minutes_start_to_first_armed):
+        if value is not None:
+            return float(value)
+    return math.nan
+
+
+def fit_rows(table: AttackTable) -> tuple[FitRows, list[tuple[str, str]]]:
+    """The rows the fit uses, and (id, reason) for each row it leaves out (bombs, deaths not recorded)."""
+    kept: list[AttackRow] = []
+    excluded: list[tuple[str, str]] = []
+    for row in table.rows:
+        if row.weapon not in FIT_WEAPONS:
+            excluded.append((row.id, f"{row.weapon}: outside the shooting model"))
+        elif row.deaths is None:
+            excluded.append((row.id, "deaths not recorded"))
+        else:
+            kept.append(row)
+    rows = FitRows(
+        ids=tuple(r.id for r in kept),
+        attackers=np.array([r.attackers for r in kept], float),
+        weapon=np.array([FIT_WEAPONS.index(r.weapon) for r in kept], np.int64),
+        setting=np.array([FACTOR_SETTINGS.index(r.setting) if r.setting in FACTOR_SETTINGS else -1
+                          for r in kept], np.int64),
+        minutes=np.array([fit_minutes(r) for r in kept], float),
+        deaths=np.array([r.deaths for r in kept], float))
+    return rows, excluded
+
+
+def _unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """(log rates by weapon, log factors with the reference's 0 appended last, flight, dispersion)."""
+    n_w, n_s = len(FIT_WEAPONS), len(FACTOR_SETTINGS)
+    log_rate = theta[:n_w]
+    log_factor = np.append(theta[n_w:n_w + n_s], 0.0)
+    return log_rate, log_factor, math.exp(theta[-2]), math.exp(theta[-1])
+
+
+def site_mean(attackers: np.ndarray, rate: np.ndarray, minutes: np.ndarray, flight: float) -> np.ndarray:
+    """Expected deaths ``attackers * rate * flight * (1 - exp(-minutes / flight))`` (harm.expected_deaths
+    without Plato or siege: the table records no unarmed arrival)."""
+    return attackers * rate * flight * -np.expm1(-minutes / flight)
+
+
+def _duration_nodes() -> np.ndarray:
+    return DURATION_MEDIAN_MIN * np.exp(DURATION_SIGMA * _NODES)
+
+
+def _nb_logpmf(y: np.ndarray, mean: np.ndarray, size: float) -> np.ndarray:
+    return (special.gammaln(y + size) - special.gammaln(size) - special.gammaln(y + 1.0)
+            + size * np.log(size / (size + mean)) + y * np.log(mean / (size + mean)))
+
+
+def log_likelihood_rows(theta: np.ndarray, rows: FitRows) -> np.ndarray:
+    """Log-likelihood of each row; unrecorded minutes are integrated over the duration prior."""
+    log_rate, log_factor, flight, size = _unpack(theta)
+    rate = np.exp(log_rate[rows.weapon] + log_factor[rows.setting])
+    known = np.isfinite(rows.minutes)
+    minutes = np.where(known[:, None], np.nan_to_num(rows.minutes)[:, None], _duration_nodes()[None, :])
+    mean = np.maximum(site_mean(rows.attackers[:, None], rate[:, None], minutes, flight), 1e-12)
+    logpmf = _nb_logpmf(rows.deaths[:, None], mean, size)
+    return np.where(known, logpmf[:, 0], special.logsumexp(logpmf + _LOG_WEIGHTS[None, :], axis=1))
+
+
+def _prior_arrays() -> tuple[np.ndarray, np.ndarray]:
+    return (np.array([PRIORS[n][0] for n in PARAMETER_NAMES]), np.array([PRIORS[n][1] for n in PARAMETER_NAMES]))
+
+
+def negative_log_posterior(theta: np.ndarray, rows: FitRows) -> float:
+    """The penalised negative log-likelihood: minus the log-likelihood plus the normal priors' penalty."""
+    mean, sd = _prior_arrays()
+    return float(-np.sum(log_likelihood_rows(theta, rows)) + 0.5 * np.sum(((theta - mean) / sd) ** 2))
+
+
+def _hessian(f, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
+    """Central-difference Hessian of a scalar function."""
+    n = len(x)
+    h = np.zeros((n, n))
+    eye = np.eye(n) * step
+    for i in range(n):
+        for j in range(i, n):
+            value = (f(x + eye[i] + eye[j]) - f(x + eye[i] - eye[j]) - f(x - eye[i] + eye[j])
+                     + f(x - eye[i] - eye[j])) / (4 * step * step)
+            h[i, j] = h[j, i] = value
+    return h
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """The MAP estimate and its Laplace covariance, on the log scale (order ``PARAMETER_NAMES``)."""
+
+    mode: np.ndarray
+    covariance: np.ndarray
+
+    def draws(self, seed: int, purpose: str, n: int = DRAWS) -> np.ndarray:
+        """``n`` parameter draws from the normal approximation (counter-based streams)."""
+        z = normals(seed, purpose, np.arange(n), len(self.mode))
+        return self.mode + z @ np.linalg.cholesky(self.covariance).T
+
+
+def fit_posterior(rows: FitRows, start: np.ndarray | None = None) -> Posterior:
+    """MAP by L-BFGS, covariance the inverse Hessian of the negative log posterior at the mode."""
+    x0 = _prior_arrays()[0] if start is None else start
+    result = optimize.minimize(negative_log_posterior, x0, args=(rows,), method="L-BFGS-B",
+                               options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-7})
+    hessian = _hessian(lambda t: negative_log_posterior(t, rows), result.x)
+    covariance = np.linalg.inv(hessian)
+    covariance = 0.5 * (covariance + covariance.T)
+    return Posterior(mode=result.x, covariance=covariance)
+
+
+def _key(purpose: str, what: str) -> str:
+    """A sub-stream of a purpose (``harm_fit:loo:3:deaths``), as ``kinds.job_stream`` does."""
+    return f"{purpose}:{what}"
+
+
+def _row_means(draws: np.ndarray, rows: FitRows, minutes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Means ``(draws, rows)`` at the given minutes ``(draws, rows)``, and the negative-binomial size per draw."""
+    n_w, n_s = len(FIT_WEAPONS), len(FACTOR_SETTINGS)
+    log_factor = np.concatenate([draws[:, n_w:n_w + n_s], np.zeros((len(draws), 1))], axis=1)
+    rate = np.exp(draws[:, rows.weapon] + log_factor[:, rows.setting])
+    flight = np.exp(draws[:, -2])[:, None]
+    return np.maximum(site_mean(rows.attackers[None, :], rate, minutes, flight), 1e-12), np.exp(draws[:, -1])
+
+
+def predictive(draws: np.ndarray, rows: FitRows, seed: int, purpose: str) -> np.ndarray:
+    """Predicted deaths ``(draws, rows)``: parameters drawn, unrecorded minutes drawn, negative binomial."""
+    n = draws.shape[0]
+    z = normals(seed, _key(purpose, "minutes"), np.arange(n), len(rows.ids))
+    u = uniforms(seed, _key(purpose, "deaths"), np.arange(n), len(rows.ids))
+    minutes = np.where(np.isfinite(rows.minutes)[None, :], np.nan_to_num(rows.minutes)[None, :],
+                       DURATION_MEDIAN_MIN * np.exp(DURATION_SIGMA * z))
+    mean, size = _row_means(draws, rows, minutes)
+    return stats.nbinom.ppf(u, size[:, None], size[:, None] / (size[:, None] + mean))
+
+
+def log_predictive_density(draws: np.ndarray, rows: FitRows) -> np.ndarray:
+    """Log of the predictive probability of each row's recorded deaths, averaged over parameter draws."""
+    known = np.isfinite(rows.minutes)
+    nodes = _duration_nodes()
+    per_node = []
+    for j in range(len(nodes)):
+        minutes = np.where(known, np.nan_to_num(rows.minutes), nodes[j])[None, :].repeat(len(draws), axis=0)
+        mean, size = _row_means(draws, rows, minutes)
+        per_node.append(_nb_logpmf(rows.deaths[None, :], mean, size[:, None]) + _LOG_WEIGHTS[j])
+    stacked = np.stack(per_node)  # (nodes, draws, rows)
+    per_draw = np.where(known[None, :], stacked[0] - _LOG_WEIGHTS[0], special.logsumexp(stacked, axis=0))
+    return special.logsumexp(per_draw, axis=0) - math.log(len(draws))
+
+
+def _summary(samples: np.ndarray) -> dict[str, float]:
+    return {"mean": float(np.mean(samples)), "p5": float(np.percentile(samples, 5)),
+            "p95": float(np.percentile(samples, 95))}
+
+
+@dataclass(frozen=True)
+class HarmFitResult:
+    """The fit of harm on an attack table: parameters, per-row predictions, checks, registry values."""
+
+    source: str
+    seed: int
+    posterior: Posterior
+    rows: list[dict[str, object]]
+    excluded: list[dict[str, str]]
+    estimates: list[dict[str, object]]
+    checks: dict[str, object]
+    parameters: dict[str, float]
+
+
+def registry_values(theta: np.ndarray) -> dict[str, float]:
+    """The registry entries a mode gives: the firearm rate, weapon ratios to it, setting factors, flight."""
+    log_rate, log_factor, flight, _ = _unpack(theta)
+    values = {"harm.kill_rate_per_attacker_min": float(math.exp(log_rate[0])),
+              "harm.flight_time_min": flight}
+    values.update({f"harm.weapon_ratio.{w}": float(math.exp(log_rate[i] - log_rate[0]))
+                   for i, w in enumerate(FIT_WEAPONS) if i > 0})
+    values.update({f"harm.setting_factor.{s}": float(math.exp(log_factor[i]))
+                   for i, s in enumerate(FACTOR_SETTINGS)})
+    return values
+
+
+def _estimates(posterior: Posterior, seed: int) -> list[dict[str, object]]:
+    """Per registry value: mode, 90% interval from the Laplace draws, and whether the data identify it."""
+    draws = posterior.draws(seed, f"{Stream.HARM_FIT}:estimates")
+    values = [registry_values(t) for t in draws]
+    mode = registry_values(posterior.mode)
+    prior_sd = _prior_arrays()[1]
+    post_sd = np.sqrt(np.diag(posterior.covariance))
+    ratio_by_param = dict(zip(PARAMETER_NAMES, post_sd / prior_sd, strict=True))
+    which = {"harm.kill_rate_per_attacker_min": "log_rate.firearm", "harm.flight_time_min": "log_flight_min",
+             **{f"harm.weapon_ratio.{w}": f"log_rate.{w}" for w in FIT_WEAPONS[1:]},
+             **{f"harm.setting_factor.{s}": f"log_factor.{s}" for s in FACTOR_SETTINGS}}
+    out = []
+    for name, value in mode.items():
+        samples = np.array([v[name] for v in values])
+        ratio = float(ratio_by_param[which[name]])
+        out.append({"name": name, "value": value, "low": float(np.percentile(samples, 5)),
+                    "high": float(np.percentile(samples, 95)), "posterior_to_prior_sd": ratio,
+                    "identified": ratio < IDENTIFIED_BELOW})
+    return out
+
+
+def _fbi_check(posterior: Posterior, table_rows: FitRows, seed: int) -> dict[str, object]:
+    """Deaths per single-attacker firearm incident of FBI-like duration, against 486 / 160; timed share."""
+    firearm = table_rows.weapon == 0
+    settings = table_rows.setting[firearm]
+    n = FBI_INCIDENTS
+    idx = np.floor(uniforms(seed, _key(Stream.HARM_FIT, "fbi_setting"), np.arange(1), n)[0] * len(settings)).astype(int)
+    synthetic = FitRows(tuple(f"fbi{i}" for i in range(n)), np.ones(n), np.zeros(n, np.int64), settings[idx],
+                        np.full(n, np.nan), np.zeros(n))
+    draws = posterior.draws(seed, f"{Stream.HARM_FIT}:fbi_params", 1000)
+    per_incident = predictive(draws, synthetic, seed, f"{Stream.HARM_FIT}:fbi").mean(axis=1)
+    timed = np.isfinite(table_rows.minutes)
+    return {"fbi_deaths_per_incident": FBI_KILLED / FBI_INCIDENTS,
+            "predicted_deaths_per_incident": _summary(per_incident),
+            "fbi_share_within_5_min": FBI_SHARE_WITHIN_5_MIN,
+            "duration_prior_share_within_5_min": float(stats.norm.cdf(
+                math.log(5.0 / DURATION_MEDIAN_MIN) / DURATION_SIGMA)),
+            "table_timed_rows": int(timed.sum()),
+            "table_share_within_5_min": float(np.mean(table_rows.minutes[timed] <= 5.0)) if timed.any() else None,
+            "note": "single-attacker firearm incidents at the table's firearm settings, durations from the "
+                    "duration prior (set from the FBI's 69%); the FBI count includes many low-harm "
+                    "incidents the attack table (notable terrorist attacks) does not"}
+
+
+def fit_harm(table: AttackTable, *, seed: int = 0, loo: bool = True) -> HarmFitResult:
+    """Fit harm on the table; with ``loo`` each row is also predicted from a fit without it."""
+    rows, excluded = fit_rows(table)
+    if len(rows.ids) < 3:
+        raise DataError(f"expected at least 3 rows with a weapon in {list(FIT_WEAPONS)} and recorded deaths, "
+                        f"got {len(rows.ids)}", source=table.source)
+    posterior = fit_posterior(rows)
+    full = predictive(posterior.draws(seed, f"{Stream.HARM_FIT}:params"), rows, seed, f"{Stream.HARM_FIT}:predict")
+    records: list[dict[str, object]] = []
+    loo_hits, loo_log_score = 0, 0.0
+    for i, row_id in enumerate(rows.ids):
+        record: dict[str, object] = {
+            "id": row_id, "weapon": FIT_WEAPONS[rows.weapon[i]],
+            "setting": FACTOR_SETTINGS[rows.setting[i]] if rows.setting[i] >= 0 else REFERENCE_SETTING,
+            "attackers": int(rows.attackers[i]),
+            "minutes": float(rows.minutes[i]) if np.isfinite(rows.minutes[i]) else None,
+            "recorded": int(rows.deaths[i]), "predicted": _summary(full[:, i])}
+        if loo:
+            held = fit_posterior(rows.without(i), start=posterior.mode)
+            single = rows.row(i)
+            draws = held.draws(seed, f"{Stream.HARM_FIT}:loo_params:{i}", 2000)
+            samples = predictive(draws, single, seed, f"{Stream.HARM_FIT}:loo:{i}")[:, 0]
+            record["loo"] = _summary(samples)
+            inside = record["loo"]["p5"] <= rows.deaths[i] <= record["loo"]["p95"]
+            loo_hits += int(inside)
+            loo_log_score += float(log_predictive_density(draws, single)[0])
+        records.append(record)
+    checks: dict[str, object] = {"fbi": _fbi_check(posterior, rows, seed)}
+    if loo:
+        checks["loo"] = {"rows": len(rows.ids), "share_within_p5_p95": loo_hits / len(rows.ids),
+                         "log_score": loo_log_score,
+                         "note": "each row predicted by a fit without it; 90% intervals should hold about 90%"}
+    estimates = _estimates(posterior, seed)
+    return HarmFitResult(source=table.source, seed=seed, posterior=posterior, rows=records,
+                         excluded=[{"id": i, "reason": r} for i, r in excluded], estimates=estimates, checks=checks,
+                         parameters={e["name"]: float(e["value"]) for e in estimates})
+
+
+RESULTS_FORMAT = "readiness.harm_fit/1"
+
+
+def results_document(result: HarmFitResult) -> dict[str, object]:
+    """The ``readiness.harm_fit/1`` results: method and priors, estimates, rows, exclusions, checks, parameters."""
+    return {
+        "format": RESULTS_FORMAT,
+        "source": Path(result.source).name,
+        "seed": result.seed,
+        "method": {
+            "likelihood": "negative binomial; mean attackers * rate[weapon] * factor[setting] * flight * "
+                          "(1 - exp(-minutes / flight))",
+            "estimate": "penalised likelihood (MAP) with the normal priors below as penalties; uncertainty "
+                        "by the Laplace approximation (inverse Hessian at the mode)",
+            "minutes": "start -> stop, else start -> first armed; where neither is recorded, integrated over "
+                       f"a lognormal duration prior (median {DURATION_MEDIAN_MIN:g} min, log-sd {DURATION_SIGMA:g})",
+            "priors": {name: {"log_mean": mean, "log_sd": sd} for name, (mean, sd) in PRIORS.items()},
+            "reference_setting": REFERENCE_SETTING,
+            "plato_reduction": "not identified: the table records no unarmed arrival; stays a prior (registry)",
+            "excluded_weapons": "bomb: no shooting duration and no armed response to model",
+            "draws": DRAWS,
+        },
+        "estimates": result.estimates,
+        "rows": result.rows,
+        "excluded": result.excluded,
+        "checks": result.checks,
+        "parameters": result.parameters,
+    }
+
+
+def parameters_yaml(result: HarmFitResult) -> str:
+    """A config holding only the fitted ``parameters:`` (usable as is, or pasted into a config)."""
+    lines = [f"# harm fitted on {Path(result.source).name} by `readiness harm fit` ({RESULTS_FORMAT})",
+             "parameters:"]
+    lines += [f"  {name}: {value:.4g}" for name, value in result.parameters.items()]
+    return "\n".join(lines) + "\n"
+
+
+@cache
+def shipped_fit() -> HarmFitResult:
+    """The fit on the shipped table without leave-one-out (what the assess report shows; cached per process)."""
+    from readiness.attacks import load_attacks
+
+    return fit_harm(load_attacks(), loo=False)

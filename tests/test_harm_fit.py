@@ -1,0 +1,175 @@
+"""Harm fit: known parameters recovered from a synthetic table, the registry equals the shipped fit, the command."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+from typer.testing import CliRunner
+
+from readiness.attacks import load_attacks
+from readiness.cli import app
+from readiness.config import config_from_mapping, load_config
+from readiness.errors import ConfigError
+from readiness.harm_fit import (
+    FACTOR_SETTINGS,
+    FIT_WEAPONS,
+    PARAMETER_NAMES,
+    FitRows,
+    fit_harm,
+    fit_posterior,
+    registry_values,
+    site_mean,
+)
+from readiness.model import build_model
+from readiness.registry import Parameters
+from readiness.rng import uniforms
+from readiness.scenario import SETTINGS, WEAPONS, draw_attacks
+
+#: Known truth on the log scale: firearm 2.0, knife 0.3, vehicle 4.0, vehicle+knife 1.0 deaths/min/attacker;
+#: setting factors 0.8, 1.6, 0.5, 1.2 (other_public 1); flight 15 min; negative-binomial size 3.
+TRUTH = np.log([2.0, 0.3, 4.0, 1.0, 0.8, 1.6, 0.5, 1.2, 15.0, 3.0])
+
+
+def synthetic_rows(n: int, seed: int) -> FitRows:
+    """``n`` rows with recorded minutes, deaths drawn from the model at ``TRUTH`` (counter-based draws)."""
+    u = uniforms(seed, "synthetic", np.arange(n), 5)
+    weapon = np.floor(u[:, 0] * len(FIT_WEAPONS)).astype(np.int64)
+    setting = np.floor(u[:, 1] * (len(FACTOR_SETTINGS) + 1)).astype(np.int64) - 1  # -1: the reference
+    attackers = 1.0 + np.floor(u[:, 2] * 3)
+    minutes = 0.5 + 30.0 * u[:, 3]
+    rate = np.exp(TRUTH[weapon] + np.append(TRUTH[4:8], 0.0)[setting])
+    mean = site_mean(attackers, rate, minutes, math.exp(TRUTH[8]))
+    size = math.exp(TRUTH[9])
+    deaths = stats.nbinom.ppf(u[:, 4], size, size / (size + mean))
+    return FitRows(tuple(f"s{i}" for i in range(n)), attackers, weapon, setting, minutes, deaths)
+
+
+def test_fit_recovers_known_parameters_from_a_synthetic_table() -> None:
+    posterior = fit_posterior(synthetic_rows(1500, seed=7))
+    sd = np.sqrt(np.diag(posterior.covariance))
+    z = (posterior.mode - TRUTH) / sd
+    assert np.all(np.abs(z) < 3.5), dict(zip(PARAMETER_NAMES, np.round(z, 2), strict=True))
+    rates = posterior.mode[:8]  # rates and factors within 15% of the truth
+    np.testing.assert_allclose(np.exp(rates), np.exp(TRUTH[:8]), rtol=0.15)
+
+
+def test_registry_holds_the_fit_on_the_shipped_table() -> None:
+    result = fit_harm(load_attacks(), loo=False)
+    params = Parameters()
+    by_name = {p.name: p for p in params.entries()}
+    for estimate in result.estimates:
+        entry = by_name[estimate["name"]]
+        assert entry.value == pytest.approx(estimate["value"], rel=0.04), estimate["name"]
+        assert entry.low == pytest.approx(estimate["low"], rel=0.06), estimate["name"]
+        assert entry.high == pytest.approx(estimate["high"], rel=0.06), estimate["name"]
+    assert registry_values(result.posterior.mode) == result.parameters
+
+
+def test_bombs_and_rows_without_deaths_are_left_out() -> None:
+    table = load_attacks()
+    result = fit_harm(table, loo=False)
+    bombs = {row.id for row in table.rows if row.weapon == "bomb"}
+    excluded = {e["id"] for e in result.excluded}
+    assert bombs <= excluded
+    assert not bombs & {r["id"] for r in result.rows}
+    assert len(result.rows) + len(result.excluded) == len(table.rows)
+
+
+COLUMNS = ["id", "force", "lat", "lon", "start_local", "attackers", "weapon", "setting", "minutes_start_to_stop",
+           "deaths"]
+
+
+def _table(path: Path, rows: list[list[object]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+    return path
+
+
+def _small_table(path: Path) -> Path:
+    weapons = ["firearm", "knife", "vehicle", "firearm", "knife", "firearm", "vehicle+knife", "firearm"]
+    settings = ["venue", "night_time_economy", "other_public", "residential", "transport_hub", "other_public",
+                "night_time_economy", "venue"]
+    deaths = [30, 1, 6, 4, 0, 9, 3, 12]
+    return _table(path, [[f"A{i}", "West Midlands", 52.48, -1.9, "2020-01-01T20:00", 1 + i % 2, w, s,
+                          "" if i % 3 == 0 else 5 + 2 * i, d]
+                         for i, (w, s, d) in enumerate(zip(weapons, settings, deaths, strict=True))])
+
+
+def test_command_writes_predicted_and_recorded_per_row_and_a_usable_parameters_file(tmp_path: Path) -> None:
+    out = tmp_path / "fit"
+    result = CliRunner().invoke(app, ["harm", "fit", str(_small_table(tmp_path / "t.csv")), "--out", str(out),
+                                      "--quiet", "--no-store"])
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["format"] == "readiness.harm_fit/1"
+    assert [r["recorded"] for r in results["rows"]] == [30, 1, 6, 4, 0, 9, 3, 12]
+    for row in results["rows"]:
+        for key in ("predicted", "loo"):
+            assert row[key]["p5"] <= row[key]["mean"] <= row[key]["p95"]
+    assert set(results["checks"]) == {"fbi", "loo"}
+    assert (out / "figures" / "harm_fit.png").stat().st_size > 0
+    config = load_config(out / "parameters.yaml")
+    assert config.parameters == pytest.approx(results["parameters"], rel=1e-3)
+    assert Parameters(config.parameters)["harm.flight_time_min"] == pytest.approx(
+        results["parameters"]["harm.flight_time_min"], rel=1e-3)
+
+
+def test_malformed_row_is_one_line_naming_row_and_column(tmp_path: Path) -> None:
+    path = _table(tmp_path / "bad.csv", [["A1", "West Midlands", 52.48, -1.9, "2020-01-01T20:00", "two",
+                                          "firearm", "venue", 5, 3]])
+    done = subprocess.run([sys.executable, "-m", "readiness", "harm", "fit", str(path), "--out",
+                           str(tmp_path / "o"), "--no-store"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    line = " ".join(done.stderr.split())
+    assert "row 1" in line and "'attackers'" in line and "bad.csv" in line
+
+
+def test_weapon_mix_sets_each_attack_one_kill_rate(default_model) -> None:
+    config = default_model.config.model_copy(update={"scenario": default_model.config.scenario.model_copy(
+        update={"weapons": {"firearm": 0.25, "knife": 0.75}})})
+    model = build_model(config)
+    attacks = draw_attacks(model, 5, np.arange(4000), 3)
+    assert np.all(attacks.weapon == attacks.weapon[:, :1])  # one class per attack
+    knife = attacks.weapon[:, 0] == WEAPONS.index("knife")
+    assert knife.mean() == pytest.approx(0.75, abs=0.025)
+    p = model.params
+    factor = np.array([1.0 if s == "other_public" else p[f"harm.setting_factor.{s}"] for s in SETTINGS])
+    expected = p["harm.kill_rate_per_attacker_min"] * np.where(knife[:, None], p["harm.weapon_ratio.knife"], 1.0)
+    np.testing.assert_allclose(attacks.kill_rate, expected * factor[attacks.setting])
+    vehicle = draw_attacks(build_model(config.model_copy(update={"scenario": config.scenario.model_copy(
+        update={"weapons": {"vehicle": 1.0}})})), 5, np.arange(200), 2)
+    assert not vehicle.static.any()  # vehicle attacks are mobile
+
+
+@pytest.mark.parametrize("weapons", [{"bomb": 1.0}, {"firearm": -1.0, "knife": 2.0}, {"knife": 0.0}])
+def test_bad_weapon_mix_is_a_config_error(weapons: dict[str, float]) -> None:
+    with pytest.raises(ConfigError, match="scenario.weapons"):
+        config_from_mapping({"scenario": {"weapons": weapons}})
+
+
+def test_site_settings_follow_the_exposure_mix_at_the_lsoa_and_hour(default_model) -> None:
+    from readiness.config import parse_week_time
+    from readiness.exposure import hour_of_week
+
+    layer = default_model.exposure
+    hour = int(hour_of_week(parse_week_time(default_model.config.scenario.attack_time)))
+    mix = layer.setting_mix_at(hour)
+    lsoa = int(np.argmax(mix["night_time_economy"] * layer.weights_at(hour)))
+    config = default_model.config.model_copy(update={"scenario": default_model.config.scenario.model_copy(
+        update={"named_sites": [str(default_model.area.codes[lsoa])]})})
+    attacks = draw_attacks(build_model(config), 9, np.arange(20_000), 1)
+    shares = np.bincount(attacks.setting[:, 0], minlength=len(SETTINGS)) / 20_000
+    expected = [float(mix[s][lsoa]) if s in mix else 0.0 for s in SETTINGS]
+    expected[SETTINGS.index("other_public")] = 1.0 - sum(expected)
+    np.testing.assert_allclose(shares, expected, atol=0.015)
