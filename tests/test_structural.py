@@ -8,7 +8,7 @@ from readiness.compare import run_comparison
 from readiness.config import default_config
 from readiness.options import BudgetCut, cut_split
 from readiness.registry import FIREARMS_OFFICERS, NEIGHBOURHOOD_OFFICERS, RESPONSE_OFFICERS, Parameters
-from readiness.structural import SWITCHES, Switch, scenario_count, structural_scenarios
+from readiness.structural import SWITCHES, scenario_count, structural_scenarios
 
 
 def test_a_switch_reads_and_flips_its_config_value_and_names_the_scenario(default_model):
