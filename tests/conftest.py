@@ -34,7 +34,9 @@ def one_unit_config(*, site: str = "E01009371", base: str = "Bournville Lane", a
     firearms in an open public place (no exposure layer: the closed forms' kill rate)."""
     fixed = {"notify.sigma": 0.0, "attack.window_min": 0.0, "response.on_duty": 0, "neighbourhood.on_duty_share": 0.0,
              **parameters}
-    return {"resources": {"units": [{"type": "arv", "base": base, "count": arvs}]},
+    types = {name: t.model_dump() for name, t in default_config().resources.unit_types.items()}
+    return {"resources": {"unit_types": {**types, "arv": {"kind": "armed", "deployment": "base"}},
+                          "units": [{"type": "arv", "base": base, "count": arvs}]},
             "scenario": {"named_sites": [site], "weapons": {"firearm": 1.0}, "site_weights": "residents"},
             "workload": {"enabled": False}, "parameters": fixed, **(extra or {})}
 

@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "d7df7176c293f590dcf47a3466cef6a485260e7156ed63b6888fb3d445fe72a6"),
+               "8c1e4bea9396dc2ffd2fa1415c3140970962c66da9e3efeedbcc4496a3b48472"),
     "coverage": (["coverage", "--replications", "5"],
-                 "b0eb26bc1538c3def8ea47463044f775608f8d45bf8fb69fcab09fc3c30b627f"),
+                 "b973469a41ef07f941443c18c19d26edbef03c95c4fd10160926133cd1778417"),
     "compare": (["compare", "--replications", "100"],
-                "35e1afb91b34b51d33ac81b64a0510cf4654af874f4ec1549a80a76ad69ce8c4"),
+                "5e556bc2112c11cb1e406f597b6bbbe749f238b3919115dbfc792943b5e155e5"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "09736b00da7b9d217dcf886e8c4d9f46c429401637446ad6a0f03044cc5986b8"),
+                 "46ffe2251275b9b22889315085f363ff960f47ac40afd1d85ff6b70a9928382c"),
 }
 
 

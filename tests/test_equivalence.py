@@ -11,6 +11,7 @@ import pytest
 from conftest import model_from
 
 from readiness._validation.reference import simulate_reference
+from readiness.config import default_config
 from readiness.engine import UnitStateSampler, simulate
 from readiness.model import Model
 from readiness.scenario import draw_unit_starts
@@ -213,8 +214,10 @@ def test_same_outcomes_in_deterministic_worlds(case: str, doctrine: str) -> None
     rule, rule_parameters = DOCTRINES[doctrine]
     groups = [{"type": "ctsfo", "count": n} if where == "ctsfo" else {"type": "arv", "base": where, "count": n}
               for where, n in units]
+    parked = {**{n: t.model_dump() for n, t in default_config().resources.unit_types.items()},
+              "arv": {"kind": "armed", "deployment": "base"}}  # deterministic: ARVs wait at their bases
     # firearms and no exposure layer: the kill rate is as fixed as everything else
-    model = model_from({"resources": {"units": groups},
+    model = model_from({"resources": {"units": groups, "unit_types": parked},
                         "scenario": {"named_sites": sites, "weapons": {"firearm": 1.0}, "site_weights": "residents"},
                         "dispatch": {"doctrine": rule}, "parameters": {**FIXED, **parameters, **rule_parameters}})
     engine = _engine(model, sites=len(sites), replications=2, seed=3)

@@ -73,7 +73,8 @@ def test_fleet_names_kinds_officers_positions(area: Area) -> None:
     assert fleet.kind.tolist() == [ARMED, ARMED, UNARMED, UNARMED, SPECIALIST, ARMED]
     assert fleet.officers.tolist() == [2, 2, 0, 0, 8, 2]  # arv.crew, ctsfo.team_officers
     assert fleet.position.tolist() == [1, 1, NO_BASE, NO_BASE, NO_BASE, 0]
-    assert fleet.patrol.tolist() == [False, False, True, True, False, False]
+    assert fleet.patrol.tolist() == [True, True, True, True, False, True]  # ARVs patrol by default
+    assert fleet.patrol_area.tolist() == [1, 1, NO_BASE, NO_BASE, NO_BASE, 0]  # their bases' areas
     assert (fleet.n, fleet.n_bases, fleet.count(ARMED), fleet.count(UNARMED)) == (6, 2, 3, 2)
     np.testing.assert_allclose(fleet.base_xy, [[A.x, A.y], [B.x, B.y]])
 
@@ -102,7 +103,7 @@ def test_bases_in_lon_lat_are_projected(area: Area) -> None:
 @pytest.mark.parametrize(("units", "bases", "field", "message"), [
     ([UnitGroup(type="arv", base="C", count=1)], (A, B), "resources.units[0].base", "base 'C' is not one of"),
     ([UnitGroup(type="arv", base="London", count=1)], (A, LONDON), "resources.units[0].base", "lies outside"),
-    ([UnitGroup(type="arv", base="A", count=1), UnitGroup(type="response", base="A", count=1)], (A,),
+    ([UnitGroup(type="arv", base="A", count=1), UnitGroup(type="ctsfo", base="A", count=1)], (A,),
      "resources.units[1].base", "takes no base"),
     ([UnitGroup(type="arv", base="A", count=1), UnitGroup(type="arv", base="A", count=2)], (A,),
      "resources.units", "repeat type and base"),

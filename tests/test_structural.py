@@ -8,7 +8,7 @@ from readiness.compare import run_comparison
 from readiness.config import default_config
 from readiness.options import BudgetCut, cut_split
 from readiness.registry import FIREARMS_OFFICERS, NEIGHBOURHOOD_OFFICERS, RESPONSE_OFFICERS, Parameters
-from readiness.structural import SWITCHES, Switch, scenario_count, structural_scenarios
+from readiness.structural import SWITCHES, scenario_count, structural_scenarios
 
 
 def test_a_switch_reads_and_flips_its_config_value_and_names_the_scenario(default_model):
@@ -21,13 +21,13 @@ def test_a_switch_reads_and_flips_its_config_value_and_names_the_scenario(defaul
 
 
 def test_a_switch_reaches_into_mappings_so_unit_type_switches_are_one_line():
-    deployment = Switch("arv.deployment", "resources.unit_types.arv.deployment", {"base": "base", "patrol": "patrol"})
+    (deployment,) = [s for s in SWITCHES if s.name == "arv.deployment"]
     config = default_config()
-    assert deployment.current(config) == "base"
+    assert deployment.current(config) == "patrol"  # ARVs patrol by default (docs/model.md section 9)
     ((label, flipped),) = deployment.alternatives(config)
-    assert label == "patrol" and flipped.resources.unit_types["arv"].deployment == "patrol"
+    assert label == "base" and flipped.resources.unit_types["arv"].deployment == "base"
     assert flipped.resources.unit_types["response"] == config.resources.unit_types["response"]
-    assert config.resources.unit_types["arv"].deployment == "base"  # the original is untouched
+    assert config.resources.unit_types["arv"].deployment == "patrol"  # the original is untouched
 
 
 def test_a_config_with_an_unlisted_value_gets_no_scenario_for_that_switch():

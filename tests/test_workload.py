@@ -13,7 +13,7 @@ import yaml
 from conftest import model_from
 from scipy import stats
 
-from readiness.config import config_from_mapping, load_config, parse_week_time
+from readiness.config import config_from_mapping, default_config, load_config, parse_week_time
 from readiness.engine import simulate
 from readiness.errors import ConfigError, DataError
 from readiness.model import Model
@@ -45,10 +45,15 @@ def flat_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
                                                                             "Sat", "Sun")}})
 
 
-def _model(*, units: list[dict] | None = None, workload: dict | None = None, **parameters: float) -> Model:
+def _model(*, units: list[dict] | None = None, workload: dict | None = None, parked: bool = False,
+           **parameters: float) -> Model:
+    """A model with quiet parameters; ``parked``: ARVs wait at their bases (``deployment: base``)."""
     mapping: dict = {"parameters": {**QUIET, **parameters}, "workload": workload or {}}
     if units is not None:
         mapping["resources"] = {"units": units}
+    if parked:
+        types = {name: t.model_dump() for name, t in default_config().resources.unit_types.items()}
+        mapping.setdefault("resources", {})["unit_types"] = {**types, "arv": {"kind": "armed", "deployment": "base"}}
     return model_from(mapping)
 
 
@@ -146,7 +151,7 @@ def test_all_busy_probability_matches_erlang_b(flat_profile: str) -> None:
 
 def test_preempted_unit_is_available_after_the_release_delay(flat_profile: str) -> None:
     release = 7.0
-    busy_other = _model(units=[{"type": "arv", "base": "Bournville Lane", "count": 1}],
+    busy_other = _model(units=[{"type": "arv", "base": "Bournville Lane", "count": 1}], parked=True,
                         workload={"shifts": {}, "profile": flat_profile},
                         **{"workload.force_share": 0.0, "workload.other_jobs_per_day": 300.0,
                            "workload.release_delay_min": release})
@@ -158,7 +163,7 @@ def test_preempted_unit_is_available_after_the_release_delay(flat_profile: str) 
     assert np.all(available[busy] <= release) and np.mean(available[busy] == release) > 0.8
     # a firearms operation is not divertible: the unit comes when it ends
     firearms_per_day = 40.0
-    busy_firearms = _model(units=[{"type": "arv", "base": "Bournville Lane", "count": 1}],
+    busy_firearms = _model(units=[{"type": "arv", "base": "Bournville Lane", "count": 1}], parked=True,
                            workload={"shifts": {}, "profile": flat_profile},
                            **{"workload.other_jobs_per_day": 0.0, "workload.release_delay_min": release,
                               "workload.force_share": firearms_per_day * 365.25 / (14666 * 0.84)})
@@ -228,7 +233,7 @@ def test_adding_a_unit_leaves_other_units_states_unchanged(default_model: Model)
     state = WorkloadSampler(grown).state(grown, 21, reps, np.full(len(reps), parse_week_time("Fri 21:20")))
     new = _by_name(grown, state.units)["arv@Coventry Central (Little Park Street)#2"]
     untouched = state.served[:, new] == 0  # replications where the new unit never took a job
-    assert 0.05 < untouched.mean() < 0.95
+    assert untouched.sum() >= 20 and untouched.mean() < 0.95  # patrolling, #2 is often the nearest
     for u, name in enumerate(original.fleet.names):
         v = grown.fleet.names.index(name)
         np.testing.assert_array_equal(a.position[untouched, u], b.position[untouched, v])

@@ -12,6 +12,7 @@ from readiness.config import portable_config
 from readiness.engine import Outcomes, UnitStateSampler, simulate
 from readiness.forces import force_record
 from readiness.model import Model
+from readiness.patrol import where_units_are
 from readiness.resources import ARMED
 from readiness.summary import by_district, summarise_sites
 from readiness.workload import resolve_unit_states
@@ -71,7 +72,9 @@ def run_assessment(model: Model, *, replications: int, seed: int,
         "area": {"name": model.area.name, "lsoas": model.area.n,
                  "residents": int(round(float(model.area.residents.sum())))},
         "fleet": {"armed_units": model.fleet.count(ARMED), "units": model.fleet.n,
-                  "bases": list(model.fleet.base_names)},
+                  "bases": list(model.fleet.base_names),
+                  "deployment": where_units_are(model.fleet, model.config.resources.unit_types,
+                                                user_layer=model.config.resources.patrol_layer is not None)},
         **force_record(model),
         "config": portable_config(model.config),
         "parameters": model.params.as_records(),

@@ -332,7 +332,9 @@ def coverage(config: ConfigArg = None, out: OutOpt = Path("out-coverage"),
     if not quiet:
         shares = ", ".join(f"{100 * v:.0f}% within {t} min"
                            for t, v in result.coverage["share_within_min"].items())
-        console.print(f"residents reached by a free ARV: {shares}; report: {(out / 'report.html').resolve()}")
+        exposed = ", ".join(f"{100 * v:.0f}%" for v in result.coverage["exposure_within_min"].values())
+        console.print(f"residents reached by a free ARV: {shares} (people exposed: {exposed}); "
+                      f"report: {(out / 'report.html').resolve()}")
         if decided is not None:
             _print_precision(decided.record)
 

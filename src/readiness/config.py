@@ -47,6 +47,9 @@ class UnitType(StrictModel):
     kind: Literal["armed", "specialist", "unarmed"]
     officers: int | None = Field(default=None, ge=0)  # None: from the registry (arv.crew, ctsfo.team_officers)
     deployment: Literal["base", "patrol", "outside"] = "base"
+    #: patrol units with a base: ``base`` patrols the LSOAs nearer (blue-light minutes) to it than to any
+    #: other base, ``force`` the whole force; a patrol group without a base patrols the whole force.
+    patrol_area: Literal["base", "force"] = "base"
 
 
 class UnitGroup(StrictModel):
@@ -131,6 +134,9 @@ class ResourcesConfig(StrictModel):
     bases: list[Base] | None = None
     unit_types: dict[str, UnitType] = Field(default_factory=lambda: dict(DEFAULT_UNIT_TYPES))
     units: list[UnitGroup] | None = None
+    #: where armed patrols are: None, the demand and exposure mix; a CSV of lsoa11cd with a ``weight``
+    #: column or 168 columns ``h0..h167`` (hours of the week from Monday 00:00).
+    patrol_layer: Path | None = None
     neighbourhood: bool = True  # neighbourhood officers and PCSOs respond as a density (docs/model.md, 4.6)
 
 
@@ -346,7 +352,7 @@ class Config(StrictModel):
 
 
 DEFAULT_UNIT_TYPES: dict[str, UnitType] = {
-    "arv": UnitType(kind="armed", deployment="base"),
+    "arv": UnitType(kind="armed", deployment="patrol"),
     "ctsfo": UnitType(kind="specialist", deployment="outside"),
     "response": UnitType(kind="unarmed", deployment="patrol"),
 }
@@ -414,7 +420,9 @@ def _resolve_paths(config: Config, folder: Path) -> Config:
         "incidents": absolute(config.workload.incidents), "profile": absolute(config.workload.profile),
         "shifts": {key: str(absolute(Path(ref))) if is_pattern_file(ref) else ref
                    for key, ref in config.workload.shifts.items()}})
-    return config.model_copy(update={"area": area, "scenario": scenario, "workload": workload, "travel": travel})
+    resources = config.resources.model_copy(update={"patrol_layer": absolute(config.resources.patrol_layer)})
+    return config.model_copy(update={"area": area, "scenario": scenario, "workload": workload, "travel": travel,
+                                     "resources": resources})
 
 
 def is_pattern_file(ref: str) -> bool:

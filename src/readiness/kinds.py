@@ -36,6 +36,7 @@ class Stream(enum.StrEnum):
     SETTING = "setting"  # each site's setting class (the exposure layer's mix)
     # unit starts (scenario.draw_unit_starts), keyed by unit name
     PATROL = "patrol"
+    PATROL_RETURN = "patrol_return"  # where a unit resumes patrol after an everyday job (workload.py)
     SPECIALIST = "specialist"
     # engagements under dispatch.doctrine: confront, per (site, engagement number)
     ENGAGEMENT = "engagement"

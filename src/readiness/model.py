@@ -11,6 +11,7 @@ from readiness.area import Area, load_area, point_in_area_crs
 from readiness.config import Config, Point, parse_week_time
 from readiness.errors import ConfigError
 from readiness.exposure import ExposureLayer, site_layer, weights_for
+from readiness.patrol import Patrols, build_patrols
 from readiness.forces import default_bases_for, parameters_for
 from readiness.registry import Parameters
 from readiness.resources import Fleet, build_fleet, resolve_resources
@@ -32,7 +33,7 @@ class Model:
     params: Parameters
     area: Area
     fleet: Fleet
-    site_weights: np.ndarray  # weights at the attack time (week mean when drawn): patrols, planning
+    site_weights: np.ndarray  # weights at the attack time (week mean when drawn): planning (patrols: ``patrols``)
     named_sites: np.ndarray | None  # LSOA indices when the scenario names its sites
     travel_minutes: np.ndarray = field(repr=False)
     blue_light_minutes: np.ndarray = field(repr=False)
@@ -40,6 +41,7 @@ class Model:
     blue_light_congestion: np.ndarray = field(repr=False)
     site_table: np.ndarray = field(repr=False)  # (168, n_lsoa) site weights by hour of the week
     exposure: ExposureLayer | None = field(default=None, repr=False)  # the layer behind site_table, if any
+    patrols: Patrols | None = field(default=None, repr=False)  # patrol layers of the patrolling units
 
     @cached_property
     def site_cumulative(self) -> np.ndarray:
@@ -175,10 +177,22 @@ def _assemble(config: Config, area: Area, *, reuse: Model | None) -> Model:
     table, layer = _site_table(config, params, area, reuse)
     minutes, blue = _travel_minutes(config, params, area, fleet, reuse)
     normal_congestion, blue_congestion = congestion_for(config, params)
+    patrols = build_patrols(config, params, area, fleet, blue, layer, reuse=_patrol_shares(config, params, layer, reuse))
     return Model(config=config.model_copy(update={"resources": resources}), params=params, area=area, fleet=fleet,
                  site_weights=_weights_at(table, config, reuse), named_sites=_named_sites(config, area),
                  travel_minutes=minutes, blue_light_minutes=blue, travel_congestion=normal_congestion,
-                 blue_light_congestion=blue_congestion, site_table=table, exposure=layer)
+                 blue_light_congestion=blue_congestion, site_table=table, exposure=layer, patrols=patrols)
+
+
+def _patrol_shares(config: Config, params: Parameters, layer: ExposureLayer | None,
+                   reuse: Model | None) -> Patrols | None:
+    """``reuse``'s patrols while their demand data and exposure layer still hold (their shares are reused)."""
+    if reuse is None or reuse.patrols is None or layer is not reuse.exposure:
+        return None
+    same_demand = (config.workload.incidents, config.workload.profile) == (reuse.config.workload.incidents,
+                                                                           reuse.config.workload.profile)
+    same_exposure = layer is not None or all(params[n] == reuse.params[n] for n in params if n.startswith("exposure."))
+    return reuse.patrols if same_demand and same_exposure else None
 
 
 def _weights_at(table: np.ndarray, config: Config, reuse: Model | None) -> np.ndarray:

@@ -184,7 +184,7 @@ class _Applier:
         return [b.name for b in self.bases]
 
     def _check_base(self, name: str | None, unit_type: UnitType, where: str) -> None:
-        if unit_type.deployment != "base":
+        if unit_type.deployment == "outside" or (unit_type.deployment == "patrol" and name is None):
             if name is not None:
                 raise ConfigError(f"a {unit_type.deployment} unit type takes no base", field=f"{where}.base")
         elif name == ANY_BASE and not self.bases:
@@ -243,7 +243,7 @@ class _Applier:
                 return
         raise ConfigError(f"no {type_name} units at {base or 'patrol'} to remove", field=where)
 
-    def _take_from_kind(self, kind: str, deployment: str, count: int) -> int:
+    def _take_from_kind(self, kind: str, deployments: tuple[str, ...], count: int) -> int:
         """Remove up to ``count`` units of a kind, from the largest groups first (ties: the last group).
 
         Not counted for the cost model: these are the consequences of a cut, or a change of role.
@@ -252,7 +252,7 @@ class _Applier:
         while removed < count:
             groups = [(g.count, i) for i, g in enumerate(self.units)
                       if g.count > 0 and self.types[g.type].kind == kind
-                      and self.types[g.type].deployment == deployment]
+                      and self.types[g.type].deployment in deployments]
             if not groups:
                 break
             _, i = max(groups)
@@ -314,9 +314,9 @@ class _Applier:
                           field=f"{self.field}.budget_cut")
         lost = {role: officers_for_cut(cut.amount_gbp, self.params) * share for role, share in split.items()}
         per_post = officers_per_post(self.params)
-        response_cars = self._take_from_kind("unarmed", "patrol",
+        response_cars = self._take_from_kind("unarmed", ("patrol",),
                                              round(lost["response"] / (self.params["response.crew"] * per_post)))
-        arvs = self._take_from_kind("armed", "base", round(lost["firearms"] / (self.params["arv.crew"] * per_post)))
+        arvs = self._take_from_kind("armed", ("base", "patrol"), round(lost["firearms"] / (self.params["arv.crew"] * per_post)))
         self.summary.append(f"GBP {cut.amount_gbp / 1e6:.1f}m cut: about {sum(lost.values()):.0f} officers lost "
                             f"({', '.join(f'{r} {v:.0f}' for r, v in lost.items())}); {response_cars} response "
                             f"cars and {arvs} ARVs fewer on duty, {round(lost['neighbourhood'])} neighbourhood "
@@ -337,7 +337,7 @@ class _Applier:
         crew = int(self.params["response.crew"])
         total = sum(g.count for g in self.units if self.types[g.type].kind == "unarmed"
                     and self.types[g.type].deployment == "patrol")
-        armed = self._take_from_kind("unarmed", "patrol", round(arm.share * total))
+        armed = self._take_from_kind("unarmed", ("patrol",), round(arm.share * total))
         if armed:
             self.types[ARMED_RESPONSE_TYPE] = UnitType(kind="armed", deployment="patrol",
                                                        officers=max(1, math.ceil(effectiveness * crew - 1e-9)))

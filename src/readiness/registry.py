@@ -314,6 +314,11 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "(Blair & Schweit 2014): 7 of 160 US active-shooter incidents were in residences"),
     Parameter("exposure.profile_contrast", 1.0, "exponent", 0.5, 1.5, ASSUMPTION,
               "every occupancy profile is raised to this power: below 1 flatter by hour, above 1 more peaked"),
+    # --- patrol layer: where patrolling ARVs are (docs/model.md, patrols) ---
+    Parameter("patrol.demand_share", 0.5, "share", 0.2, 0.8, ASSUMPTION,
+              "share of an armed patrol's week spent where everyday demand is (incidents by LSOA x the "
+              "demand profile), the rest where people are exposed (the exposure layer); forces say ARVs "
+              "patrol hot spots and crowded places, no public split"),
 )
 
 _BY_NAME: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}

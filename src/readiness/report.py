@@ -431,7 +431,8 @@ def coverage_outputs(result: CoverageResult) -> tuple[dict[str, pd.DataFrame], l
     hours = pd.DataFrame([{"hour_of_week": h["hour_of_week"], "label": h["label"],
                            "armed_on_duty": h["armed_on_duty"], "armed_busy": h["armed_busy"],
                            "armed_free": h["armed_free"], "share_of_time_none_free": h["none_free"],
-                           **{f"share_residents_within_{t}_min": h["share_within_min"][t] for t in thresholds}}
+                           **{f"share_residents_within_{t}_min": h["share_within_min"][t] for t in thresholds},
+                           **{f"share_exposed_within_{t}_min": h["exposure_within_min"][t] for t in thresholds}}
                           for h in by_hour])
     utilisation = pd.DataFrame([{"unit": name, "utilisation": value}
                                 for name, value in coverage["utilisation"]["by_unit"].items()])

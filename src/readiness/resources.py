@@ -29,9 +29,15 @@ class Fleet:
     kind: np.ndarray  # int8: ARMED, SPECIALIST, UNARMED
     officers: np.ndarray  # armed officers carried (0 for unarmed units)
     position: np.ndarray  # base index, or NO_BASE for patrol / outside
-    patrol: np.ndarray  # bool: start position drawn each replication as an LSOA by weight
+    patrol: np.ndarray  # bool: start position drawn each replication from its patrol layer
     base_names: tuple[str, ...]
     base_xy: np.ndarray  # (n_bases, 2)
+    #: per unit: the base whose patrol area it patrols, NO_BASE for the whole force (or not patrolling)
+    patrol_area: np.ndarray | None = None
+
+    def patrol_base(self, u: int) -> int:
+        """The base whose area unit ``u`` patrols, or ``NO_BASE`` (the whole force)."""
+        return NO_BASE if self.patrol_area is None else int(self.patrol_area[u])
 
     @property
     def n(self) -> int:
@@ -63,7 +69,8 @@ def spread(unit_type: str, count: int, bases: list[Base]) -> list[UnitGroup]:
 
 
 def default_units(bases: list[Base], parameters: Mapping[str, float]) -> list[UnitGroup]:
-    """ARVs spread round-robin over the bases, patrolling response cars, one regional CTSFO team."""
+    """ARVs spread round-robin over the bases (their patrol areas' centres), patrolling response cars, one
+    regional CTSFO team."""
     groups = spread("arv", int(parameters["arv.on_duty"]), bases)
     groups.append(UnitGroup(type="response", count=int(parameters["response.on_duty"])))
     groups.append(UnitGroup(type="ctsfo", count=1))
@@ -71,13 +78,14 @@ def default_units(bases: list[Base], parameters: Mapping[str, float]) -> list[Un
 
 
 def expand_any(units: list[UnitGroup], bases: list[Base], unit_types: Mapping[str, UnitType]) -> list[UnitGroup]:
-    """Unit groups with ``base: any`` spread over the bases (patrol and outside types take no base) and
+    """Unit groups with ``base: any`` spread over the bases (outside and unarmed patrol types take no base) and
     merged with the groups already at those bases, in first-seen order."""
     merged: dict[tuple[str, str | None], int] = {}
     for g, group in enumerate(units):
         if group.base != ANY_BASE:
             parts = [group]
-        elif unit_types[group.type].deployment != "base":
+        elif unit_types[group.type].deployment == "outside" or (unit_types[group.type].deployment == "patrol"
+                                                                and unit_types[group.type].kind == "unarmed"):
             parts = [group.model_copy(update={"base": None})]
         elif not bases:
             raise ConfigError("base: any needs at least one base", field=f"resources.units[{g}].base")
@@ -98,7 +106,7 @@ def resolve_resources(config: ResourcesConfig, parameters: Mapping[str, float],
         bases = config.bases
     elif bases is None:
         bases = default_bases()
-    if not bases and any(t.deployment == "base" for t in config.unit_types.values()):
+    if not bases and (config.units is None or any(t.deployment == "base" for t in config.unit_types.values())):
         raise ConfigError("at least one base is needed", field="resources.bases")
     units = config.units if config.units is not None else default_units(bases, parameters)
     if any(group.base == ANY_BASE for group in units):
@@ -129,10 +137,14 @@ def build_fleet(config: ResourcesConfig, area: Area, parameters: Mapping[str, fl
     officers: list[int] = []
     position: list[int] = []
     patrol: list[bool] = []
+    patrol_area: list[int] = []
     for g, group in enumerate(config.units or []):
         unit_type = config.unit_types[group.type]
         field = f"resources.units[{g}]"
-        if unit_type.deployment == "base":
+        if unit_type.deployment == "patrol" and unit_type.kind == "specialist":
+            raise ConfigError("a specialist team cannot patrol; expected deployment base or outside",
+                              field=f"resources.unit_types.{group.type}.deployment")
+        if unit_type.deployment == "base" or (unit_type.deployment == "patrol" and group.base is not None):
             if group.base not in base_index:
                 raise ConfigError(f"base {group.base!r} is not one of {names}", field=f"{field}.base")
             where = base_index[group.base]
@@ -155,6 +167,7 @@ def build_fleet(config: ResourcesConfig, area: Area, parameters: Mapping[str, fl
             officers.append(_officers(unit_type, parameters))
             position.append(where)
             patrol.append(unit_type.deployment == "patrol")
+            patrol_area.append(where if patrol[-1] and unit_type.patrol_area == "base" else NO_BASE)
     repeated = sorted({n for n in unit_names if unit_names.count(n) > 1})
     if repeated:
         raise ConfigError(f"unit groups repeat type and base: {repeated[:3]}; merge them into one group",
@@ -162,4 +175,4 @@ def build_fleet(config: ResourcesConfig, area: Area, parameters: Mapping[str, fl
     return Fleet(names=tuple(unit_names), types=tuple(types), kind=np.array(kind, dtype=np.int8),
                  officers=np.array(officers, dtype=np.int64), position=np.array(position, dtype=np.int64),
                  patrol=np.array(patrol, dtype=bool),
-                 base_names=tuple(names), base_xy=base_xy)
+                 base_names=tuple(names), base_xy=base_xy, patrol_area=np.array(patrol_area, dtype=np.int64))

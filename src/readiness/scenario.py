@@ -14,6 +14,7 @@ from readiness.exposure import SETTINGS as EXPOSURE_SETTINGS
 from readiness.exposure import hour_of_week
 from readiness.kinds import SPECIALIST, Stream
 from readiness.model import Model
+from readiness.patrol import draw_patrol_lsoas
 from readiness.neighbourhood import first_arrival
 from readiness.rng import name_index, normals, uniforms
 
@@ -205,17 +206,24 @@ def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
     )
 
 
-def draw_unit_starts(model: Model, seed: int, reps: np.ndarray) -> UnitStarts:
-    """Every unit free at its base, patrol units at an LSOA drawn by weight, specialist delays drawn.
+def draw_unit_starts(model: Model, seed: int, reps: np.ndarray, minute: np.ndarray | None = None) -> UnitStarts:
+    """Every unit free at its post, patrol units at an LSOA of their patrol layer, specialist delays drawn.
 
-    Draws are keyed by unit name, so adding units leaves the other units' draws unchanged.
+    ``minute``: the minute of the week of each replication's first shot (default: the scenario's attack
+    time); a patrol unit's LSOA is drawn from its layer at that hour. Draws are keyed by unit name, so
+    adding units leaves the other units' draws unchanged.
     """
     fleet, p = model.fleet, model.params
     keys = np.array([name_index(name) for name in fleet.names], dtype=np.uint64)
     position = np.broadcast_to(fleet.position, (len(reps), fleet.n)).copy()
-    patrol = fleet.patrol
-    if patrol.any():
-        lsoa = pick_by_weight(model.site_weights, uniforms(seed, Stream.PATROL, reps, keys[patrol]))
+    patrol = np.flatnonzero(fleet.patrol)
+    if len(patrol):
+        u = uniforms(seed, Stream.PATROL, reps, keys[patrol])
+        if model.patrols is None:  # a hand-built model: the site weights, as before patrol layers
+            lsoa = pick_by_weight(model.site_weights, u)
+        else:
+            minute = attack_minutes(model.config.scenario.attack_time, seed, reps) if minute is None else minute
+            lsoa = draw_patrol_lsoas(model.patrols, patrol, hour_of_week(np.asarray(minute)), u)
         position[:, patrol] = model.lsoa_position(lsoa)
     specialist_delay = np.full((len(reps), fleet.n), np.inf)
     specialist = fleet.kind == SPECIALIST

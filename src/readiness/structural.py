@@ -54,6 +54,8 @@ SWITCHES: tuple[Switch, ...] = (
     Switch("travel.model", "travel.model", {"emergency": "emergency", "calibrated": "calibrated"}),
     Switch("travel.congestion", "travel.congestion", {"on": True, "off": False}),
     Switch("dispatch.doctrine", "dispatch.doctrine", {"confront": "confront", "contain": "contain"}),
+    Switch("arv.deployment", "resources.unit_types.arv.deployment", {"patrol": "patrol", "base": "base"}),
+    Switch("arv.patrol_area", "resources.unit_types.arv.patrol_area", {"base": "base", "force": "force"}),
 )
 
 

@@ -34,6 +34,7 @@ from readiness.demand import DemandWeights, load_demand_weights, load_profile
 from readiness.errors import ConfigError, DataError, validation_error
 from readiness.kinds import ARMED, JOB_STREAMS, Stream, job_stream
 from readiness.model import Model
+from readiness.patrol import pick_in_layer
 from readiness.resources import Fleet
 from readiness.rng import name_index, replication_keys, uniform_at, uniforms
 from readiness.scenario import UnitStarts, UnitStateSampler, attack_minutes, draw_unit_starts
@@ -394,6 +395,15 @@ class WarmupDraws(NamedTuple):
     job_service: np.ndarray
     start_pos: np.ndarray  # (R, U) standby positions
     absent: np.ndarray  # (R, U, S, days) missing crews (``_absences``)
+    patrol_key: np.ndarray  # (R,) uint64 keys of the return-to-patrol draws (``Stream.PATROL_RETURN``)
+
+
+class PatrolArrays(NamedTuple):
+    """Where a unit resumes patrol after a job: its layer (-1: back to its standby position) and draw key."""
+
+    cumulative: np.ndarray  # (L, 168, n_lsoa) ``Patrols.cumulative``
+    layer: np.ndarray  # (U,) int64
+    unit_key: np.ndarray  # (U,) int64 name index of the unit (``rng.name_index``)
 
 
 class WarmupSettings(NamedTuple):
@@ -420,21 +430,31 @@ class WarmupOutputs(NamedTuple):
     offered: np.ndarray
     lost: np.ndarray
     preempted: np.ndarray
+    home: np.ndarray  # (R, U) where a free unit is (standby position, or where it resumed patrol)
+
+
+#: Bits of the job number in a return-to-patrol draw's index (``unit key << bits | job number``).
+_JOB_BITS = 20
 
 
 @numba.njit(cache=True)
-def _warmup(draws, crews, travel, settings, out):
+def _warmup(draws, crews, travel, settings, patrol, out):
     """One replication: assign the warm-up's jobs in time order, then read every unit's state at time 0.
 
     A job takes the nearest free unit on duty (travel from its standby position); failing that, a job
     may pre-empt the nearest unit on a divertible job of lower priority, which starts it after the release
     delay; failing that, it is lost (handled without an ARV). A unit finishes a job after its shift ends.
+    A patrolling unit then resumes patrol at an LSOA of its layer at the hour the job ends (draw keyed by
+    unit and its job number), a unit with a post goes back to it.
     """
-    minute, job_time, job_kind, job_lsoa, job_service, start_pos, absent = draws
+    minute, job_time, job_kind, job_lsoa, job_service, start_pos, absent, patrol_key = draws
     serves, priority, divertible = crews.serves, settings.priority, settings.divertible
     k_lo, n_bases = settings.k_lo, settings.n_bases
-    busy_until, kind, lsoa, on_duty, next_start, served, offered, lost, preempted = out
+    busy_until, kind, lsoa, on_duty, next_start, served, offered, lost, preempted, home = out
     n_units = serves.shape[0]
+    jobs_taken = np.zeros(n_units, np.int64)
+    for u in range(n_units):
+        home[u] = start_pos[u]
     duty_on = np.zeros(n_units, np.bool_)
     duty_until = np.full(n_units, -INF)  # duty_on[u] holds until then (jobs come in time order)
     for u in range(n_units):
@@ -457,7 +477,7 @@ def _warmup(draws, crews, travel, settings, out):
             if t >= duty_until[u]:
                 duty_on[u], duty_until[u] = _duty(u, t, minute, crews, absent, k_lo)
             if duty_on[u]:
-                tt = travel[start_pos[u], i]
+                tt = travel[home[u], i]
                 if tt < best_tt:
                     best_tt, best = tt, u
         begin = t
@@ -479,6 +499,12 @@ def _warmup(draws, crews, travel, settings, out):
         kind[best] = c
         lsoa[best] = i
         served[best] += 1
+        if patrol.layer[best] >= 0:
+            hour = np.int64(np.floor((minute + busy_until[best]) / 60.0)) % 168
+            index = (patrol.unit_key[best] << _JOB_BITS) | jobs_taken[best]
+            home[best] = n_bases + pick_in_layer(patrol.cumulative, patrol.layer[best], hour,
+                                                 uniform_at(patrol_key, index))
+        jobs_taken[best] += 1
     for u in range(n_units):
         if busy_until[u] <= 0.0:
             kind[u] = -1
@@ -487,14 +513,14 @@ def _warmup(draws, crews, travel, settings, out):
 
 
 @numba.njit(parallel=True, cache=True)
-def _warmup_batch(draws, crews, travel, settings, out):
+def _warmup_batch(draws, crews, travel, settings, patrol, out):
     """Every replication of a batch, in parallel: each runs on its own rows of the draws and outputs."""
     for r in numba.prange(draws.job_time.shape[0]):
         row = WarmupDraws(draws.minute[r], draws.job_time[r], draws.job_kind[r], draws.job_lsoa[r],
-                          draws.job_service[r], draws.start_pos[r], draws.absent[r])
-        _warmup(row, crews, travel, settings,
+                          draws.job_service[r], draws.start_pos[r], draws.absent[r], draws.patrol_key[r])
+        _warmup(row, crews, travel, settings, patrol,
                 WarmupOutputs(out.busy_until[r], out.kind[r], out.lsoa[r], out.on_duty[r], out.next_start[r],
-                              out.served[r], out.offered[r], out.lost[r], out.preempted[r]))
+                              out.served[r], out.offered[r], out.lost[r], out.preempted[r], out.home[r]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -516,6 +542,16 @@ class WorkloadState:
     offered: np.ndarray
     lost: np.ndarray
     preempted: np.ndarray
+
+
+def patrol_arrays(model: Model, units: np.ndarray) -> PatrolArrays:
+    """The return-to-patrol inputs of fleet indices ``units`` (no layers: every unit goes back to its post)."""
+    patrols = model.patrols
+    keys = np.array([name_index(model.fleet.names[u]) for u in units], dtype=np.int64)
+    if patrols is None:
+        return PatrolArrays(np.zeros((1, 168, model.area.n)), np.full(len(units), -1, np.int64), keys)
+    return PatrolArrays(patrols.cumulative if len(patrols.cumulative) else np.zeros((1, 168, model.area.n)),
+                        np.ascontiguousarray(patrols.unit_layer[units]), keys)
 
 
 class WorkloadSampler:
@@ -560,8 +596,8 @@ class WorkloadSampler:
         ``stats_from`` the minute from which jobs are counted (default: the whole warm-up).
         """
         reps = np.asarray(reps, dtype=np.int64)
-        starts = draw_unit_starts(model, seed, reps) if starts is None else starts
         attack_minute = np.asarray(attack_minute, dtype=np.int64)
+        starts = draw_unit_starts(model, seed, reps, attack_minute) if starts is None else starts
         p, fleet = model.params, model.fleet
         roster = self.roster(model)
         serves = fleet.kind == ARMED
@@ -578,20 +614,23 @@ class WorkloadSampler:
         out = WarmupOutputs(busy_until=np.empty(shape), kind=np.empty(shape, np.int64), lsoa=np.zeros(shape, np.int64),
                             on_duty=np.empty(shape, np.bool_), next_start=np.empty(shape),
                             served=np.zeros(shape, np.int64), offered=np.zeros(per_class, np.int64),
-                            lost=np.zeros(per_class, np.int64), preempted=np.zeros(per_class, np.int64))
+                            lost=np.zeros(per_class, np.int64), preempted=np.zeros(per_class, np.int64),
+                            home=np.empty(shape, np.int64))
         divertible = np.array([c.divertible for c in JOB_CLASSES], dtype=np.bool_)
         release = float(p["workload.release_delay_min"])
         settings = WarmupSettings(priority=np.array([c.priority for c in JOB_CLASSES], dtype=np.int64),
                                   divertible=divertible, release=release, horizon=float(horizon),
                                   stats_from=float(-self.warmup_min if stats_from is None else stats_from),
                                   k_lo=int(k_lo), n_bases=int(model.n_bases))
-        draws = WarmupDraws(attack_minute, jobs.time, jobs.kind, jobs.lsoa, jobs.service, start_pos, absent)
-        _warmup_batch(draws, Crews.of(roster, units, serves), model.travel_minutes, settings, out)
+        draws = WarmupDraws(attack_minute, jobs.time, jobs.kind, jobs.lsoa, jobs.service, start_pos, absent,
+                            replication_keys(seed, Stream.PATROL_RETURN, reps))
+        _warmup_batch(draws, Crews.of(roster, units, serves), model.travel_minutes, settings,
+                      patrol_arrays(model, units), out)
         busy_until, kind = out.busy_until, out.kind
         busy = busy_until > 0
         divert = divertible[np.maximum(kind, 0)] & busy
         available = np.where(busy, np.where(divert, np.minimum(busy_until, release), busy_until), out.next_start)
-        position = np.where(busy, model.n_bases + out.lsoa, start_pos)
+        position = np.where(busy, model.n_bases + out.lsoa, out.home)
         return WorkloadState(units=units, position=position, available=available, on_duty=out.on_duty, busy=busy,
                              busy_kind=kind, served=out.served, offered=out.offered, lost=out.lost,
                              preempted=out.preempted)
@@ -605,8 +644,9 @@ class WorkloadSampler:
         reps = np.asarray(reps, dtype=np.int64)
         if self._last is None or not (self._last[0] is model and self._last[1] == seed
                                       and np.array_equal(self._last[2], reps)):
-            starts = draw_unit_starts(model, seed, reps)
-            state = self.state(model, seed, reps, self.attack_minutes(seed, reps), starts=starts)
+            minute = self.attack_minutes(seed, reps)
+            starts = draw_unit_starts(model, seed, reps, minute)
+            state = self.state(model, seed, reps, minute, starts=starts)
             position, available = starts.position.copy(), starts.available.copy()
             position[:, state.units] = state.position
             available[:, state.units] = state.available
@@ -664,6 +704,13 @@ def _reach(model: Model, state: WorkloadState, hour: int) -> np.ndarray:
     return best
 
 
+def _exposure_shares(model: Model) -> np.ndarray:
+    """``(168, n)`` each hour's share of the people exposed by LSOA (the patrol layers' exposure, else residents)."""
+    table = model.patrols.exposure if model.patrols is not None else np.broadcast_to(model.area.residents, (168, model.area.n))
+    totals = table.sum(axis=1, keepdims=True)
+    return np.divide(table, totals, out=np.zeros(table.shape), where=totals > 0)
+
+
 def weekly_share_within(model: Model, *, seed: int, first: int, count: int,
                         threshold_min: float = 10.0) -> np.ndarray:
     """Per replication ``first .. first + count - 1``: the share of residents a free armed unit reaches within
@@ -671,8 +718,8 @@ def weekly_share_within(model: Model, *, seed: int, first: int, count: int,
     residents = model.area.residents / model.area.residents.sum()
     sampler = WorkloadSampler(model)
     total = np.zeros(count)
-    for state in _hourly(model, sampler, seed, count, first=first):
-        total += (_reach(model, state) <= threshold_min) @ residents
+    for hour, state in enumerate(_hourly(model, sampler, seed, count, first=first)):
+        total += (_reach(model, state, hour) <= threshold_min) @ residents
     return total / 168.0
 
 
@@ -689,8 +736,11 @@ def coverage_analysis(model: Model, *, seed: int, replications: int,
     probability over the week that a free armed unit reaches it within ``threshold_min``.
 
     For every hour of the week, ``replications`` instants are drawn uniformly within the hour and the
-    workload model (warm-up, shifts, absences) gives the armed units' states there. Coverage is the share
-    of residents whom a free, on-duty armed unit reaches within each threshold of blue-light travel.
+    workload model (warm-up, shifts, absences) gives the armed units' states there, patrolling units at
+    positions drawn from their patrol layers at that hour. Coverage is the share of residents
+    (``share_within_min``) and of the people exposed that hour (``exposure_within_min``, the exposure
+    layer) whom a free, on-duty armed unit reaches within each threshold of blue-light travel, averaged
+    over the drawn instants and patrol positions.
 
     Parameters
     ----------
@@ -700,6 +750,7 @@ def coverage_analysis(model: Model, *, seed: int, replications: int,
         The random streams and the number of instants per hour (168 x replications in all).
     """
     residents = model.area.residents / model.area.residents.sum()
+    exposed = _exposure_shares(model)
     armed = model.fleet.kind == ARMED
     by_hour = []
     served_jobs = np.zeros(len(JOB_CLASSES))
@@ -724,6 +775,7 @@ def coverage_analysis(model: Model, *, seed: int, replications: int,
             "armed_free": float(free.sum(axis=1).mean()),
             "none_free": float((free.sum(axis=1) == 0).mean()),
             "share_within_min": {f"{t:g}": float(((reach <= t) @ residents).mean()) for t in THRESHOLDS_MIN},
+            "exposure_within_min": {f"{t:g}": float(((reach <= t) @ exposed[hour]).mean()) for t in THRESHOLDS_MIN},
         })
         busy_time[state.units[is_armed]] += busy.sum(axis=0)
         working_time[state.units[is_armed]] += working.sum(axis=0)
@@ -738,6 +790,8 @@ def coverage_analysis(model: Model, *, seed: int, replications: int,
     afos = crew_hours.sum() / (p["shifts.officer_hours_week"] * (1.0 - p["shifts.abstraction"]))
     offered = served_jobs + lost_jobs
     weekly = {f"{t:g}": float(np.mean([h["share_within_min"][f"{t:g}"] for h in by_hour])) for t in THRESHOLDS_MIN}
+    weekly_exposed = {f"{t:g}": float(np.mean([h["exposure_within_min"][f"{t:g}"] for h in by_hour]))
+                      for t in THRESHOLDS_MIN}
     worst = min(by_hour, key=lambda h: h["share_within_min"]["10"])
     results = {
         "method": {"replications_per_hour": replications, "seed": seed, "warmup_hours": sampler.warmup_min / 60.0,
@@ -747,6 +801,7 @@ def coverage_analysis(model: Model, *, seed: int, replications: int,
         "demand": {**sampler.demand.as_dict(),
                    "jobs_per_day": {c.name: float(r) for c, r in zip(JOB_CLASSES, job_rates_per_day(p))}},
         "share_within_min": weekly,
+        "exposure_within_min": weekly_exposed,
         "worst_hour": {"label": worst["label"], "share_within_10_min": worst["share_within_min"]["10"]},
         "by_hour": by_hour,
         "utilisation": {

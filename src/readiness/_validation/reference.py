@@ -712,8 +712,9 @@ class _WarmUp:
     """
 
     def __init__(self, rng: np.random.Generator, workload: _Workload, units: list[_Unit], travel: np.ndarray,
-                 n_bases: int, attack_minute: int) -> None:
+                 n_bases: int, attack_minute: int, patrol_p: Mapping[int, np.ndarray]) -> None:
         self.env = simpy.Environment(initial_time=-workload.warmup)
+        self.patrol_p = patrol_p
         self.rng = rng
         self.workload = workload
         self.travel = travel
@@ -811,6 +812,10 @@ class _WarmUp:
             except simpy.Interrupt:
                 return
             callsign.job = None
+            unit = callsign.unit
+            if unit.index in self.patrol_p:  # resume patrol at an LSOA of the layer at this hour
+                p = self.patrol_p[unit.index][int((self.minute + self.env.now) // 60) % 168]
+                unit.position = self.n_bases + int(self.rng.choice(len(p), p=p))
 
 
 def _check_model(model: ModelLike, sites: int, replications: int) -> np.ndarray:
@@ -835,12 +840,42 @@ def _check_model(model: ModelLike, sites: int, replications: int) -> np.ndarray:
     return weights / weights.sum()
 
 
-def _draw_units(rng: np.random.Generator, model: ModelLike, site_p: np.ndarray) -> list[_Unit]:
-    """The fleet at the start of a replication; patrolling units start at an LSOA drawn by weight."""
+def _patrol_probabilities(model: ModelLike, site_p: np.ndarray) -> dict[int, np.ndarray]:
+    """Per patrolling unit, ``(168, n)`` probabilities of where it patrols (docs/model.md, patrols).
+
+    Armed units: ``patrol.demand_share`` of demand plus the rest of exposure (or the user's layer),
+    unarmed units demand, each restricted to the LSOAs whose nearest patrol centre on blue lights is the
+    unit's base. A model without patrol layers patrols by its site weights every hour.
+    """
+    fleet, patrols = model.fleet, getattr(model, "patrols", None)
+    patrol = [u for u in range(len(fleet.kind)) if fleet.patrol[u]]
+    if patrols is None:
+        return {u: np.broadcast_to(site_p, (MINUTES_PER_WEEK // 60, len(site_p))) for u in patrol}
+    share = model.params["patrol.demand_share"]
+    user = getattr(getattr(model, "config", None), "resources", None)
+    armed = (patrols.armed if user is not None and user.patrol_layer is not None
+             else share * patrols.demand + (1.0 - share) * patrols.exposure)
+    area = [int(fleet.patrol_area[u]) if fleet.patrol_area is not None else NO_BASE for u in range(len(fleet.kind))]
+    centres = sorted({area[u] for u in patrol if area[u] >= 0})
+    blue = np.asarray(model.blue_light_minutes, dtype=float)
+    nearest = np.array([min(centres, key=lambda b: (blue[b, i], b)) for i in range(blue.shape[1])]) if centres else None
+    out = {}
+    for u in patrol:
+        table = np.array(armed if fleet.kind[u] == ARMED else patrols.demand, dtype=float)
+        if area[u] >= 0:
+            table = table * (nearest == area[u])[None, :]
+        out[u] = table / table.sum(axis=1, keepdims=True)
+    return out
+
+
+def _draw_units(rng: np.random.Generator, model: ModelLike, patrol_p: dict[int, np.ndarray],
+                minute: int) -> list[_Unit]:
+    """The fleet at the start of a replication; patrolling units start at an LSOA of their layer's hour."""
     fleet = model.fleet
     position = np.asarray(fleet.position, dtype=np.int64).copy()
-    patrol = np.asarray(fleet.patrol, dtype=bool)
-    position[patrol] = model.n_bases + rng.choice(len(site_p), size=int(patrol.sum()), p=site_p)
+    hour = (minute // 60) % 168
+    for u, p in patrol_p.items():
+        position[u] = model.n_bases + rng.choice(p.shape[1], p=p[hour])
     return [_Unit(index=u, name=str(fleet.names[u]), kind=int(fleet.kind[u]),
                   officers=float(fleet.officers[u]), position=int(position[u]))
             for u in range(len(fleet.kind))]
@@ -894,6 +929,7 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     """
     site_p = _check_model(model, sites, replications)
     hourly_p = _hourly_probabilities(model, site_p)
+    patrol_p = _patrol_probabilities(model, site_p)
     settings = _Settings.from_params(model.params)
     weapons = _weapon_rates(model)
     setting_factor = _setting_factor(model)
@@ -928,12 +964,12 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
         scenario = _draw_scenario(rng, settings, hourly_p, named, sites, minute, weapons, setting_factor)
         if config is not None and config.resources.neighbourhood:
             scenario = replace(scenario, neighbourhood=_draw_neighbourhood(rng, model, scenario))
-        units = _draw_units(rng, model, site_p)
+        units = _draw_units(rng, model, patrol_p, minute)
         team_delays = _team_delays(rng, units, settings)
         n_aid = rng.integers(int(settings.aid_units_low), int(settings.aid_units_high), endpoint=True)
         aid_delays = rng.uniform(settings.aid_delay_low, settings.aid_delay_high, size=n_aid)
         if everyday is not None:
-            _WarmUp(rng, everyday, units, travel, model.n_bases, minute).run()
+            _WarmUp(rng, everyday, units, travel, model.n_bases, minute, patrol_p).run()
         done = _Replication(settings=settings, travel=blue, n_bases=model.n_bases, scenario=scenario,
                             units=units, team_delays=team_delays, aid_delays=aid_delays,
                             congestion=float(congestion[(minute // 60) % len(congestion)]), confront=confront,

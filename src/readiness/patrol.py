@@ -1,0 +1,192 @@
+"""Patrol layers: where patrolling units are, by hour of the week, within their patrol areas (docs/model.md).
+
+Armed patrols follow a mix of everyday demand (incidents by LSOA times the demand profile) and people
+exposed (the exposure layer), never the attack-site weights themselves; unarmed response cars follow
+demand only. A unit with a patrol area patrols the LSOAs nearer, on blue lights, to its base than to
+any other patrol centre. Draws pick an LSOA of the unit's layer at the hour of the week.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numba
+import numpy as np
+import pandas as pd
+
+from readiness.area import Area, numeric_column
+from readiness.config import Config
+from readiness.demand import load_demand_weights, load_profile
+from readiness.errors import ConfigError, DataError
+from readiness.exposure import HOURS, ExposureLayer, hour_label, shipped_layer
+from readiness.kinds import ARMED
+from readiness.registry import Parameters
+from readiness.resources import NO_BASE, Fleet
+
+_HOUR_COLUMNS = [f"h{h}" for h in range(HOURS)]
+
+
+@dataclass(frozen=True, eq=False)
+class Patrols:
+    """The patrol layers in use and which one each unit patrols.
+
+    ``cumulative[l, h]`` is the cumulative weight over LSOAs of layer ``l`` in hour ``h`` (what the
+    draws search); ``unit_layer[u]`` the layer of unit ``u`` (-1: it does not patrol). ``demand`` and
+    ``exposure`` are the two ``(168, n)`` shares the default armed layer mixes (each sums to 1 over the
+    week's mean hour), kept for coverage and reuse.
+    """
+
+    cumulative: np.ndarray  # (L, 168, n_lsoa) float64
+    unit_layer: np.ndarray  # (U,) int64
+    labels: tuple[str, ...]  # what each layer is ("armed, area of Stechford")
+    demand: np.ndarray  # (168, n_lsoa)
+    exposure: np.ndarray  # (168, n_lsoa)
+    armed: np.ndarray  # (168, n_lsoa) the armed layer before patrol areas
+    area_of: np.ndarray  # (n_lsoa,) patrol centre (base index) nearest each LSOA, NO_BASE when none
+
+    def weights(self, layer: int) -> np.ndarray:
+        """``(168, n)`` weights of one layer (differences of its cumulative rows)."""
+        return np.diff(self.cumulative[layer], axis=1, prepend=0.0)
+
+
+def patrol_areas(blue_light_minutes: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """``(n_lsoa,)`` the centre (base index) nearest each LSOA on blue lights; ties go to the first listed."""
+    if len(centres) == 0:
+        return np.full(blue_light_minutes.shape[1], NO_BASE, dtype=np.int64)
+    return np.asarray(centres, dtype=np.int64)[np.argmin(blue_light_minutes[centres], axis=0)]
+
+
+def _share(table: np.ndarray) -> np.ndarray:
+    """A ``(168, n)`` table scaled so that its mean hour sums to 1 (hours keep their relative size)."""
+    total = table.sum(axis=1).mean()
+    return table / total if total > 0 else table
+
+
+def demand_table(weights: np.ndarray, profile: np.ndarray) -> np.ndarray:
+    """Everyday demand by hour of the week: incidents by LSOA times the hour-of-week demand profile."""
+    return _share(np.outer(np.asarray(profile, float), np.asarray(weights, float)))
+
+
+def exposure_table(area: Area, params: Parameters, layer: ExposureLayer | None) -> np.ndarray:
+    """People exposed by hour: the model's exposure layer, else the shipped one, else residents (other areas)."""
+    if layer is None:
+        try:
+            layer = shipped_layer(area, params)
+        except ConfigError:
+            return _share(np.broadcast_to(area.residents.astype(float), (HOURS, area.n)))
+    return _share(layer.table)
+
+
+def load_patrol_layer(path: Path, area: Area) -> np.ndarray:
+    """A user patrol layer: CSV with ``lsoa11cd`` and a ``weight`` column or ``h0..h167``; missing LSOAs weigh 0."""
+    source = str(path)
+    try:
+        table = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise DataError(f"cannot read as CSV ({error})", source=source) from None
+    hourly = all(c in table.columns for c in _HOUR_COLUMNS)
+    if "lsoa11cd" not in table.columns or not (hourly or "weight" in table.columns):
+        raise DataError("expected columns lsoa11cd and weight (or h0..h167)", source=source)
+    unknown = sorted(set(table["lsoa11cd"].astype(str)) - set(area.index_of))
+    if unknown:
+        raise DataError(f"unknown LSOA codes {unknown[:5]}", source=source, field="lsoa11cd")
+    columns = _HOUR_COLUMNS if hourly else ["weight"]
+    values = np.column_stack([numeric_column(table[c], source=source, column=c) for c in columns])
+    out = np.zeros((HOURS, area.n))
+    out[:, [area.index_of[c] for c in table["lsoa11cd"].astype(str)]] = np.broadcast_to(values.T, (HOURS, len(table)))
+    return out
+
+
+def build_patrols(config: Config, params: Parameters, area: Area, fleet: Fleet, blue_light_minutes: np.ndarray,
+                  layer: ExposureLayer | None, reuse: Patrols | None = None) -> Patrols:
+    """The patrol layer of every patrolling unit; a unit left nowhere to be (zero weight in its area) is a user error.
+
+    ``reuse``: a model's patrols whose demand and exposure shares still hold (same data and registry).
+    """
+    if reuse is not None:
+        demand, exposure = reuse.demand, reuse.exposure
+    else:
+        demand = demand_table(load_demand_weights(config.workload.incidents, area).weights,
+                              load_profile(config.workload.profile))
+        exposure = exposure_table(area, params, layer)
+    path = config.resources.patrol_layer
+    if path is not None:
+        armed = load_patrol_layer(Path(path), area)
+    else:
+        share = params["patrol.demand_share"]
+        armed = share * demand + (1.0 - share) * exposure
+    patrol_area = fleet.patrol_area if fleet.patrol_area is not None else np.full(fleet.n, NO_BASE)
+    centres = np.unique(patrol_area[fleet.patrol & (patrol_area >= 0)])
+    area_of = patrol_areas(blue_light_minutes[:fleet.n_bases], centres)
+    index: dict[tuple[bool, int], int] = {}
+    tables: list[np.ndarray] = []
+    labels: list[str] = []
+    unit_layer = np.full(fleet.n, -1, dtype=np.int64)
+    for u in np.flatnonzero(fleet.patrol):
+        is_armed, centre = bool(fleet.kind[u] == ARMED), int(patrol_area[u])
+        key = (is_armed, centre)
+        if key not in index:
+            weights = (armed if is_armed else demand) * (area_of == centre if centre >= 0 else 1.0)
+            empty = np.flatnonzero(weights.sum(axis=1) <= 0)
+            if len(empty):
+                where = f"{fleet.base_names[centre]}'s patrol area" if centre >= 0 else area.name
+                field = ("resources.patrol_layer" if is_armed and path is not None
+                         else f"resources.unit_types.{fleet.types[u]}.patrol_area")
+                raise ConfigError(f"unit {fleet.names[u]} has nowhere to patrol: every LSOA of {where} weighs 0 "
+                                  f"at {hour_label(int(empty[0]))}", field=field)
+            index[key] = len(tables)
+            tables.append(np.cumsum(weights, axis=1))
+            labels.append(f"{'armed' if is_armed else 'unarmed'}, "
+                          f"{'area of ' + fleet.base_names[centre] if centre >= 0 else 'whole force'}")
+        unit_layer[u] = index[key]
+    cumulative = np.stack(tables) if tables else np.zeros((0, HOURS, area.n))
+    return Patrols(cumulative=cumulative, unit_layer=unit_layer, labels=tuple(labels), demand=demand,
+                   exposure=exposure, armed=armed, area_of=area_of)
+
+
+@numba.njit(cache=True)
+def pick_in_layer(cumulative, layer, hour, u):
+    """The LSOA of layer ``layer`` at hour ``hour`` that uniform ``u`` picks (``searchsorted``, side right)."""
+    row = cumulative[layer, hour]
+    n = row.shape[0]
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if row[mid] <= u * row[n - 1]:
+            lo = mid + 1
+        else:
+            hi = mid
+    return min(lo, n - 1)
+
+
+@numba.njit(parallel=True, cache=True)
+def _pick_batch(cumulative, layer, hour, u, out):
+    for r in numba.prange(u.shape[0]):
+        for j in range(u.shape[1]):
+            out[r, j] = pick_in_layer(cumulative, layer[j], hour[r], u[r, j])
+
+
+def draw_patrol_lsoas(patrols: Patrols, units: np.ndarray, hour: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``(R, len(units))`` LSOAs of patrolling ``units`` at each replication's hour of the week, from uniforms ``u``."""
+    out = np.empty(u.shape, np.int64)
+    _pick_batch(patrols.cumulative, np.ascontiguousarray(patrols.unit_layer[units]),
+                np.ascontiguousarray(hour, dtype=np.int64), np.ascontiguousarray(u), out)
+    return out
+
+
+def where_units_are(fleet: Fleet, unit_types: dict, *, user_layer: bool) -> list[dict[str, object]]:
+    """Per unit type of the fleet: its deployment, patrol area and layer, for results and reports."""
+    rows = []
+    for name in dict.fromkeys(fleet.types):
+        unit_type, count = unit_types[name], sum(t == name for t in fleet.types)
+        row: dict[str, object] = {"type": name, "kind": unit_type.kind, "units": count,
+                                  "deployment": unit_type.deployment}
+        if unit_type.deployment == "patrol":
+            members = [u for u, t in enumerate(fleet.types) if t == name]
+            areas = {fleet.patrol_base(u) for u in members}
+            row["patrol_area"] = "base" if areas != {NO_BASE} else "force"
+            row["layer"] = ("demand" if unit_type.kind != "armed" else "user layer" if user_layer
+                            else "demand and exposure (patrol.demand_share)")
+        rows.append(row)
+    return rows
