@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "8c1e4bea9396dc2ffd2fa1415c3140970962c66da9e3efeedbcc4496a3b48472"),
+               "1e8dd4c720d5afb6e7f65ba20bbe485268e0b6a9865c78e19fc26b433b4585e0"),
     "coverage": (["coverage", "--replications", "5"],
-                 "b973469a41ef07f941443c18c19d26edbef03c95c4fd10160926133cd1778417"),
+                 "53c22beb6eadf7d2139d2238ab6091b6a81c74442a7a0d7b4f1c866a826fd7dc"),
     "compare": (["compare", "--replications", "100"],
-                "5e556bc2112c11cb1e406f597b6bbbe749f238b3919115dbfc792943b5e155e5"),
+                "b31e7e8c0d1d37a5c1b2cec0318604922e5905bb49b21beea21aca9b04bf9331"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "46ffe2251275b9b22889315085f363ff960f47ac40afd1d85ff6b70a9928382c"),
+                 "e287dc18ce34f029fe2f3e70bc434f0e132e2f2fce445a4a363953a0fd6e016c"),
 }
 
 

@@ -146,7 +146,7 @@ def test_base_any_spreads_units_over_the_bases_of_any_force():
     model = build_model(config_from_mapping(config))
     per_base = np.bincount(model.fleet.position[model.fleet.kind == 0], minlength=model.fleet.n_bases)
     assert per_base.sum() == 7 and per_base.max() - per_base.min() <= 1
-    assert model.fleet.patrol.sum() == 3
+    assert model.fleet.patrol[model.fleet.kind == 2].sum() == 3  # the response cars (ARVs patrol from bases)
     option = Option.model_validate({"name": "more", "add_units": [{"type": "arv", "base": "any", "count": 2}],
                                     "remove_units": [{"type": "arv", "base": "any", "count": 1}]})
     applied = apply_option(model, option)

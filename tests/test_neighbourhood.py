@@ -77,7 +77,7 @@ def test_the_kernel_takes_the_sooner_of_the_cars_and_the_nearest_neighbourhood_o
     np.testing.assert_allclose(on.t_first_unarmed, expected)
     np.testing.assert_array_equal(on.t_first_armed, off.t_first_armed)  # armed response untouched
     assert (on.expected_deaths <= off.expected_deaths + 1e-12).all()
-    assert (on.t_first_unarmed < off.t_first_unarmed).mean() > 0.1
+    assert (on.t_first_unarmed < off.t_first_unarmed).mean() > 0.01  # blue-light cars are usually first
 
 
 def test_a_neighbourhood_cut_thins_the_field_and_delays_the_first_unarmed(default_model):

@@ -46,7 +46,7 @@ def run(tmp_path, name, config):
 
 def test_matrix_model_with_calibrated_minutes_gives_the_calibrated_results(tmp_path):
     config = small_area(tmp_path)
-    calibrated = run(tmp_path, "calibrated", config)
+    calibrated = run(tmp_path, "calibrated", {**config, "travel": {"model": "calibrated"}})
     matrix = run(tmp_path, "matrix", {**config, "travel": {"model": "matrix", "file": "minutes.csv",
                                                             "points": "points.csv"}})
     for a, b in zip(calibrated["by_sites"], matrix["by_sites"], strict=True):
