@@ -23,6 +23,7 @@ from readiness.exposure import HOURS, ExposureLayer, hour_label, shipped_layer
 from readiness.kinds import ARMED
 from readiness.registry import Parameters
 from readiness.resources import NO_BASE, Fleet
+from readiness.rng import pick_in_row
 
 _HOUR_COLUMNS = [f"h{h}" for h in range(HOURS)]
 
@@ -148,16 +149,7 @@ def build_patrols(config: Config, params: Parameters, area: Area, fleet: Fleet, 
 @numba.njit(cache=True)
 def pick_in_layer(cumulative, layer, hour, u):
     """The LSOA of layer ``layer`` at hour ``hour`` that uniform ``u`` picks (``searchsorted``, side right)."""
-    row = cumulative[layer, hour]
-    n = row.shape[0]
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if row[mid] <= u * row[n - 1]:
-            lo = mid + 1
-        else:
-            hi = mid
-    return min(lo, n - 1)
+    return pick_in_row(cumulative[layer, hour], u)
 
 
 @numba.njit(parallel=True, cache=True)

@@ -78,3 +78,18 @@ def uniforms(seed: int, purpose: str, replications: np.ndarray, indices: np.ndar
 def normals(seed: int, purpose: str, replications: np.ndarray, indices: np.ndarray | int) -> np.ndarray:
     """Standard normal draws by inversion of :func:`uniforms`."""
     return special.ndtri(uniforms(seed, purpose, replications, indices))
+
+
+@numba.njit(cache=True, inline="always")
+def pick_in_row(cumulative, u):
+    """The index a uniform ``u`` picks from cumulative weights ``cumulative`` (``searchsorted(cumulative,
+    u * total, side="right")``, clipped): the one weighted pick of sites, patrol positions and layers."""
+    n = cumulative.shape[0]
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cumulative[mid] <= u * cumulative[n - 1]:
+            lo = mid + 1
+        else:
+            hi = mid
+    return min(lo, n - 1)

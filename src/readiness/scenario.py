@@ -14,9 +14,9 @@ from readiness.exposure import SETTINGS as EXPOSURE_SETTINGS
 from readiness.exposure import hour_of_week
 from readiness.kinds import SPECIALIST, Stream
 from readiness.model import Model
-from readiness.patrol import draw_patrol_lsoas
 from readiness.neighbourhood import first_arrival
-from readiness.rng import name_index, normals, uniforms
+from readiness.patrol import draw_patrol_lsoas
+from readiness.rng import name_index, normals, pick_in_row, uniforms
 
 #: Most mutual-aid units one request can bring (the registry range of ``mutual_aid.units_high``).
 MAX_MUTUAL_AID = 8
@@ -72,17 +72,9 @@ def _uniform_between(low: float, high: float, u: np.ndarray) -> np.ndarray:
 
 @numba.njit(parallel=True, cache=True)
 def _by_weight(cumulative, u, out):
-    n = cumulative.shape[0]
     for r in numba.prange(u.shape[0]):
         for j in range(u.shape[1]):
-            lo, hi = 0, n
-            while lo < hi:  # searchsorted(cumulative, u * total, side="right")
-                mid = (lo + hi) // 2
-                if cumulative[mid] <= u[r, j] * cumulative[n - 1]:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            out[r, j] = min(lo, n - 1)
+            out[r, j] = pick_in_row(cumulative, u[r, j])
 
 
 def pick_by_weight(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -95,18 +87,9 @@ def pick_by_weight(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 @numba.njit(parallel=True, cache=True)
 def _by_hour_weight(cumulative, hour, u, out):
-    n = cumulative.shape[1]
     for r in numba.prange(u.shape[0]):
         for j in range(u.shape[1]):
-            row = cumulative[hour[r, j]]
-            lo, hi = 0, n
-            while lo < hi:  # searchsorted(row, u * total, side="right")
-                mid = (lo + hi) // 2
-                if row[mid] <= u[r, j] * row[n - 1]:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            out[r, j] = min(lo, n - 1)
+            out[r, j] = pick_in_row(cumulative[hour[r, j]], u[r, j])
 
 
 def attack_minutes(attack_time: str | None, seed: int, reps: np.ndarray) -> np.ndarray:
