@@ -108,14 +108,17 @@ def finite_number(value: float | None) -> float | None:
     return value
 
 
-def progress_bar(total: int, quiet: bool, label: str) -> tuple[Progress | None, Callable[[int], None] | None]:
-    """A Rich progress bar on stderr (none when quiet or not a terminal-friendly run)."""
+@contextlib.contextmanager
+def progress_bar(total: int, quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A Rich progress bar on stderr while the block runs; yields the ``progress`` callback (None when quiet)."""
     if quiet:
-        return None, None
+        yield None
+        return
     bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console,
                    transient=True)
     task = bar.add_task(label, total=total)
-    return bar, lambda n: bar.advance(task, n)
+    with bar:
+        yield lambda n: bar.advance(task, n)
 
 
 @app.command()
@@ -143,14 +146,8 @@ def assess(config: ConfigArg = None, out: OutOpt = Path("out"),
         decided = _sequential(rule, assessment_source(model, site_counts=site_counts(model), seed=seed), quiet)
         fixed = decided.replications
     runs = len(site_counts(model)) * (1 + (len(START_TIMES) if model.config.workload.enabled else 0))
-    bar, advance = progress_bar(fixed * runs, quiet, "simulating")
-    if bar is not None:
-        bar.start()
-    try:
+    with progress_bar(fixed * runs, quiet, "simulating") as advance:
         assessment = run_assessment(model, replications=fixed, seed=seed, progress=advance)
-    finally:
-        if bar is not None:
-            bar.stop()
     if decided is not None:
         assessment.results["precision"] = decided.record
     tables, figures, html = assessment_outputs(assessment)
@@ -240,18 +237,12 @@ def compare(options: Annotated[Path | None, typer.Argument(help="options YAML (d
         decided = _sequential(rule, comparison_source(model, applied, sites=DEFAULT_SITES, seed=seed), quiet)
         fixed = decided.replications
     scenarios = 0 if no_structural else scenario_count(model.config)
-    bar, advance = progress_bar(fixed * len(DEFAULT_SITES) * (len(applied) + 1 + scenarios), quiet, "simulating")
-    if bar is not None:
-        bar.start()
-    try:
+    with progress_bar(fixed * len(DEFAULT_SITES) * (len(applied) + 1 + scenarios), quiet, "simulating") as advance:
         comparison = run_comparison(model, applied, replications=fixed, seed=seed,
                                     baseline_name=options_file.baseline, resources=load_config(config).resources,
                                     sensitivity_replications=min(400, fixed), structural=not no_structural,
                                     sobol_samples=sobol,
                                     progress=advance)
-    finally:
-        if bar is not None:
-            bar.stop()
     if decided is not None:
         comparison.results["precision"] = decided.record
     tables, figures, html = comparison_outputs(comparison)
@@ -521,15 +512,9 @@ def warmup(config: ConfigArg = None, out: OutOpt = Path("out-warmup"),
     prepare_out_dir(out)
     model = load_model(config)
     readings = round(hours * 60.0 / step) if step > 0 and hours > 0 else 0
-    bar, advance = progress_bar(readings, quiet, "warming up")
-    if bar is not None:
-        bar.start()
-    try:
+    with progress_bar(readings, quiet, "warming up") as advance:
         results, series = warmup_analysis(model, seed=seed, replications=replications, hours=hours, step_min=step,
                                           progress=advance)
-    finally:
-        if bar is not None:
-            bar.stop()
     tables, figures, html = warmup_outputs(model, results, series)
     run = run_record(command="warmup", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None})
