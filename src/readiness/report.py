@@ -419,7 +419,7 @@ def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame],
             for row in results["by_start_time"] for b in row["by_sites"]])
     html = render_html("assessment.html.j2", results=results, figures=figures, tables=tables,
                        parameters=model.params.entries(), horizon=horizon, site_weights=site_weights_text(model),
-                       harm_fit=_harm_fit_figure(shipped_fit()))
+                       harm_fit=_harm_fit_figure(shipped_fit()), harm_check=shipped_fit().checks["fbi"])
     return tables, figures, html
 
 
