@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import integrate, stats
 from typer.testing import CliRunner
 
 from readiness.attacks import load_attacks
@@ -20,9 +20,19 @@ from readiness.config import config_from_mapping, load_config
 from readiness.errors import ConfigError
 from readiness.harm_fit import (
     FACTOR_SETTINGS,
+    FBI_DURATION_MEDIAN_MIN,
+    FBI_DURATION_SIGMA,
+    FBI_INCIDENTS,
+    FBI_KILLED,
+    FBI_LOCATIONS,
     FIT_WEAPONS,
     PARAMETER_NAMES,
     FitRows,
+    Posterior,
+    aggregate_predictive,
+    fbi_check,
+    fbi_location_settings,
+    fbi_rows,
     fit_harm,
     fit_posterior,
     registry_values,
@@ -81,6 +91,68 @@ def test_bombs_and_rows_without_deaths_are_left_out() -> None:
     assert bombs <= excluded
     assert not bombs & {r["id"] for r in result.rows}
     assert len(result.rows) + len(result.excluded) == len(table.rows)
+
+
+def _exact_posterior(theta: np.ndarray) -> Posterior:
+    """A posterior concentrated on ``theta`` (the parameters known, only the deaths random)."""
+    return Posterior(mode=theta, covariance=np.eye(len(theta)) * 1e-14)
+
+
+def _lognormal_moment(f, median: float, sigma: float) -> float:
+    """E[f(T)] for T lognormal with this median and log-sd, by quadrature (independent of Gauss-Hermite)."""
+    return integrate.quad(lambda x: f(median * math.exp(sigma * x)) * stats.norm.pdf(x), -12, 12, limit=200)[0]
+
+
+def _fbi_closed_form(theta: np.ndarray, settings: np.ndarray) -> tuple[float, float]:
+    """Mean and variance of deaths per incident averaged over the incidents at ``settings`` (one attacker, a
+    firearm, the FBI's durations), from the negative binomial mixed over the lognormal durations."""
+    flight, size = math.exp(theta[-2]), math.exp(theta[-1])
+    factor = np.append(np.exp(theta[4:8]), 1.0)[settings]
+    rate = math.exp(theta[0]) * factor
+    m1 = _lognormal_moment(lambda t: flight * -math.expm1(-t / flight), FBI_DURATION_MEDIAN_MIN, FBI_DURATION_SIGMA)
+    m2 = _lognormal_moment(lambda t: (flight * -math.expm1(-t / flight)) ** 2, FBI_DURATION_MEDIAN_MIN,
+                           FBI_DURATION_SIGMA)
+    mean_i = rate * m1
+    var_i = mean_i + rate**2 * m2 * (1 + 1 / size) - mean_i**2
+    return float(mean_i.mean()), float(var_i.sum() / len(settings) ** 2)
+
+
+def test_fbi_locations_are_the_reports_160_incidents_by_environment() -> None:
+    by_category: dict[str, int] = {}
+    for category, incidents, _ in FBI_LOCATIONS:
+        key = category.split(":")[0]
+        by_category[key] = by_category.get(key, 0) + incidents
+    assert by_category["commerce"] == 73 and by_category["education"] == 39  # Blair & Schweit 2014
+    assert sum(by_category.values()) == FBI_INCIDENTS == len(fbi_location_settings())
+
+
+def test_aggregate_predictive_matches_the_closed_form_mean_and_variance() -> None:
+    theta = TRUTH.copy()
+    settings = fbi_location_settings()
+    draws = np.repeat(theta[None, :], 4000, axis=0)
+    samples = aggregate_predictive(draws, fbi_rows(settings), 3, "test")
+    mean, variance = _fbi_closed_form(theta, settings)
+    assert samples.mean() == pytest.approx(mean, rel=0.01)
+    assert samples.var() == pytest.approx(variance, rel=0.08)
+
+
+def test_fbi_check_reproduces_known_aggregates_on_a_synthetic_posterior() -> None:
+    theta = TRUTH.copy()
+    settings = fbi_location_settings()
+    scale = FBI_KILLED / FBI_INCIDENTS / _fbi_closed_form(theta, settings)[0]
+    theta[0] += math.log(scale)  # a firearm rate that reproduces the FBI's 486 / 160 at its own mix
+    table = FitRows(("a", "b", "c"), np.ones(3), np.zeros(3, np.int64), np.full(3, -1, np.int64),
+                    np.array([5.0, np.nan, 12.0]), np.array([3.0, 1.0, 4.0]))
+    check = fbi_check(_exact_posterior(theta), table, seed=1)
+    recorded = FBI_KILLED / FBI_INCIDENTS
+    assert check["at_fbi_locations"]["mean"] == pytest.approx(recorded, rel=0.02)
+    assert check["at_fbi_locations"]["within_p5_p95"]
+    at_reference = _fbi_closed_form(theta, np.full(160, -1))[0]  # the table's firearm rows: all open public places
+    assert check["at_table_settings"]["mean"] == pytest.approx(at_reference, rel=0.02)
+    assert check["population_factor"]["mean"] == pytest.approx(1.0, rel=0.03)
+    held_out = check["held_out_2014_2019"]["predicted_deaths_per_incident"]
+    assert held_out["mean"] == pytest.approx(recorded, rel=0.03)
+    assert held_out["recorded"] == pytest.approx(495 / 145)
 
 
 COLUMNS = ["id", "force", "lat", "lon", "start_local", "attackers", "weapon", "setting", "minutes_start_to_stop",

@@ -387,7 +387,7 @@ def _diagnosis(rows: FitRows, seed: int) -> list[dict[str, object]]:
             for name, variant_rows in variants]
 
 
-def _fbi_check(posterior: Posterior, table_rows: FitRows, seed: int) -> dict[str, object]:
+def fbi_check(posterior: Posterior, table_rows: FitRows, seed: int) -> dict[str, object]:
     """The FBI posterior predictive check, at the table's firearm settings and at the FBI's own location mix;
     the factor that would reconcile the FBI's incidents with the table's attacks, held out on 2014-2019."""
     firearm = table_rows.weapon == 0
@@ -463,7 +463,7 @@ def fit_harm(table: AttackTable, *, seed: int = 0, loo: bool = True) -> HarmFitR
             loo_hits += int(inside)
             loo_log_score += float(log_predictive_density(draws, single)[0])
         records.append(record)
-    checks: dict[str, object] = {"fbi": _fbi_check(posterior, rows, seed)}
+    checks: dict[str, object] = {"fbi": fbi_check(posterior, rows, seed)}
     if loo:
         checks["loo"] = {"rows": len(rows.ids), "share_within_p5_p95": loo_hits / len(rows.ids),
                          "log_score": loo_log_score,
