@@ -16,6 +16,7 @@ from shapely.geometry import box
 from readiness.area import Area
 from readiness.assessment import run_assessment
 from readiness.errors import ReadinessError
+from readiness.harm_fit import shipped_fit
 from readiness.registry import Parameters
 from readiness.report import (
     MANIFEST,
@@ -167,4 +168,6 @@ def test_assessment_outputs() -> None:
     assert len(tables["lsoa_minutes"]) == model.area.n
     assert [f.name for f in figures][-1] == "map_minutes_to_first_armed"  # named sites: no site-weights map
     assert all(f.data_uri in html for f in figures)  # self-contained: figures embedded
+    check = shipped_fit().checks["fbi"]  # the harm section reports the FBI check's numbers side by side
+    assert "FBI check of the fit" in html and f"{check['population_factor']['mean']:.2f}" in html
     assert "<script src=" not in html and "http://" not in html.split("<body", 1)[0]
