@@ -33,9 +33,9 @@ from readiness.harm_fit import (
     fbi_check,
     fbi_location_settings,
     fbi_rows,
-    fit_harm,
     fit_posterior,
     registry_values,
+    shipped_fit,
     site_mean,
 )
 from readiness.model import build_model
@@ -72,7 +72,7 @@ def test_fit_recovers_known_parameters_from_a_synthetic_table() -> None:
 
 
 def test_registry_holds_the_fit_on_the_shipped_table() -> None:
-    result = fit_harm(load_attacks(), loo=False)
+    result = shipped_fit()
     params = Parameters()
     by_name = {p.name: p for p in params.entries()}
     for estimate in result.estimates:
@@ -85,7 +85,7 @@ def test_registry_holds_the_fit_on_the_shipped_table() -> None:
 
 def test_bombs_and_rows_without_deaths_are_left_out() -> None:
     table = load_attacks()
-    result = fit_harm(table, loo=False)
+    result = shipped_fit()
     bombs = {row.id for row in table.rows if row.weapon == "bomb"}
     excluded = {e["id"] for e in result.excluded}
     assert bombs <= excluded
@@ -124,6 +124,23 @@ def test_fbi_locations_are_the_reports_160_incidents_by_environment() -> None:
         by_category[key] = by_category.get(key, 0) + incidents
     assert by_category["commerce"] == 73 and by_category["education"] == 39  # Blair & Schweit 2014
     assert sum(by_category.values()) == FBI_INCIDENTS == len(fbi_location_settings())
+    counts = np.bincount(fbi_location_settings() + 1, minlength=len(FACTOR_SETTINGS) + 1)
+    assert counts[0] == 103 and counts[1 + FACTOR_SETTINGS.index("night_time_economy")] == 50
+    assert counts[1 + FACTOR_SETTINGS.index("residential")] == 7
+
+
+def test_shipped_fbi_check_reports_the_gap_its_diagnosis_and_the_held_out_years() -> None:
+    fbi = shipped_fit().checks["fbi"]
+    for key in ("at_table_settings", "at_fbi_locations"):
+        assert fbi[key]["recorded"] == pytest.approx(486 / 160)
+        assert fbi[key]["p5"] <= fbi[key]["mean"] <= fbi[key]["p95"]
+    assert fbi["at_table_settings"]["mean"] == fbi["predicted_deaths_per_incident"]["mean"]  # the old key kept
+    assert not fbi["at_fbi_locations"]["within_p5_p95"]  # the gap docs/model.md explains
+    variants = [d["variant"] for d in fbi["diagnosis"]]
+    assert len(variants) == 3 and "US-LAS-VEGAS-2017" in variants[1] and "multi-attacker" in variants[2]
+    factor = fbi["population_factor"]
+    assert factor["p5"] < factor["mean"] < factor["p95"] < 1.0
+    assert fbi["held_out_2014_2019"]["predicted_deaths_per_incident"]["within_p5_p95"]
 
 
 def test_aggregate_predictive_matches_the_closed_form_mean_and_variance() -> None:
