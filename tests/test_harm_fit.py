@@ -35,6 +35,7 @@ from readiness.harm_fit import (
     fbi_rows,
     fit_posterior,
     registry_values,
+    share_at_least,
     shipped_fit,
     site_mean,
 )
@@ -153,6 +154,23 @@ def test_aggregate_predictive_matches_the_closed_form_mean_and_variance() -> Non
     assert samples.var() == pytest.approx(variance, rel=0.08)
 
 
+def test_share_at_least_matches_the_negative_binomial_mixed_over_durations() -> None:
+    theta = TRUTH.copy()
+    flight, size = math.exp(theta[-2]), math.exp(theta[-1])
+    settings = fbi_location_settings()
+    draws = np.repeat(theta[None, :], 3000, axis=0)
+    shares = share_at_least(draws, fbi_rows(settings), 3, 5, "test", scale=np.full(3000, 0.5))
+    rates = 0.5 * math.exp(theta[0]) * np.append(np.exp(theta[4:8]), 1.0)
+
+    def chance(rate: float) -> float:
+        return _lognormal_moment(lambda t: stats.nbinom.sf(2, size, size / (size + rate * flight * -math.expm1(
+            -t / flight))), FBI_DURATION_MEDIAN_MIN, FBI_DURATION_SIGMA)
+
+    expected = np.mean([chance(rates[s]) for s in settings])
+    assert shares.mean() == pytest.approx(expected, rel=0.01)
+    assert shares.std() == pytest.approx(math.sqrt(expected * (1 - expected) / len(settings)), rel=0.15)
+
+
 def test_fbi_check_reproduces_known_aggregates_on_a_synthetic_posterior() -> None:
     theta = TRUTH.copy()
     settings = fbi_location_settings()
@@ -170,6 +188,9 @@ def test_fbi_check_reproduces_known_aggregates_on_a_synthetic_posterior() -> Non
     held_out = check["held_out_2014_2019"]["predicted_deaths_per_incident"]
     assert held_out["mean"] == pytest.approx(recorded, rel=0.03)
     assert held_out["recorded"] == pytest.approx(495 / 145)
+    three = check["share_three_or_more_killed"]
+    assert three["table_firearm_rows"] == pytest.approx(2 / 3)
+    assert three["with_population_factor"]["mean"] == pytest.approx(three["at_fbi_locations"]["mean"], abs=0.02)
 
 
 COLUMNS = ["id", "force", "lat", "lon", "start_local", "attackers", "weapon", "setting", "minutes_start_to_stop",
