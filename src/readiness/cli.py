@@ -466,6 +466,12 @@ def harm_fit(attacks: Annotated[Path | None, typer.Argument(help="attack table C
                       f"{result.parameters['harm.kill_rate_per_attacker_min']:.2f}/min per attacker, flight "
                       f"{result.parameters['harm.flight_time_min']:.0f} min{loo_line}; parameters: "
                       f"{(out / 'parameters.yaml').resolve()}", highlight=False)
+        fbi = result.checks["fbi"]
+        held = fbi["held_out_2014_2019"]["predicted_deaths_per_incident"]
+        console.print(f"FBI check: {fbi['at_fbi_locations']['mean']:.1f} deaths per incident predicted at the FBI's "
+                      f"location mix against {fbi['fbi_deaths_per_incident']:.2f}; population factor "
+                      f"{fbi['population_factor']['mean']:.2f}, held out on 2014-2019: {held['mean']:.1f} "
+                      f"({held['p5']:.1f}-{held['p95']:.1f}) against {held['recorded']:.2f}", highlight=False)
 
 
 travel_app = typer.Typer(no_args_is_help=True, help="Travel models.")
