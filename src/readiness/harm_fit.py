@@ -386,7 +386,7 @@ def _against(samples: np.ndarray, recorded: float) -> dict[str, object]:
             "share_predicted_below_recorded": float(np.mean(samples < recorded))}
 
 
-def _diagnosis(rows: FitRows, seed: int) -> list[dict[str, object]]:
+def _diagnosis(rows: FitRows, seed: int, start: np.ndarray) -> list[dict[str, object]]:
     """The check at the FBI's location mix under refits that remove each suspected cause of the gap in turn."""
     fbi = fbi_location_settings()
     variants: list[tuple[str, FitRows]] = []
@@ -406,7 +406,7 @@ def _diagnosis(rows: FitRows, seed: int) -> list[dict[str, object]]:
     if multi.any() and (~multi & (rows.weapon == 0)).sum() >= 3:
         variants.append((f"without the {int(multi.sum())} multi-attacker firearm rows", rows.subset(~multi)))
     return [{"variant": name, "predicted_deaths_per_incident": _against(
-                fbi_predicted(fit_posterior(variant_rows), fbi, seed, "fbi_locations"), FBI_KILLED / FBI_INCIDENTS)}
+                fbi_predicted(fit_posterior(variant_rows, start=start), fbi, seed, "fbi_locations"), FBI_KILLED / FBI_INCIDENTS)}
             for name, variant_rows in variants]
 
 
@@ -452,7 +452,7 @@ def fbi_check(posterior: Posterior, table_rows: FitRows, seed: int) -> dict[str,
                 "with_population_factor": _against(three(factor), mass_share),
                 "table_firearm_rows": float(np.mean(table_rows.deaths[firearm] >= 3)) if firearm.any() else None,
                 "note": "a check of the shape the population factor (fitted on the mean) did not use"},
-            "diagnosis": _diagnosis(table_rows, seed),
+            "diagnosis": _diagnosis(table_rows, seed, posterior.mode),
             "population_factor": {**_summary(factor),
                                   "note": "FBI deaths per incident over the fit's prediction at the FBI's locations, "
                                           "one attacker and FBI durations: what the table's firearm rate would be "
