@@ -16,7 +16,15 @@ from readiness.assessment import run_assessment
 from readiness.cli import app
 from readiness.config import config_from_mapping, default_config
 from readiness.errors import ConfigError
-from readiness.forces import CTSFO_HUBS, areas_table, find_force, force_area, forces, nearest_ctsfo_hub, standby_points
+from readiness.forces import (
+    CTSFO_HUBS,
+    areas_table,
+    find_force,
+    force_area,
+    forces,
+    nearest_ctsfo_hub,
+    standby_points,
+)
 from readiness.model import build_model
 from readiness.options import Option, apply_option
 from readiness.registry import Parameters

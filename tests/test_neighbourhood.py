@@ -4,6 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import model_from, one_unit_config
 
 from readiness._validation.reference import simulate_reference
 from readiness.config import config_from_mapping, default_config
@@ -17,8 +18,6 @@ from readiness.options import Option, apply_option
 from readiness.registry import Parameters
 from readiness.rng import uniforms
 from readiness.summary import paired_difference
-
-from conftest import model_from, one_unit_config
 
 #: Tasking 0, no detour, 60 km/h: minutes equal kilometres.
 KM = Parameters({"neighbourhood.tasking_min": 0.0, "neighbourhood.detour_factor": 1.0,
