@@ -644,7 +644,7 @@ commissioner's argument would imply if it held with these parameters:
 - counter-terrorism and intelligence staff: {_range(params, 'prevention.intelligence_officers')};
 - weight of one neighbourhood officer against one intelligence officer: {_range(params, 'prevention.neighbourhood_weight')};
 - plots missed scale as (staffing / today) ^ −elasticity, elasticity {_range(params, 'prevention.staffing_elasticity')};
-- neighbourhood officers today: {_range(params, 'prevention.neighbourhood_officers')};
+- neighbourhood officers today: {_range(params, 'neighbourhood.officers')};
 - attacks per year today: {rate.value:g} (the same assumption as section 3).
 
 Expected deaths per year = plots per year × (1 − P(disrupted)) × deaths per attack (K = {prevention['sites']}):

@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "1e8dd4c720d5afb6e7f65ba20bbe485268e0b6a9865c78e19fc26b433b4585e0"),
+               "a0add3f8c37bba432f46e3b1b5bdd719b4dba3bf262d36cf05dee73640478d7c"),
     "coverage": (["coverage", "--replications", "5"],
-                 "53c22beb6eadf7d2139d2238ab6091b6a81c74442a7a0d7b4f1c866a826fd7dc"),
+                 "5577eb11ead6cc59f5172b7f8604ae58a38bc12efc13e84b5628b35c8ca1ae61"),
     "compare": (["compare", "--replications", "100"],
-                "b31e7e8c0d1d37a5c1b2cec0318604922e5905bb49b21beea21aca9b04bf9331"),
+                "18abf172502f8b5a902b7f04c2dfb3b5539d227773d6f7357ccac934e23e41c2"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "e287dc18ce34f029fe2f3e70bc434f0e132e2f2fce445a4a363953a0fd6e016c"),
+                 "c0850720b9d72a7786fbeceba521c49bce173f6a67d568f3db3f18a9ae95cf9e"),
 }
 
 

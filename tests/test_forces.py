@@ -16,7 +16,15 @@ from readiness.assessment import run_assessment
 from readiness.cli import app
 from readiness.config import config_from_mapping, default_config
 from readiness.errors import ConfigError
-from readiness.forces import areas_table, find_force, force_area, forces, standby_points
+from readiness.forces import (
+    CTSFO_HUBS,
+    areas_table,
+    find_force,
+    force_area,
+    forces,
+    nearest_ctsfo_hub,
+    standby_points,
+)
 from readiness.model import build_model
 from readiness.options import Option, apply_option
 from readiness.registry import Parameters
@@ -119,6 +127,18 @@ def test_scaled_defaults_follow_headcount_and_area():
     assert entry.source.startswith("scaled") and entry.low < 38 < entry.high
     overridden = build_model(config_from_mapping({"area": {"force": "Met"}, "parameters": {"arv.on_duty": 5}}))
     assert overridden.fleet.count(0) == 5
+
+
+def test_ctsfo_hubs_are_the_met_and_the_olympic_teams_and_the_nearest_one_sets_the_delay():
+    """docs/forces.md: the Met and the four Combined Response Firearms Teams forces of 2012."""
+    assert {find_force(code).name for code in CTSFO_HUBS} == {
+        "Metropolitan Police", "Greater Manchester", "West Yorkshire", "Thames Valley", "West Midlands"}
+    hub, km = nearest_ctsfo_hub(find_force("West Mercia"))
+    assert hub.name == "West Midlands" and 30 < km < 45
+    hub, km = nearest_ctsfo_hub(find_force("Devon and Cornwall"))
+    assert hub.name == "Thames Valley" and km > 200  # no published hub in the South West: an upper end
+    for code in CTSFO_HUBS:
+        assert nearest_ctsfo_hub(find_force(code)) == (find_force(code), 0.0)
 
 
 def test_west_midlands_by_name_keeps_the_default_model(default_model):

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from readiness.compare import disruption_probability
 from readiness.errors import ConfigError
 from readiness.registry import ASSUMPTION, Parameter, Parameters
 
@@ -55,6 +56,19 @@ def test_overridden_adds_to_the_existing_overrides() -> None:
 
 def test_an_override_equal_to_the_default_still_counts_as_one() -> None:
     assert Parameters({"arv.crew": 2}).overrides() == {"arv.crew": 2.0}
+
+
+def test_a_removed_duplicate_name_says_which_name_holds_the_number() -> None:
+    with pytest.raises(ConfigError, match="prevention.neighbourhood_officers was removed.*neighbourhood.officers"):
+        Parameters({"prevention.neighbourhood_officers": 700})
+    assert "prevention.neighbourhood_officers" not in Parameters()
+
+
+def test_prevention_reads_todays_neighbourhood_officers_from_the_responders_number() -> None:
+    """One number: raising neighbourhood.officers raises today's staffing, so today's P(disrupted) holds."""
+    more = Parameters({"neighbourhood.officers": 1000})
+    assert disruption_probability(1000, more) == pytest.approx(more["prevention.disruption_probability"])
+    assert disruption_probability(812, more) < disruption_probability(812, Parameters())
 
 
 def test_unknown_names_error() -> None:

@@ -71,7 +71,7 @@ def disruption_probability(neighbourhood: float, params: Mapping[str, float]) ->
     intelligence officers plus weighted neighbourhood officers; capped at 1.
     """
     weight = params["prevention.neighbourhood_weight"]
-    today = params["prevention.intelligence_officers"] + weight * params["prevention.neighbourhood_officers"]
+    today = params["prevention.intelligence_officers"] + weight * params["neighbourhood.officers"]
     staffing = params["prevention.intelligence_officers"] + weight * max(neighbourhood, 0.0)
     if staffing <= 0:
         return 0.0
@@ -90,7 +90,7 @@ def prevention_rows(names: Sequence[str], officers_lost: Sequence[Mapping[str, f
     plots = params["threat.attacks_per_year"] / (1.0 - params["prevention.disruption_probability"])
     rows = []
     for name, lost, per_attack in zip(names, officers_lost, deaths):
-        neighbourhood = params["prevention.neighbourhood_officers"] - lost.get("neighbourhood", 0.0)
+        neighbourhood = params["neighbourhood.officers"] - lost.get("neighbourhood", 0.0)
         p = disruption_probability(neighbourhood, params)
         rows.append({"option": name, "neighbourhood_officers": rounded(neighbourhood),
                      "p_disrupted": rounded(p), "attacks_per_year": rounded(plots * (1 - p)),

@@ -37,9 +37,11 @@ CENTROIDS_FILE = "ew_lsoa_centroids.parquet"
 NATIONAL_FILE = "ew_lsoa.parquet"
 BOUNDARIES_FILE = "police_force_areas.geojson"
 WEST_MIDLANDS = "E23000014"
-#: Forces assumed to host a CTSFO team that serves other forces (the 2015 picture of the West Midlands
-#: default: none in the West Midlands). An assumption: deployments are not published (docs/forces.md).
-CTSFO_HUBS = ("E23000001", "E23000005", "E23000010", "E23000029")
+#: Forces hosting a CTSFO team that serves other forces: the Met and the four forces trained to its
+#: standard as the Combined Response Firearms Teams of the 2012 Olympics (Greater Manchester, West
+#: Yorkshire, Thames Valley, West Midlands), which the 2016 uplift enlarged into regional hubs (NPCC 2017;
+#: sources and limits in docs/forces.md). Hubs added since are not published: their distance is an upper end.
+CTSFO_HUBS = ("E23000001", "E23000005", "E23000010", "E23000029", "E23000014")
 #: Common forms of a force's name that its ONS name does not contain.
 ALIASES = {"met": "E23000001", "mps": "E23000001", "the met": "E23000001", "gmp": "E23000005",
            "wmp": "E23000014", "city of london": "E23000034", "city": "E23000034"}

@@ -277,8 +277,6 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "chance that a plot is disrupted before it starts, at today's staffing (prevention section only)"),
     Parameter("prevention.staffing_elasticity", 0.5, "elasticity", 0.0, 1.0, ASSUMPTION,
               "plots not disrupted scale as (staffing / today's staffing) ^ -elasticity"),
-    Parameter("prevention.neighbourhood_officers", NEIGHBOURHOOD_OFFICERS, "officers", NEIGHBOURHOOD_OFFICERS,
-              NEIGHBOURHOOD_OFFICERS, WMP_FOI_NEIGHBOURHOOD, "neighbourhood officers today", integer=True),
     Parameter("prevention.intelligence_officers", 300, "officers", 150, 500, ASSUMPTION,
               "counter-terrorism and intelligence staff who find plots (no public figure)", integer=True),
     # --- any force (readiness.forces, docs/forces.md): how a force outside the West Midlands is scaled ---
@@ -323,6 +321,9 @@ _PARAMETERS: tuple[Parameter, ...] = (
 
 _BY_NAME: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
 
+#: Names that were one number under two names: the old name -> the one that holds it now.
+REMOVED: dict[str, str] = {"prevention.neighbourhood_officers": "neighbourhood.officers"}
+
 
 class Parameters(Mapping[str, float]):
     """The registry's values with a user's overrides applied, validated against the registry.
@@ -334,6 +335,10 @@ class Parameters(Mapping[str, float]):
                  scaled: Mapping[str, tuple[float, str]] | None = None) -> None:
         overrides = dict(overrides or {})
         self._scaled = dict(scaled or {})
+        removed = sorted(set(overrides) & set(REMOVED))
+        if removed:
+            raise ConfigError(f"{removed[0]} was removed: it was the same number as {REMOVED[removed[0]]}; set that "
+                              "instead", field=f"parameters.{removed[0]}")
         unknown = sorted(set(overrides) - set(_BY_NAME))
         if unknown:
             raise ConfigError(f"unknown parameter(s) {unknown}; see `readiness config default`",

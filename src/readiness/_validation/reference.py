@@ -981,3 +981,29 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
             out[name][r] = getattr(scenario, name)
     out["deaths"] = rng.poisson(out["expected_deaths"])
     return out
+
+
+def reference_unit_states(model: ModelLike, *, replications: int, seed: int) -> dict[str, np.ndarray]:
+    """Every unit's state at the first shot after this module's SimPy warm-up of everyday jobs and shifts.
+
+    The warm-up of :func:`simulate_reference` without the attack, so that its unit states can be compared
+    with the engine's sampler on their own: ``minute`` ``(R,)`` of the week of the first shot, ``position``
+    and ``available`` ``(R, units)`` as in ``scenario.UnitStarts``.
+    """
+    site_p = _check_model(model, 1, replications)
+    patrol_p = _patrol_probabilities(model, site_p)
+    everyday = _Workload.from_model(model)
+    travel = np.asarray(model.travel_minutes, dtype=float)
+    attack_time = model.config.scenario.attack_time
+    rng = np.random.default_rng(seed)
+    n_units = len(model.fleet.kind)
+    out = {"minute": np.empty(replications, np.int64), "position": np.empty((replications, n_units), np.int64),
+           "available": np.empty((replications, n_units))}
+    for r in range(replications):
+        minute = int(rng.integers(0, MINUTES_PER_WEEK)) if attack_time is None else parse_week_time(attack_time)
+        units = _draw_units(rng, model, patrol_p, minute)
+        _WarmUp(rng, everyday, units, travel, model.n_bases, minute, patrol_p).run()
+        out["minute"][r] = minute
+        out["position"][r] = [u.position for u in units]
+        out["available"][r] = [u.available for u in units]
+    return out
