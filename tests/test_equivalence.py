@@ -201,6 +201,21 @@ CASES = {
     "mutual aid overtakes a unit on its way": (
         [("Coventry Central (Little Park Street)", 1)], ["E01010546", "E01010546"],
         {"attack.static_share": 1.0, "dispatch.officers_per_attacker": 2, **ONE_AID_UNIT}),
+    # Postures (docs/model.md 4.7), with the config they add: a post on scene at its site from the start
+    # while Stechford's ARV takes the other site; a post that may leave reaching a site before Bloxwich's
+    # ARV; a team patrolling the one LSOA within 1 blue-light minute of Park Lane ends a siege.
+    "post at an attacked place": (
+        [("Stechford", 1)], ["E01009003", "E01010282"],
+        {"attack.static_share": 1.0, "dispatch.officers_per_attacker": 2, "dispatch.scene_clear_min": 0.0},
+        {"resources": {"armed_posts": {"sites": ["E01009003"], "hours": "Fri 18:00-Sun 02:00"}}}),
+    "post that responds elsewhere": (
+        [("Bloxwich", 1)], ["E01009507", "E01009003"],
+        {"attack.static_share": 1.0, "dispatch.officers_per_attacker": 1},
+        {"resources": {"armed_posts": {"sites": ["E01009509"], "hours": "18:00-02:00"}},
+         "dispatch": {"posts": "respond"}}),
+    "team on patrol ends a siege": (
+        [("Bournville Lane", 1), ("team@Park Lane (Aston)", 1)], ["E01009371", "E01009507"],
+        {"attack.static_share": 1.0, "harm.siege_probability": 1.0, "patrol.team_radius_min": 1.0}, {}),
 }
 
 
@@ -213,16 +228,20 @@ DOCTRINES = {"contain": ("contain", {}), "confront, stop": ("confront", {"doctri
 @pytest.mark.parametrize("doctrine", list(DOCTRINES))
 @pytest.mark.parametrize("case", list(CASES))
 def test_same_outcomes_in_deterministic_worlds(case: str, doctrine: str) -> None:
-    units, sites, parameters = CASES[case]
+    units, sites, parameters, *posture = CASES[case]
+    extra = posture[0] if posture else {}
     rule, rule_parameters = DOCTRINES[doctrine]
-    groups = [{"type": "ctsfo", "count": n} if where == "ctsfo" else {"type": "arv", "base": where, "count": n}
-              for where, n in units]
+    groups = [{"type": "ctsfo", "count": n} if where == "ctsfo"
+              else {"type": "ctsfo_patrol", "base": where.removeprefix("team@"), "count": n}
+              if where.startswith("team@") else {"type": "arv", "base": where, "count": n} for where, n in units]
     parked = {**{n: t.model_dump() for n, t in default_config().resources.unit_types.items()},
-              "arv": {"kind": "armed", "deployment": "base"}}  # deterministic: ARVs wait at their bases
+              "arv": {"kind": "armed", "deployment": "base"},  # deterministic: ARVs wait at their bases
+              "ctsfo_patrol": {"kind": "specialist", "deployment": "patrol"}}
     # firearms and no exposure layer: the kill rate is as fixed as everything else
-    model = model_from({"resources": {"units": groups, "unit_types": parked},
+    model = model_from({"resources": {"units": groups, "unit_types": parked, **extra.get("resources", {})},
                         "scenario": {"named_sites": sites, "weapons": {"firearm": 1.0}, "site_weights": "residents"},
-                        "dispatch": {"doctrine": rule}, "parameters": {**FIXED, **parameters, **rule_parameters}})
+                        "dispatch": {"doctrine": rule, **extra.get("dispatch", {})},
+                        "parameters": {**FIXED, **parameters, **rule_parameters}})
     engine = _engine(model, sites=len(sites), replications=2, seed=3)
     reference = simulate_reference(model, sites=len(sites), replications=2, seed=4, workload=False)
     for name in OUTCOMES:
