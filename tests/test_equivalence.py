@@ -13,7 +13,7 @@ from conftest import model_from
 from readiness._validation.reference import simulate_reference
 from readiness.config import default_config
 from readiness.engine import UnitStateSampler, simulate
-from readiness.model import Model
+from readiness.model import Model, derive_model
 from readiness.scenario import draw_unit_starts
 
 REPLICATIONS = 3000
@@ -109,6 +109,23 @@ def test_same_distribution_with_a_busy_thin_fleet_at_a_random_time() -> None:
             "workload.firearms_service_median_min": 180.0, "shifts.absence": 0.1}
     model = model_from({"parameters": busy, "workload": {"attack_time": None}})
     _assert_same_means(model, 3, workload=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("posts", ["stay", "respond"])
+def test_same_distribution_with_armed_posts_and_a_team_on_patrol(default_model: Model, posts: str) -> None:
+    """Postures (docs/model.md 4.7): ten armed posts on Friday evening and a CTSFO team on patrol near
+    Park Lane, with posts that stay or that respond elsewhere."""
+    from readiness.options import Option, apply_option
+
+    option = Option(name="postures", armed_posts={"top": 10, "hours": "Fri 18:00-Sun 02:00"},
+                    ctsfo_patrol=[{"base": "Park Lane (Aston)"}])
+    model = apply_option(default_model, option).model
+    model = derive_model(model, model.config.model_copy(update={
+        "dispatch": model.config.dispatch.model_copy(update={"posts": posts})}))
+    posted = np.isin(_engine(model, sites=3, replications=REPLICATIONS, seed=11)["site"], model.posts.lsoa)
+    assert posted.mean() > 0.05  # the posts are attacked often enough to be tested (about 6% of sites)
+    _assert_same_means(model, 3)
 
 
 @pytest.fixture(scope="module")
