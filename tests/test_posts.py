@@ -7,6 +7,7 @@ from conftest import model_from
 from readiness.config import ArmedPosts, parse_week_ranges
 from readiness.engine import simulate
 from readiness.errors import ConfigError
+from readiness.kinds import POSTED
 from readiness.posts import Posts, post_lsoas, post_units, posted_hours
 from readiness.scenario import draw_unit_starts
 
@@ -70,7 +71,7 @@ def test_posts_are_units_at_their_place_only_while_staffed():
     kind, officers, position, available, delay = post_units(posts, 8, np.array([4 * 1440 + 1280, 0]))
     np.testing.assert_array_equal(position, [[12, 17], [12, 17]])
     np.testing.assert_array_equal(available, [[0, 0], [np.inf, np.inf]])
-    assert officers.tolist() == [3, 3] and np.isinf(delay).all()
+    assert kind.tolist() == [POSTED, POSTED] and officers.tolist() == [3, 3] and np.isinf(delay).all()
 
 
 def _posted(doctrine: str, hours: str = EVENING, **parameters: float):
