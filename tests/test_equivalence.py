@@ -14,6 +14,7 @@ from readiness._validation.reference import simulate_reference
 from readiness.config import default_config
 from readiness.engine import UnitStateSampler, simulate
 from readiness.model import Model, derive_model
+from readiness.options import Option, apply_option
 from readiness.scenario import draw_unit_starts
 
 REPLICATIONS = 3000
@@ -116,8 +117,6 @@ def test_same_distribution_with_a_busy_thin_fleet_at_a_random_time() -> None:
 def test_same_distribution_with_armed_posts_and_a_team_on_patrol(default_model: Model, posts: str) -> None:
     """Postures (docs/model.md 4.7): ten armed posts on Friday evening and a CTSFO team on patrol near
     Park Lane, with posts that stay or that respond elsewhere."""
-    from readiness.options import Option, apply_option
-
     option = Option(name="postures", armed_posts={"top": 10, "hours": "Fri 18:00-Sun 02:00"},
                     ctsfo_patrol=[{"base": "Park Lane (Aston)"}])
     model = apply_option(default_model, option).model
