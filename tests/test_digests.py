@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "1e8dd4c720d5afb6e7f65ba20bbe485268e0b6a9865c78e19fc26b433b4585e0"),
+               "60977e498c533491167ead99ad1a20c76a34390e9ea23ebf5ca524596e0d97a5"),
     "coverage": (["coverage", "--replications", "5"],
-                 "53c22beb6eadf7d2139d2238ab6091b6a81c74442a7a0d7b4f1c866a826fd7dc"),
+                 "f02d6db1ada693d0b3fc9b139d545c3518a73444407302bea423af4077ad3b47"),
     "compare": (["compare", "--replications", "100"],
-                "b31e7e8c0d1d37a5c1b2cec0318604922e5905bb49b21beea21aca9b04bf9331"),
+                "a26446963147af8c32eedbffbe9402e5057be70db5400f71815f4adc92562773"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "e287dc18ce34f029fe2f3e70bc434f0e132e2f2fce445a4a363953a0fd6e016c"),
+                 "a9626931a82c121db1a29516cfa049f871e32428910577a7307fd6216827ab5a"),
 }
 
 
