@@ -70,6 +70,8 @@ def test_config_default_round_trips_through_validate(tmp_path):
     ("parameters:\n  arv.crew: two\n", "arv.crew"),
     ("parameters:\n  no.such: 1\n", "no.such"),
     ("dispatch:\n  doctrine: charge\n", "dispatch.doctrine"),
+    ("resources:\n  armed_posts: {sites: [E99999999], hours: '18:00-02:00'}\n", "armed_posts.sites[0]"),
+    ("resources:\n  armed_posts: {top: 3, hours: '18:00 till late'}\n", "armed_posts.hours"),
     ("area:\n  file: missing.gpkg\n", "missing.gpkg"),
     ("[unclosed", "YAML"),
 ])

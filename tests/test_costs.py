@@ -11,6 +11,7 @@ from readiness.costs import (
     officers_for_cut,
     officers_per_post,
     option_cost,
+    post_hours_yearly,
 )
 from readiness.registry import Parameters
 
@@ -32,7 +33,8 @@ def test_officers_per_post_and_for_cut() -> None:
 def test_no_changes_cost_nothing() -> None:
     cost = option_cost(Changes(), P)
     assert cost.yearly_gbp == 0 and cost.one_off_gbp == 0
-    assert set(cost.breakdown) == {"officers", "firearms_extras", "vehicles", "training_amortised", "budget_cut"}
+    assert set(cost.breakdown) == {"officers", "firearms_extras", "vehicles", "training_amortised", "budget_cut",
+                                   "armed_posts"}
 
 
 def test_one_new_arv_post_by_hand() -> None:
@@ -99,3 +101,12 @@ def test_as_record_rounds_to_the_pound() -> None:
 def test_cost_per_life_saved(yearly: float, averted: float, rate: float, expected: float | None) -> None:
     result = cost_per_life_saved(yearly, averted, rate)
     assert result == (None if expected is None else pytest.approx(expected))
+
+
+def test_armed_posts_cost_their_officer_hours_at_an_armed_officers_hourly_cost() -> None:
+    """Five posts of two officers, 32 hours a week: officer-hours x 52 x (full cost + extras) / hours a year."""
+    hours = 5 * 2 * 32.0
+    expected = hours * 52 * (FULL + 1500.0 + 2000.0) / 1650.0
+    assert post_hours_yearly(hours, P) == pytest.approx(expected)
+    cost = option_cost(Changes(post_officer_hours_week=hours), P)
+    assert cost.yearly_gbp == pytest.approx(expected) and cost.one_off_gbp == 0

@@ -158,6 +158,26 @@ def test_external_specialist_team_arrives_within_its_delay_and_ends_sieges():
     assert np.all((resolved > enough) | np.isinf(resolved))  # a siege lasts beyond the team's arrival
 
 
+def test_a_team_on_patrol_is_dispatched_like_an_arv_and_ends_a_siege():
+    """Closed form: a CTSFO team patrolling the one LSOA within 1 blue-light minute of Park Lane is sent at
+    the report (no mobilisation), is enough on its own, stops the shooting at once and ends the siege an
+    assault later (docs/model.md 4.7)."""
+    config = one_unit_config(arvs=1, **{**ONE_STATIC_ATTACKER, "harm.siege_probability": 1.0,
+                                        "patrol.team_radius_min": 1.0, "ctsfo.assault_sigma": 0.0,
+                                        "doctrine.engagement_delay_min": 2.0})
+    config["resources"]["unit_types"]["ctsfo_patrol"] = {"kind": "specialist", "deployment": "patrol"}
+    config["resources"]["units"] = [{"type": "ctsfo_patrol", "base": "Park Lane (Aston)", "count": 1}]
+    model = model_from(config)
+    p, site = model.params, model.named_sites[0]
+    where = model.lsoa_position(model.area.index_of["E01008901"])  # the LSOA of its patrol layer
+    arrival = p["notify.median_min"] + blue(model, where, site)
+    out = simulate(model, sites=1, replications=5, seed=2)
+    np.testing.assert_allclose(out.t_first_armed[:, 0], arrival, rtol=1e-6)
+    np.testing.assert_allclose(out.t_enough_armed[:, 0], arrival, rtol=1e-6)
+    np.testing.assert_allclose(out.t_stop[:, 0], arrival + 2.0, rtol=1e-6)
+    np.testing.assert_allclose(out.t_resolved[:, 0], arrival + 2.0 + p["ctsfo.assault_median_min"], rtol=1e-6)
+
+
 def test_mutual_aid_reaches_sites_when_local_units_are_all_committed():
     # one attacker per site: the only ARV satisfies the first site and never clears within the horizon
     config = one_unit_config(arvs=1, **{"attack.static_share": 1.0, "harm.siege_probability": 0.0,

@@ -16,6 +16,7 @@ from readiness.config import default_config
 from readiness.engine import UnitStateSampler, simulate
 from readiness.kinds import ARMED
 from readiness.model import Model, derive_model
+from readiness.options import Option, apply_option
 from readiness.scenario import draw_unit_starts
 from readiness.workload import WorkloadSampler
 
@@ -119,6 +120,21 @@ def test_same_distribution_with_a_busy_thin_fleet_at_a_random_time() -> None:
             "workload.firearms_service_median_min": 180.0, "shifts.absence": 0.1}
     model = model_from({"parameters": busy, "workload": {"attack_time": None}})
     _assert_same_means(model, 3, workload=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("posts", ["stay", "respond"])
+def test_same_distribution_with_armed_posts_and_a_team_on_patrol(default_model: Model, posts: str) -> None:
+    """Postures (docs/model.md 4.7): ten armed posts on Friday evening and a CTSFO team on patrol near
+    Park Lane, with posts that stay or that respond elsewhere."""
+    option = Option(name="postures", armed_posts={"top": 10, "hours": "Fri 18:00-Sun 02:00"},
+                    ctsfo_patrol=[{"base": "Park Lane (Aston)"}])
+    model = apply_option(default_model, option).model
+    model = derive_model(model, model.config.model_copy(update={
+        "dispatch": model.config.dispatch.model_copy(update={"posts": posts})}))
+    posted = np.isin(_engine(model, sites=3, replications=REPLICATIONS, seed=11)["site"], model.posts.lsoa)
+    assert posted.mean() > 0.05  # the posts are attacked often enough to be tested (about 6% of sites)
+    _assert_same_means(model, 3)
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +269,21 @@ CASES = {
     "mutual aid overtakes a unit on its way": (
         [("Coventry Central (Little Park Street)", 1)], ["E01010546", "E01010546"],
         {"attack.static_share": 1.0, "dispatch.officers_per_attacker": 2, **ONE_AID_UNIT}),
+    # Postures (docs/model.md 4.7), with the config they add: a post on scene at its site from the start
+    # while Stechford's ARV takes the other site; a post that may leave reaching a site before Bloxwich's
+    # ARV; a team patrolling the one LSOA within 1 blue-light minute of Park Lane ends a siege.
+    "post at an attacked place": (
+        [("Stechford", 1)], ["E01009003", "E01010282"],
+        {"attack.static_share": 1.0, "dispatch.officers_per_attacker": 2, "dispatch.scene_clear_min": 0.0},
+        {"resources": {"armed_posts": {"sites": ["E01009003"], "hours": "Fri 18:00-Sun 02:00"}}}),
+    "post that responds elsewhere": (
+        [("Bloxwich", 1)], ["E01009507", "E01009003"],
+        {"attack.static_share": 1.0, "dispatch.officers_per_attacker": 1},
+        {"resources": {"armed_posts": {"sites": ["E01009509"], "hours": "18:00-02:00"}},
+         "dispatch": {"posts": "respond"}}),
+    "team on patrol ends a siege": (
+        [("Bournville Lane", 1), ("team@Park Lane (Aston)", 1)], ["E01009371", "E01009507"],
+        {"attack.static_share": 1.0, "harm.siege_probability": 1.0, "patrol.team_radius_min": 1.0}, {}),
 }
 
 
@@ -265,16 +296,20 @@ DOCTRINES = {"contain": ("contain", {}), "confront, stop": ("confront", {"doctri
 @pytest.mark.parametrize("doctrine", list(DOCTRINES))
 @pytest.mark.parametrize("case", list(CASES))
 def test_same_outcomes_in_deterministic_worlds(case: str, doctrine: str) -> None:
-    units, sites, parameters = CASES[case]
+    units, sites, parameters, *posture = CASES[case]
+    extra = posture[0] if posture else {}
     rule, rule_parameters = DOCTRINES[doctrine]
-    groups = [{"type": "ctsfo", "count": n} if where == "ctsfo" else {"type": "arv", "base": where, "count": n}
-              for where, n in units]
+    groups = [{"type": "ctsfo", "count": n} if where == "ctsfo"
+              else {"type": "ctsfo_patrol", "base": where.removeprefix("team@"), "count": n}
+              if where.startswith("team@") else {"type": "arv", "base": where, "count": n} for where, n in units]
     parked = {**{n: t.model_dump() for n, t in default_config().resources.unit_types.items()},
-              "arv": {"kind": "armed", "deployment": "base"}}  # deterministic: ARVs wait at their bases
+              "arv": {"kind": "armed", "deployment": "base"},  # deterministic: ARVs wait at their bases
+              "ctsfo_patrol": {"kind": "specialist", "deployment": "patrol"}}
     # firearms and no exposure layer: the kill rate is as fixed as everything else
-    model = model_from({"resources": {"units": groups, "unit_types": parked},
+    model = model_from({"resources": {"units": groups, "unit_types": parked, **extra.get("resources", {})},
                         "scenario": {"named_sites": sites, "weapons": {"firearm": 1.0}, "site_weights": "residents"},
-                        "dispatch": {"doctrine": rule}, "parameters": {**FIXED, **parameters, **rule_parameters}})
+                        "dispatch": {"doctrine": rule, **extra.get("dispatch", {})},
+                        "parameters": {**FIXED, **parameters, **rule_parameters}})
     engine = _engine(model, sites=len(sites), replications=2, seed=3)
     reference = simulate_reference(model, sites=len(sites), replications=2, seed=4, workload=False)
     for name in OUTCOMES:

@@ -8,6 +8,8 @@ from readiness.cli import app
 from readiness.engine import simulate
 from readiness.errors import ConfigError
 from readiness.options import Option, apply_option, apply_options, load_options
+from readiness.costs import option_cost
+from readiness.kinds import PATROL_TEAM
 from readiness.resources import ARMED, SPECIALIST, UNARMED
 from readiness.scenario import draw_unit_starts
 
@@ -35,6 +37,36 @@ def test_shipped_options_change_the_fleet_as_described(default_model, shipped):
     assert protected.model.fleet.count(ARMED) < base.count(ARMED)
 
 
+def test_shipped_posture_options(default_model, shipped):
+    """Armed posts at the 5 and 10 most exposed places of Friday and Saturday evenings (officer-hours, no
+    new units), and a CTSFO team on patrol that is dispatched like an ARV from near Lloyd House."""
+    five, ten = shipped["armed posts (top 5)"], shipped["armed posts (top 10)"]
+    assert five.model.fleet.names == default_model.fleet.names and default_model.posts is None
+    assert len(five.model.posts.lsoa) == 5 and set(five.model.posts.lsoa) < set(ten.model.posts.lsoa)
+    assert five.changes.post_officer_hours_week == 5 * 2 * 32 and ten.changes.post_officer_hours_week == 640
+    patrol = shipped["CTSFO team on patrol (Birmingham)"]
+    assert patrol.model.fleet.count(PATROL_TEAM) == 1 and patrol.model.fleet.count(SPECIALIST) == 1
+    assert patrol.changes.specialist_teams == 1
+    team = shipped["+1 CTSFO team (Birmingham)"]
+    assert option_cost(patrol.changes, patrol.model.params).yearly_gbp == pytest.approx(
+        option_cost(team.changes, team.model.params).yearly_gbp)
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ('    armed_posts: {top: 5, hours: "Fri 18:00 to Sun 02:00"}\n', "options[0].armed_posts.hours"),
+    ('    armed_posts: {sites: [E99999999], hours: "18:00-02:00"}\n', "options[0].armed_posts.sites[0]"),
+    ('    armed_posts: {top: 5, sites: [E01009003], hours: "18:00-02:00"}\n', "options[0].armed_posts"),
+])
+def test_bad_posts_in_an_options_file_are_one_line_exit_2(tmp_path, text, field):
+    path = tmp_path / "options.yaml"
+    path.write_text("options:\n  - name: posts\n" + text)
+    result = CliRunner().invoke(app, ["compare", str(path), "--out", str(tmp_path / "out"), "--quiet",
+                                      "--replications", "10", "--no-store"])
+    assert result.exit_code == 2, result.output
+    assert field in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(("change", "expected"), [
     ({"add_units": [{"type": "arv", "base": "Atlantis", "count": 1}]}, "unknown base 'Atlantis'"),
     ({"add_units": [{"type": "tank", "base": "Stechford", "count": 1}]}, "unknown unit type 'tank'"),
@@ -44,6 +76,9 @@ def test_shipped_options_change_the_fleet_as_described(default_model, shipped):
     ({"budget_cut": {"amount_gbp": 1e6, "split": {"detectives": 1.0}}}, "unknown role(s) ['detectives']"),
     ({"budget_cut": {"amount_gbp": 1e6, "split": {"neighbourhood": 1.0}}, "protect_neighbourhood": True},
      "falls on no role"),
+    ({"armed_posts": {"sites": ["E01009003", "E99999999"], "hours": "18:00-02:00"}},
+     "unknown posted place 'E99999999'"),
+    ({"ctsfo_patrol": [{"base": "Nowhere"}]}, "unknown base 'Nowhere'"),
 ])
 def test_bad_options_raise_a_config_error_naming_the_option(default_model, change, expected):
     with pytest.raises(ConfigError) as error:

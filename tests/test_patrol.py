@@ -114,11 +114,28 @@ def test_a_patrol_area_with_no_weight_is_one_clear_error(default_model: Model, t
                     patrol_layer=str(path))
 
 
-def test_a_specialist_team_cannot_patrol() -> None:
-    with pytest.raises(ConfigError, match="cannot patrol"):
+def test_a_specialist_team_on_patrol_needs_a_base() -> None:
+    with pytest.raises(ConfigError, match="needs a base") as error:
         build_model(config_from_mapping({"resources": {"unit_types": {
             "arv": {"kind": "armed", "deployment": "patrol"}, "response": {"kind": "unarmed", "deployment": "patrol"},
             "ctsfo": {"kind": "specialist", "deployment": "patrol"}}}}))
+    assert error.value.field == "resources.units[9].base"
+
+
+def test_a_team_on_patrol_patrols_the_exposure_near_its_base_and_moves_no_patrol_area(default_model: Model) -> None:
+    units = [*(g.model_dump() for g in default_model.config.resources.units),
+             {"type": "ctsfo_patrol", "base": "Park Lane (Aston)", "count": 1}]
+    types = {**{n: t.model_dump() for n, t in default_model.config.resources.unit_types.items()},
+             "ctsfo_patrol": {"kind": "specialist", "deployment": "patrol"}}
+    model = build_model(config_from_mapping({"resources": {"units": units, "unit_types": types}}),
+                        area=default_model.area)
+    team = model.fleet.names.index("ctsfo_patrol@Park Lane (Aston)#1")
+    base = model.fleet.base_names.index("Park Lane (Aston)")
+    near = model.blue_light_minutes[base] <= model.params["patrol.team_radius_min"]
+    weights = model.patrols.weights(model.patrols.unit_layer[team])
+    np.testing.assert_allclose(weights, model.patrols.exposure * near, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(model.patrols.area_of, default_model.patrols.area_of)
+
 
 
 @pytest.mark.parametrize("deployment", ["roaming", "outside"])
@@ -130,6 +147,17 @@ def test_bad_deployment_on_the_command_line_is_one_line_exit_2(tmp_path: Path, d
                                       "--quiet", "--no-store"])
     assert result.exit_code == 2
     assert "deployment" in result.output and "Traceback" not in result.output
+
+
+def test_a_team_on_patrol_without_a_base_is_one_line_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("resources:\n  unit_types:\n    arv: {kind: armed, deployment: patrol}\n"
+                      "    response: {kind: unarmed, deployment: patrol}\n    ctsfo: {kind: specialist, deployment: patrol}\n")
+    result = CliRunner().invoke(app, ["assess", str(config), "--replications", "10", "--out", str(tmp_path / "o"),
+                                      "--quiet", "--no-store"])
+    assert result.exit_code == 2
+    assert "resources.units[9].base" in result.output and "needs a base" in result.output
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_default_config_names_the_patrol_default() -> None:

@@ -13,6 +13,7 @@ from readiness.config import ResourcesConfig, portable_config
 from readiness.costs import Cost, cost_per_life_saved, officers_for_cut, option_cost
 from readiness.engine import Outcomes, UnitStateSampler, simulate
 from readiness.forces import force_record
+from readiness.kinds import PATROL_TEAM
 from readiness.model import Model
 from readiness.neighbourhood import on_duty
 from readiness.options import AppliedOption
@@ -121,8 +122,9 @@ def funding_cut(params: Parameters, amount_gbp: float = FUNDING_CUT_GBP) -> dict
 
 def _fleet_record(model: Model) -> dict[str, int]:
     fleet = model.fleet
-    return {"armed_units": fleet.count(ARMED), "specialist_teams": fleet.count(SPECIALIST),
-            "unarmed_units": fleet.count(UNARMED), "armed_officers": int(fleet.officers.sum())}
+    return {"armed_units": fleet.count(ARMED), "specialist_teams": fleet.count(SPECIALIST) + fleet.count(PATROL_TEAM),
+            "unarmed_units": fleet.count(UNARMED), "armed_officers": int(fleet.officers.sum()),
+            "armed_posts": 0 if model.posts is None else len(model.posts.lsoa)}
 
 
 def _ci_record(stats: Mapping[str, object]) -> dict[str, object]:

@@ -128,6 +128,32 @@ class TravelConfig(StrictModel):
 TRAVEL_PATH_KEYS = ("osm", "file", "points", "cache_dir")
 
 
+class ArmedPosts(StrictModel):
+    """Armed officers posted at crowded places during some hours of the week (docs/model.md 4.7).
+
+    ``top``: the N LSOAs with the most people exposed over the posts' hours (the site weights); ``sites``:
+    named LSOA codes. ``officers`` per post (None: ``posts.officers``); ``hours``: "Fri 18:00-Sun 02:00"
+    (one range of the week) or "18:00-02:00" (every day).
+    """
+
+    top: int | None = Field(default=None, ge=1, le=100)
+    sites: list[str] | None = Field(default=None, min_length=1)
+    officers: int | None = Field(default=None, ge=1)
+    hours: str
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_week_ranges(value)
+        return value
+
+    @model_validator(mode="after")
+    def _top_or_sites(self) -> ArmedPosts:
+        if (self.top is None) == (self.sites is None):
+            raise ValueError("give either top (the N most exposed places) or sites (LSOA codes), not both")
+        return self
+
+
 class ResourcesConfig(StrictModel):
     """Bases, unit types and units on duty. ``None`` fields take the shipped West Midlands defaults."""
 
@@ -138,6 +164,7 @@ class ResourcesConfig(StrictModel):
     #: column or 168 columns ``h0..h167`` (hours of the week from Monday 00:00).
     patrol_layer: Path | None = None
     neighbourhood: bool = True  # neighbourhood officers and PCSOs respond as a density (docs/model.md, 4.6)
+    armed_posts: ArmedPosts | None = None  # armed officers posted at crowded places (docs/model.md, 4.7)
 
 
 #: Weapon classes the harm model has a kill rate for (bombs are outside it).
@@ -155,6 +182,9 @@ class DispatchConfig(StrictModel):
     """
 
     doctrine: Literal["confront", "contain"] = "confront"
+    #: ``stay``: posted officers guard their place and never leave it; ``respond``: they are dispatched
+    #: like ARVs to attacks elsewhere (docs/model.md 4.7).
+    posts: Literal["stay", "respond"] = "stay"
 
 
 class ScenarioConfig(StrictModel):
@@ -214,6 +244,24 @@ def parse_week_time(text: str) -> int:
     if day not in WEEKDAYS:
         raise ValueError(f"expected a day and time of the week such as 'Fri 21:20', got {text!r}")
     return WEEKDAYS.index(day) * MINUTES_PER_DAY + parse_clock(match[2])
+
+
+_WEEK_RANGE = re.compile(r"^\s*(?:([A-Za-z]{3})[A-Za-z]*\s+)?(\d{1,2}:\d{2})\s*-\s*(?:([A-Za-z]{3})[A-Za-z]*\s+)?"
+                         r"(\d{1,2}:\d{2})\s*$")
+
+
+def parse_week_ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """Minutes of the week ``[start, end)`` of an hours range: ``"Fri 18:00-Sun 02:00"`` (one range) or
+    ``"18:00-02:00"`` (every day); an end at or before its start runs past midnight (ends may pass 10080)."""
+    match = _WEEK_RANGE.match(text)
+    if not match or (match[1] is None) != (match[3] is None):
+        raise ValueError(f"expected hours such as 'Fri 18:00-Sun 02:00' or '18:00-02:00', got {text!r}")
+    if match[1] is None:
+        start, end = parse_clock(match[2]), parse_clock(match[4])
+        end += MINUTES_PER_DAY if end <= start else 0
+        return tuple((d * MINUTES_PER_DAY + start, d * MINUTES_PER_DAY + end) for d in range(len(WEEKDAYS)))
+    start, end = parse_week_time(f"{match[1]} {match[2]}"), parse_week_time(f"{match[3]} {match[4]}")
+    return ((start, end + (MINUTES_PER_WEEK if end <= start else 0)),)
 
 
 class Shift(StrictModel):

@@ -27,6 +27,7 @@ class Changes:
     armed_response_officers: int = 0  # crew members of response cars whose officers are armed
     cut_gbp: float = 0.0
     officers_lost: Mapping[str, float] = field(default_factory=dict)  # by role, from a budget cut
+    post_officer_hours_week: float = 0.0  # armed posts: officer-hours a week (docs/options.md)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,16 @@ def _training(officers: float, course_gbp: float, weeks: float, params: Mapping[
     return max(officers, 0.0) * (course_gbp + weeks / WEEKS_PER_YEAR * params["costs.officer_full_gbp"])
 
 
+def post_hours_yearly(officer_hours_week: float, params: Mapping[str, float]) -> float:
+    """Yearly cost of armed posts: officer-hours at an armed officer's full cost per hour on duty.
+
+    Posts are staffed by officers already trained as AFOs working extra hours (no training cost): an
+    officer-hour costs (``costs.officer_full_gbp`` + allowance + requalification) / ``costs.officer_hours_year``.
+    """
+    hourly = (params["costs.officer_full_gbp"] + _armed_yearly(1.0, params)) / params["costs.officer_hours_year"]
+    return officer_hours_week * WEEKS_PER_YEAR * hourly
+
+
 def option_cost(changes: Changes, params: Mapping[str, float]) -> Cost:
     """Yearly cost of the changes: new officers at full cost, armed extras, vehicles, amortised training.
 
@@ -92,6 +103,7 @@ def option_cost(changes: Changes, params: Mapping[str, float]) -> Cost:
         "vehicles": (changes.armed_posts + changes.specialist_teams) * params["costs.vehicle_gbp"],
         "training_amortised": one_off_total / params["costs.amortisation_years"],
         "budget_cut": -changes.cut_gbp,
+        "armed_posts": post_hours_yearly(changes.post_officer_hours_week, params),
     }
     return Cost(yearly_gbp=sum(breakdown.values()), one_off_gbp=one_off_total, breakdown=breakdown)
 

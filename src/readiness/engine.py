@@ -18,8 +18,9 @@ import numpy as np
 from scipy import stats
 
 from readiness.harm import expected_deaths
-from readiness.kinds import ARMED, MUTUAL_AID, SPECIALIST, UNARMED, Stream
+from readiness.kinds import ARMED, MUTUAL_AID, PATROL_TEAM, POSTED, SPECIALIST, UNARMED, Stream
 from readiness.model import Model
+from readiness.posts import post_units
 from readiness.rng import uniforms
 from readiness.scenario import MAX_MUTUAL_AID, Attacks, UnitStateSampler, attack_minutes, draw_attacks
 from readiness.workload import resolve_unit_states
@@ -91,6 +92,7 @@ class Settings(NamedTuple):
     plato: float  # harm.plato_reduction
     siege_rate: float  # harm.siege_kill_rate_min
     n_bases: int  # positions from n_bases on are LSOA centroids
+    posts_respond: bool  # dispatch.posts (config) == "respond": posted officers may leave (docs/model.md 4.7)
 
     @staticmethod
     def of(model: Model) -> Settings:
@@ -106,7 +108,8 @@ class Settings(NamedTuple):
                         horizon=float(p["horizon_min"]), threshold=float(p["mutual_aid.threshold_sites"]),
                         aid_crew=int(float(p["arv.crew"])), flight=float(p["harm.flight_time_min"]),
                         plato=float(p["harm.plato_reduction"]),
-                        siege_rate=float(p["harm.siege_kill_rate_min"]), n_bases=int(model.n_bases))
+                        siege_rate=float(p["harm.siege_kill_rate_min"]), n_bases=int(model.n_bases),
+                        posts_respond=model.config.dispatch.posts == "respond")
 
 
 class SiteDraws(NamedTuple):
@@ -188,6 +191,23 @@ class _Sites(NamedTuple):
 #: The event loop's steps are compiled into it (Numba IR inlining): as separate calls passing the state
 #: records they measured slower than the single loop they were split from.
 _inline = numba.njit(cache=True, inline="always")
+
+
+@_inline
+def _is_team(kind):
+    """A specialist team, based or on patrol: it always stops the shooting and ends sieges (docs/model.md 4.7)."""
+    return kind == SPECIALIST or kind == PATROL_TEAM
+
+
+@_inline
+def _take_posts(draws, units, sites, settings):
+    """A post on duty at an attacked place is on scene from the site's start (earliest-starting site first)."""
+    for k in np.argsort(draws.start, kind="mergesort"):
+        for u in range(units.kind.shape[0]):
+            if (units.kind[u] == POSTED and units.state[u] == _IDLE and units.site[u] < 0
+                    and units.pos[u] == settings.n_bases + draws.site[k]):
+                _send_armed(u, k, draws.start[k], units, sites)
+                break
 
 
 @_inline
@@ -328,7 +348,7 @@ def _arrive(u, now, units, sites, draws, settings):
         sites.first_unarmed[k] = min(sites.first_unarmed[k], now)
         return False
     sites.arrived[k] += units.officers[u]
-    if sites.enough[k] == INF and (sites.arrived[k] >= sites.needed[k] or units.kind[u] == SPECIALIST):
+    if sites.enough[k] == INF and (sites.arrived[k] >= sites.needed[k] or _is_team(units.kind[u])):
         sites.enough[k] = now
     if sites.resolved[k] < INF:  # came after the site was resolved: clear and go
         _clear(u, k, now, units, draws.site, settings)
@@ -336,7 +356,7 @@ def _arrive(u, now, units, sites, draws, settings):
     units.state[u] = _ONSCENE
     if sites.first_armed[k] == INF:
         sites.first_armed[k] = now
-    if units.kind[u] == SPECIALIST and sites.team_on_scene[k] == INF:
+    if _is_team(units.kind[u]) and sites.team_on_scene[k] == INF:
         sites.team_on_scene[k] = now
     if settings.doctrine == _CONFRONT:
         if sites.shoot_stop[k] > now:  # still shooting: this unit engages after the delay
@@ -379,7 +399,7 @@ def _engage(u, now, units, sites, draws, settings):
     n = min(sites.engagements[k], MAX_ENGAGEMENTS - 1)
     sites.engagements[k] += 1
     p_stop = 1.0 - (1.0 - settings.stop_q) ** (sites.arrived[k] / draws.attackers[k])
-    if units.kind[u] == SPECIALIST or draws.engagement[k, n] < p_stop:
+    if _is_team(units.kind[u]) or draws.engagement[k, n] < p_stop:
         _stop_shooting(k, now, sites, draws)
         _siege_end(k, sites, draws)
     else:
@@ -409,21 +429,25 @@ def _free(u, now, units, sites, draws, settings, travel):
         else:
             units.state[u] = _WAITING
         return
+    if units.kind[u] == POSTED and not settings.posts_respond:  # back on guard at its post
+        return
     k = _site_for_free_unit(sites, draws.site, units.pos[u], draws.factor, travel, now)
     if k >= 0:
         _send_armed(u, k, now + draws.factor * travel[units.pos[u], draws.site[k]], units, sites)
 
 
 @_inline
-def _nearest_idle(k, now, units, site, factor, travel, armed):
-    """The idle armed (or mutual-aid) unit, or unarmed unit, that reaches site ``k`` first, and when; -1 if none."""
+def _nearest_idle(k, now, units, site, factor, travel, armed, posts_respond):
+    """The idle armed unit (ARV, team on patrol, mutual aid, a post that may leave), or unarmed unit, that
+    reaches site ``k`` first, and when; -1 if none."""
     best_u = -1
     best_eta = INF
     for u in range(units.state.shape[0]):
         if units.state[u] != _IDLE:
             continue
         kind = units.kind[u]
-        if (kind == ARMED or kind == MUTUAL_AID) if armed else kind == UNARMED:
+        if ((kind == ARMED or kind == MUTUAL_AID or kind == PATROL_TEAM or (posts_respond and kind == POSTED))
+                if armed else kind == UNARMED):
             eta = max(now, units.time[u]) + factor * travel[units.pos[u], site[k]]
             if eta < best_eta:
                 best_eta, best_u = eta, u
@@ -435,12 +459,12 @@ def _report(k, now, units, sites, draws, settings, travel):
     """Site ``k`` is reported: armed units by earliest arrival until enough, then the unarmed (Plato) units."""
     sites.reported[k] = True
     while sites.assigned[k] < sites.needed[k]:
-        u, eta = _nearest_idle(k, now, units, draws.site, draws.factor, travel, True)
+        u, eta = _nearest_idle(k, now, units, draws.site, draws.factor, travel, True, settings.posts_respond)
         if u < 0:
             break
         _send_armed(u, k, eta, units, sites)
     for _ in range(settings.units_per_site):  # unarmed units are never re-tasked
-        u, eta = _nearest_idle(k, now, units, draws.site, draws.factor, travel, False)
+        u, eta = _nearest_idle(k, now, units, draws.site, draws.factor, travel, False, False)
         if u < 0:
             break
         units.site[u] = k
@@ -486,6 +510,7 @@ def _replication(draws, fleet, travel, settings, out):
     t_end = np.max(draws.start) + settings.horizon
     aid_requested = False
     first_report_seen = False
+    _take_posts(draws, units, sites, settings)
 
     while True:
         now, cat, i = _next_event(units, sites, draws.report)
@@ -596,14 +621,18 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     units = resolve_unit_states(model, unit_states)(model, seed, reps)
     shape = (len(reps), sites)
     out = Outputs(*(np.empty(shape) for _ in Outputs._fields))
+    minute = attack_minutes(model.config.scenario.attack_time, seed, reps)
     draws = SiteDraws(attacks.site, attacks.start, attacks.report, attacks.attackers.astype(np.int64), attacks.static,
                       attacks.mobile_duration, attacks.siege, attacks.assault, attacks.mutual_aid_units,
                       attacks.mutual_aid_delay, attacks.first_neighbourhood, attacks.kill_rate,
-                      model.blue_light_factor(attack_minutes(model.config.scenario.attack_time, seed, reps)),
+                      model.blue_light_factor(minute),
                       uniforms(seed, Stream.ENGAGEMENT, reps, sites * MAX_ENGAGEMENTS).reshape(
                           len(reps), sites, MAX_ENGAGEMENTS))
     fleet = FleetArrays(model.fleet.kind.astype(np.int64), model.fleet.officers, units.position, units.available,
                         units.specialist_delay)
+    if model.posts is not None:  # posted officers join the fleet for the attack (docs/model.md 4.7)
+        fleet = FleetArrays(*(np.concatenate([a, b], axis=-1) for a, b in
+                              zip(fleet, post_units(model.posts, model.n_bases, minute), strict=True)))
     _dispatch_batch(draws, fleet, model.blue_light_minutes, Settings.of(model), out)
     deaths = poisson_deaths(uniforms(seed, Stream.DEATHS, reps, sites), out.expected).reshape(shape)
     return Outcomes(replication=reps, site=attacks.site, start=attacks.start, report=attacks.report,

@@ -12,6 +12,9 @@ import enum
 
 #: Unit kinds in ``Fleet.kind``; ``MUTUAL_AID`` units are appended by the engine, never in a fleet.
 ARMED, SPECIALIST, UNARMED, MUTUAL_AID = 0, 1, 2, 3
+#: ``POSTED``: armed officers at a post (``resources.armed_posts``), appended by the engine, never in a fleet;
+#: ``PATROL_TEAM``: a specialist team with ``deployment: patrol``, dispatched like an ARV (docs/model.md 4.7).
+POSTED, PATROL_TEAM = 4, 5
 #: Config ``unit_types.<name>.kind`` -> kind code.
 KIND_CODES = {"armed": ARMED, "specialist": SPECIALIST, "unarmed": UNARMED}
 

@@ -12,6 +12,7 @@ from readiness.config import Config, Point, parse_week_time
 from readiness.errors import ConfigError
 from readiness.exposure import ExposureLayer, site_layer, weights_for
 from readiness.patrol import Patrols, build_patrols
+from readiness.posts import Posts, resolve_posts
 from readiness.forces import default_bases_for, parameters_for
 from readiness.registry import Parameters
 from readiness.resources import Fleet, build_fleet, resolve_resources
@@ -42,6 +43,7 @@ class Model:
     site_table: np.ndarray = field(repr=False)  # (168, n_lsoa) site weights by hour of the week
     exposure: ExposureLayer | None = field(default=None, repr=False)  # the layer behind site_table, if any
     patrols: Patrols | None = field(default=None, repr=False)  # patrol layers of the patrolling units
+    posts: Posts | None = field(default=None, repr=False)  # armed posts (resources.armed_posts), docs/model.md 4.7
 
     @cached_property
     def site_cumulative(self) -> np.ndarray:
@@ -181,7 +183,8 @@ def _assemble(config: Config, area: Area, *, reuse: Model | None) -> Model:
     return Model(config=config.model_copy(update={"resources": resources}), params=params, area=area, fleet=fleet,
                  site_weights=_weights_at(table, config, reuse), named_sites=_named_sites(config, area),
                  travel_minutes=minutes, blue_light_minutes=blue, travel_congestion=normal_congestion,
-                 blue_light_congestion=blue_congestion, site_table=table, exposure=layer, patrols=patrols)
+                 blue_light_congestion=blue_congestion, site_table=table, exposure=layer, patrols=patrols,
+                 posts=resolve_posts(config.resources.armed_posts, params, area, table))
 
 
 def _patrol_shares(config: Config, params: Parameters, layer: ExposureLayer | None,

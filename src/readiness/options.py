@@ -12,15 +12,18 @@ from pydantic import Field, ValidationError, model_validator
 from readiness.area import data_path
 from readiness.config import (
     BNG,
+    ArmedPosts,
     Base,
     StrictModel,
     UnitGroup,
     UnitType,
+    parse_week_ranges,
     read_yaml,
 )
 from readiness.costs import Changes, officers_for_cut, officers_per_post
 from readiness.errors import ConfigError, ReadinessError, validation_error
 from readiness.model import Model, derive_model
+from readiness.posts import post_lsoas
 from readiness.resources import ANY_BASE
 
 DEFAULT_OPTIONS_FILE = "options_2015.yaml"
@@ -28,6 +31,7 @@ ANY_FORCE_OPTIONS_FILE = "options_any_force.yaml"  # base: any throughout (docs/
 ROLES: tuple[str, ...] = ("neighbourhood", "response", "firearms")
 #: Unit types an option may add without declaring them.
 CTSFO_TEAM_TYPE = "ctsfo_team"
+CTSFO_PATROL_TYPE = "ctsfo_patrol"
 ARMED_RESPONSE_TYPE = "armed_response"
 
 
@@ -79,6 +83,9 @@ class Option(StrictModel):
     add_units: list[UnitChange] = Field(default_factory=list)
     remove_units: list[UnitChange] = Field(default_factory=list)
     add_ctsfo_teams: list[CtsfoTeam] = Field(default_factory=list)
+    #: specialist teams on patrol from a base, dispatched like ARVs (docs/model.md 4.7)
+    ctsfo_patrol: list[CtsfoTeam] = Field(default_factory=list)
+    armed_posts: ArmedPosts | None = None  # armed officers posted at crowded places (docs/model.md 4.7)
     arm_response: ArmResponse | None = None
     budget_cut: BudgetCut | None = None
     protect_neighbourhood: bool = False
@@ -184,6 +191,9 @@ class _Applier:
         return [b.name for b in self.bases]
 
     def _check_base(self, name: str | None, unit_type: UnitType, where: str) -> None:
+        if unit_type.deployment == "patrol" and unit_type.kind == "specialist" and name is None:
+            raise ConfigError("a specialist team on patrol needs a base: its patrol layer is the crowded places "
+                              "near its base", field=f"{where}.base")
         if unit_type.deployment == "outside" or (unit_type.deployment == "patrol" and name is None):
             if name is not None:
                 raise ConfigError(f"a {unit_type.deployment} unit type takes no base", field=f"{where}.base")
@@ -297,17 +307,36 @@ class _Applier:
                 self._add(CTSFO_TEAM_TYPE, change.base, change.count)
                 self._count(team, change.count)
                 self.summary.append(f"+{change.count} CTSFO team(s) based at {change.base}")
+        if o.ctsfo_patrol:
+            patrol = self.types.setdefault(CTSFO_PATROL_TYPE, UnitType(kind="specialist", deployment="patrol"))
+            for i, change in enumerate(o.ctsfo_patrol):
+                self._check_base(change.base, patrol, f"{f}.ctsfo_patrol[{i}]")
+                self._add(CTSFO_PATROL_TYPE, change.base, change.count)
+                self._count(patrol, change.count)
+                self.summary.append(f"+{change.count} CTSFO team(s) on patrol from {change.base}")
+        post_hours = self._armed_posts(o.armed_posts) if o.armed_posts is not None else 0.0
         cut, lost = 0.0, {}
         if o.budget_cut is not None:
             cut, lost = o.budget_cut.amount_gbp, self._apply_cut(o.budget_cut)
         armed_response = self._arm_response(o.arm_response) if o.arm_response is not None else 0
         resources = self.baseline.config.resources.model_copy(update={
-            "bases": self.bases, "unit_types": self.types, "units": [g for g in self.units if g.count]})
-        changes = Changes(**self.counts, armed_response_officers=armed_response, cut_gbp=cut, officers_lost=lost)
+            "bases": self.bases, "unit_types": self.types, "units": [g for g in self.units if g.count],
+            "armed_posts": o.armed_posts or self.baseline.config.resources.armed_posts})
+        changes = Changes(**self.counts, armed_response_officers=armed_response, cut_gbp=cut, officers_lost=lost,
+                          post_officer_hours_week=post_hours)
         config = self.baseline.config.model_copy(update={"resources": resources,
                                                          "parameters": self._neighbourhood_left(lost)})
         model = derive_model(self.baseline, config)
         return AppliedOption(option=o, model=model, changes=changes, summary=tuple(self.summary) or ("no change",))
+
+    def _armed_posts(self, spec: ArmedPosts) -> float:
+        """Check the posted places; returns the officer-hours a week the posts add (their cost)."""
+        lsoa = post_lsoas(spec, self.baseline.area, self.baseline.site_table, field=f"{self.field}.armed_posts")
+        officers = spec.officers if spec.officers is not None else int(self.params["posts.officers"])
+        hours = sum(b - a for a, b in parse_week_ranges(spec.hours)) / 60.0
+        self.summary.append(f"{len(lsoa)} armed post(s) of {officers} officers, {spec.hours} "
+                            f"({hours:g} hours a week)")
+        return len(lsoa) * officers * hours
 
     def _apply_cut(self, cut: BudgetCut) -> dict[str, float]:
         split = cut_split(cut, protect_neighbourhood=self.option.protect_neighbourhood, params=self.params,

@@ -20,7 +20,7 @@ from readiness.config import Config
 from readiness.demand import load_demand_weights, load_profile
 from readiness.errors import ConfigError, DataError
 from readiness.exposure import HOURS, ExposureLayer, hour_label, shipped_layer
-from readiness.kinds import ARMED
+from readiness.kinds import ARMED, PATROL_TEAM, UNARMED
 from readiness.registry import Parameters
 from readiness.resources import NO_BASE, Fleet
 from readiness.rng import pick_in_row
@@ -118,17 +118,23 @@ def build_patrols(config: Config, params: Parameters, area: Area, fleet: Fleet, 
         share = params["patrol.demand_share"]
         armed = share * demand + (1.0 - share) * exposure
     patrol_area = fleet.patrol_area if fleet.patrol_area is not None else np.full(fleet.n, NO_BASE)
-    centres = np.unique(patrol_area[fleet.patrol & (patrol_area >= 0)])
+    team = fleet.kind == PATROL_TEAM  # teams patrol near their base, never shaping the others' areas
+    centres = np.unique(patrol_area[fleet.patrol & ~team & (patrol_area >= 0)])
     area_of = patrol_areas(blue_light_minutes[:fleet.n_bases], centres)
-    index: dict[tuple[bool, int], int] = {}
+    index: dict[tuple[int, int], int] = {}
     tables: list[np.ndarray] = []
     labels: list[str] = []
     unit_layer = np.full(fleet.n, -1, dtype=np.int64)
+    radius = params["patrol.team_radius_min"]
     for u in np.flatnonzero(fleet.patrol):
-        is_armed, centre = bool(fleet.kind[u] == ARMED), int(patrol_area[u])
-        key = (is_armed, centre)
+        kind, centre = int(fleet.kind[u]), int(patrol_area[u])
+        is_armed = kind == ARMED
+        key = (kind if kind in (ARMED, PATROL_TEAM) else UNARMED, centre)
         if key not in index:
-            weights = (armed if is_armed else demand) * (area_of == centre if centre >= 0 else 1.0)
+            if kind == PATROL_TEAM:
+                weights = exposure * (blue_light_minutes[centre] <= radius if centre >= 0 else 1.0)
+            else:
+                weights = (armed if is_armed else demand) * (area_of == centre if centre >= 0 else 1.0)
             empty = np.flatnonzero(weights.sum(axis=1) <= 0)
             if len(empty):
                 where = f"{fleet.base_names[centre]}'s patrol area" if centre >= 0 else area.name
@@ -138,8 +144,8 @@ def build_patrols(config: Config, params: Parameters, area: Area, fleet: Fleet, 
                                   f"at {hour_label(int(empty[0]))}", field=field)
             index[key] = len(tables)
             tables.append(np.cumsum(weights, axis=1))
-            labels.append(f"{'armed' if is_armed else 'unarmed'}, "
-                          f"{'area of ' + fleet.base_names[centre] if centre >= 0 else 'whole force'}")
+            what = "specialist team, exposure" if kind == PATROL_TEAM else "armed" if is_armed else "unarmed"
+            labels.append(f"{what}, {'area of ' + fleet.base_names[centre] if centre >= 0 else 'whole force'}")
         unit_layer[u] = index[key]
     cumulative = np.stack(tables) if tables else np.zeros((0, HOURS, area.n))
     return Patrols(cumulative=cumulative, unit_layer=unit_layer, labels=tuple(labels), demand=demand,
@@ -178,7 +184,8 @@ def where_units_are(fleet: Fleet, unit_types: dict, *, user_layer: bool) -> list
             members = [u for u, t in enumerate(fleet.types) if t == name]
             areas = {fleet.patrol_base(u) for u in members}
             row["patrol_area"] = "base" if areas != {NO_BASE} else "force"
-            row["layer"] = ("demand" if unit_type.kind != "armed" else "user layer" if user_layer
+            row["layer"] = ("exposure near its base (patrol.team_radius_min)" if unit_type.kind == "specialist"
+                            else "demand" if unit_type.kind != "armed" else "user layer" if user_layer
                             else "demand and exposure (patrol.demand_share)")
         rows.append(row)
     return rows

@@ -255,6 +255,16 @@ _PARAMETERS: tuple[Parameter, ...] = (
     Parameter("costs.reliefs", 5, "reliefs", 5, 6, ASSUMPTION,
               "officers per 24/7 post = reliefs / (1 - shifts.abstraction): about 6.7 with five reliefs",
               integer=True),
+    Parameter("costs.officer_hours_year", 1650.0, "hours/year", 1500.0, 1800.0, ASSUMPTION,
+              "hours on duty a year of one officer (40 h x 52 weeks less leave, training and sickness): an "
+              "armed post's officer-hour costs (costs.officer_full_gbp + armed extras) / this"),
+    Parameter("posts.officers", 2, "officers", 1, 4, ASSUMPTION,
+              "armed officers at one armed post (resources.armed_posts); posts are double-crewed, as the "
+              "armed officers at the Palace of Westminster's gates in 2017 (PRODUCT.md section 10)",
+              integer=True),
+    Parameter("patrol.team_radius_min", 10.0, "min", 5.0, 20.0, ASSUMPTION,
+              "a specialist team on patrol patrols the crowded places (exposure layer) within this many "
+              "blue-light minutes of its base: a city centre (docs/model.md 4.7)"),
     Parameter("response.crew", 2, "officers", 1, 2, ASSUMPTION,
               "officers in one response car (single or double crewed)", integer=True),
     Parameter("options.armed_response_effectiveness", 0.5, "share", 0.25, 1.0, ASSUMPTION,

@@ -12,7 +12,7 @@ from readiness.area import Area, data_path, to_area_crs
 from readiness.config import BNG, Base, ResourcesConfig, UnitGroup, UnitType
 from readiness.errors import ConfigError
 # the kinds live in readiness.kinds; resources.ARMED etc. stay importable
-from readiness.kinds import ARMED, KIND_CODES, SPECIALIST, UNARMED  # noqa: F401
+from readiness.kinds import ARMED, KIND_CODES, PATROL_TEAM, SPECIALIST, UNARMED  # noqa: F401
 
 DEFAULT_BASES_FILE = "west_midlands_response_hubs.csv"
 
@@ -141,9 +141,10 @@ def build_fleet(config: ResourcesConfig, area: Area, parameters: Mapping[str, fl
     for g, group in enumerate(config.units or []):
         unit_type = config.unit_types[group.type]
         field = f"resources.units[{g}]"
-        if unit_type.deployment == "patrol" and unit_type.kind == "specialist":
-            raise ConfigError("a specialist team cannot patrol; expected deployment base or outside",
-                              field=f"resources.unit_types.{group.type}.deployment")
+        team_patrols = unit_type.deployment == "patrol" and unit_type.kind == "specialist"
+        if team_patrols and group.base is None:
+            raise ConfigError("a specialist team on patrol needs a base: its patrol layer is the crowded places "
+                              "near its base (docs/model.md 4.7)", field=f"{field}.base")
         if unit_type.deployment == "base" or (unit_type.deployment == "patrol" and group.base is not None):
             if group.base not in base_index:
                 raise ConfigError(f"base {group.base!r} is not one of {names}", field=f"{field}.base")
@@ -163,7 +164,7 @@ def build_fleet(config: ResourcesConfig, area: Area, parameters: Mapping[str, fl
         for j in range(group.count):
             unit_names.append(f"{group.type}@{label}#{j + 1}")
             types.append(group.type)
-            kind.append(KIND_CODES[unit_type.kind])
+            kind.append(PATROL_TEAM if team_patrols else KIND_CODES[unit_type.kind])
             officers.append(_officers(unit_type, parameters))
             position.append(where)
             patrol.append(unit_type.deployment == "patrol")

@@ -19,7 +19,7 @@ from simpy.events import NORMAL, EventPriority
 from readiness.config import MINUTES_PER_DAY, MINUTES_PER_WEEK, WEEKDAYS, parse_clock, parse_week_time
 from readiness.demand import load_demand_weights, load_profile
 from readiness.errors import ConfigError
-from readiness.kinds import ARMED, MUTUAL_AID, SPECIALIST, UNARMED
+from readiness.kinds import ARMED, MUTUAL_AID, PATROL_TEAM, POSTED, SPECIALIST, UNARMED
 from readiness.neighbourhood import density_per_km2
 from readiness.resources import NO_BASE
 from readiness.workload import load_pattern
@@ -353,7 +353,8 @@ class _Replication:
 
     def __init__(self, *, settings: _Settings, travel: np.ndarray, n_bases: int, scenario: _Scenario,
                  units: list[_Unit], team_delays: np.ndarray, aid_delays: np.ndarray, congestion: float,
-                 confront: bool, rng: np.random.Generator) -> None:
+                 confront: bool, rng: np.random.Generator, posts: list[_Unit] | None = None,
+                 posts_respond: bool = False) -> None:
         self.env = simpy.Environment()
         self.settings = settings
         self.travel = travel  # blue-light minutes
@@ -376,12 +377,14 @@ class _Replication:
                 site.first_unarmed = float(scenario.neighbourhood[site.index])
         self.reported: list[_Site] = []
         on_duty = [u for u in units if u.available < math.inf]
-        self.free_armed = [u for u in on_duty if u.kind == ARMED]
+        self.free_armed = [u for u in on_duty if u.kind in (ARMED, PATROL_TEAM)]
+        self.posts_respond = posts_respond
+        self._post(list(posts or []))
         self.free_unarmed = [u for u in on_duty if u.kind == UNARMED]
         self.static_sites = simpy.FilterStore(self.env)
         self.first_report = self.env.event()
         self.aid_requested = False
-        self.aid_units = [_Unit(index=len(units) + j, name=f"mutual_aid#{j + 1}", kind=MUTUAL_AID,
+        self.aid_units = [_Unit(index=len(units) + len(posts or []) + j, name=f"mutual_aid#{j + 1}", kind=MUTUAL_AID,
                                 officers=settings.arv_crew, position=NO_BASE) for j in range(len(aid_delays))]
         self.aid_delays = aid_delays
         for site in self.sites:
@@ -392,6 +395,27 @@ class _Replication:
         for team, delay in zip(teams, team_delays, strict=True):
             if team.available < math.inf:
                 self.env.process(self._team(team, float(delay)))
+
+    def _post(self, posts: list[_Unit]) -> None:
+        """Section 4.7: a post on duty at an attacked place is on scene from the site's start (earliest start
+        first, one site per post); posts that may leave join the free armed units, the others stay put."""
+        free = [u for u in posts if u.available < math.inf]
+        for site in sorted(self.sites, key=lambda s: (s.start, s.index)):
+            unit = next((u for u in free if u.position == self.n_bases + site.lsoa), None)
+            if unit is None:
+                continue
+            free.remove(unit)
+            site.assigned += unit.officers
+            site.next_arrival = min(site.next_arrival, site.start)
+            trip = self._trip(unit, site, site.start) if self.posts_respond else self._guard(unit, site)
+            self.env.process(trip)
+        if self.posts_respond:
+            self.free_armed.extend(free)
+
+    def _guard(self, unit: _Unit, site: _Site) -> ProcessBody:
+        """A post that stays: on scene at its place from the start, then back on guard there."""
+        yield from self._travel(unit, site, site.start)
+        yield from self._stay(unit, site, site.start)
 
     def run(self) -> list[_Site]:
         """Run until no event is left (trips to sites never resolved within the horizon just wait)."""
@@ -473,7 +497,7 @@ class _Replication:
             return
         site.engagements += 1
         stops = 1.0 - (1.0 - self.settings.stop_probability) ** (site.on_scene / site.attackers)
-        if unit.kind == SPECIALIST or self.rng.random() < stops:
+        if unit.kind in (SPECIALIST, PATROL_TEAM) or self.rng.random() < stops:
             self._stop_shooting(site)
             self._check_resolved(site)
         else:
@@ -532,9 +556,10 @@ class _Replication:
             site.on_scene += unit.officers
         else:
             site.first_unarmed = min(site.first_unarmed, now)
-        if unit.kind == SPECIALIST:
+        team = unit.kind in (SPECIALIST, PATROL_TEAM)
+        if team:
             site.team_on_scene = min(site.team_on_scene, now)
-        if site.engaged == math.inf and (site.on_scene >= site.needed or unit.kind == SPECIALIST):
+        if site.engaged == math.inf and (site.on_scene >= site.needed or team):
             site.engaged = now
         shooting = site.shot_stop == math.inf and (site.static or now < site.start + site.mobile_duration)
         if unit.officers > 0 and shooting:
@@ -856,11 +881,18 @@ def _patrol_probabilities(model: ModelLike, site_p: np.ndarray) -> dict[int, np.
     armed = (patrols.armed if user is not None and user.patrol_layer is not None
              else share * patrols.demand + (1.0 - share) * patrols.exposure)
     area = [int(fleet.patrol_area[u]) if fleet.patrol_area is not None else NO_BASE for u in range(len(fleet.kind))]
-    centres = sorted({area[u] for u in patrol if area[u] >= 0})
+    centres = sorted({area[u] for u in patrol if area[u] >= 0 and fleet.kind[u] != PATROL_TEAM})
     blue = np.asarray(model.blue_light_minutes, dtype=float)
     nearest = np.array([min(centres, key=lambda b: (blue[b, i], b)) for i in range(blue.shape[1])]) if centres else None
     out = {}
+    radius = model.params["patrol.team_radius_min"]
     for u in patrol:
+        if fleet.kind[u] == PATROL_TEAM:  # section 4.7: crowded places within the radius of its base
+            table = np.array(patrols.exposure, dtype=float)
+            if area[u] >= 0:
+                table = table * (blue[area[u]] <= radius)[None, :]
+            out[u] = table / table.sum(axis=1, keepdims=True)
+            continue
         table = np.array(armed if fleet.kind[u] == ARMED else patrols.demand, dtype=float)
         if area[u] >= 0:
             table = table * (nearest == area[u])[None, :]
@@ -879,6 +911,18 @@ def _draw_units(rng: np.random.Generator, model: ModelLike, patrol_p: dict[int, 
     return [_Unit(index=u, name=str(fleet.names[u]), kind=int(fleet.kind[u]),
                   officers=float(fleet.officers[u]), position=int(position[u]))
             for u in range(len(fleet.kind))]
+
+
+def _posts(model: ModelLike, minute: int, first_index: int) -> list[_Unit]:
+    """Section 4.7: one unit per post at its LSOA, on duty when the attack's first minute is in its hours."""
+    posts = getattr(model, "posts", None)
+    if posts is None:
+        return []
+    m = minute % MINUTES_PER_WEEK
+    on = any(a <= m < b or a <= m + MINUTES_PER_WEEK < b for a, b in posts.ranges)
+    return [_Unit(index=first_index + j, name=f"post#{j + 1}", kind=POSTED, officers=float(posts.officers),
+                  position=model.n_bases + int(lsoa), available=0.0 if on else math.inf)
+            for j, lsoa in enumerate(posts.lsoa)]
 
 
 def _team_delays(rng: np.random.Generator, units: list[_Unit], settings: _Settings) -> np.ndarray:
@@ -973,7 +1017,8 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
         done = _Replication(settings=settings, travel=blue, n_bases=model.n_bases, scenario=scenario,
                             units=units, team_delays=team_delays, aid_delays=aid_delays,
                             congestion=float(congestion[(minute // 60) % len(congestion)]), confront=confront,
-                            rng=rng).run()
+                            rng=rng, posts=_posts(model, minute, len(units)),
+                            posts_respond=config is not None and config.dispatch.posts == "respond").run()
         for name, measure in since_start.items():
             out[name][r] = [measure(s) for s in done]
         out["expected_deaths"][r] = [_site_harm(s, settings) for s in done]
