@@ -290,8 +290,16 @@ _ENV = Environment(loader=PackageLoader("readiness", "templates"), autoescape=se
 
 
 def render_html(template: str, **context: object) -> str:
-    """Render one of the package's report templates (no remote scripts, fonts or tiles)."""
-    return _ENV.get_template(template).render(software=software_versions(), **context)
+    """Render one of the package's report templates (no remote scripts, fonts or tiles).
+
+    With ``results`` (the run's results document) the page gets its STRESS-DES section (``readiness.stress``).
+    """
+    from readiness.stress import stress_des
+
+    software = software_versions()
+    results = context.get("results")
+    checklist = stress_des(results, software) if isinstance(results, Mapping) else ()
+    return _ENV.get_template(template).render(software=software, stress_des=checklist, **context)
 
 
 def _headline_figure(by_sites: list[dict]) -> Figure:
