@@ -23,7 +23,7 @@ import yaml
 from scipy import stats
 
 from readiness import __version__
-from readiness.queueing import erlang_b, erlang_c, hypercube, larson_correction_factors
+from readiness.queueing import HypercubeResult, erlang_b, erlang_c, hypercube, larson_correction_factors
 
 RESULTS_FORMAT = "readiness.validate_model/1"
 Subset = Literal["full", "ci"]
@@ -81,6 +81,19 @@ def mean_distance(home: float, west: float, east: float) -> float:
     if home <= west or home >= east:
         return abs((west + east) / 2 - home)
     return ((home - west) ** 2 + (east - home) ** 2) / (2 * (east - west))
+
+
+def two_unit_city(w: float) -> HypercubeResult:
+    """Section 5.3.3's city x in [-1, 1], no queue, east-west travel, boundary ``w`` west of unit 1.
+
+    Half the calls are uniform on [0.75, 1], half on [-1, 0.75]; 5/4 calls per mean service time; units at
+    x = 0.75 and -0.25. Atoms: [0.75, 1] and [0.75 - w, 0.75] (unit 1 first), [-1, 0.75 - w] (unit 2 first).
+    """
+    boundary = 0.75 - w
+    segments = [(0.75, 1.0), (boundary, 0.75), (-1.0, boundary)]
+    rates = 1.25 * np.array([0.5, 0.5 * w / 1.75, 0.5 * (1.75 - w) / 1.75])
+    travel = [[mean_distance(home, *segment) for segment in segments] for home in (0.75, -0.25)]
+    return hypercube(rates, 1.0, [[0, 1], [0, 1], [1, 0]], queue="loss", travel_minutes=travel)
 
 
 class Skipped(Exception):
@@ -235,11 +248,7 @@ def check_two_unit_city(ctx: Context) -> Outcome:
     """Larson and Odoni 5.3.3: two units on a line city, no queue; mean travel, imbalance and workloads."""
     numbers = []
     for w, mean_travel, imbalance, workloads in TWO_UNIT_CITY:
-        boundary = 0.75 - w
-        segments = [(0.75, 1.0), (boundary, 0.75), (-1.0, boundary)]
-        rates = 1.25 * np.array([0.5, 0.5 * w / 1.75, 0.5 * (1.75 - w) / 1.75])
-        travel = [[mean_distance(home, *segment) for segment in segments] for home in (0.75, -0.25)]
-        result = hypercube(rates, 1.0, [[0, 1], [0, 1], [1, 0]], queue="loss", travel_minutes=travel)
+        result = two_unit_city(w)
         numbers += [close(f"w = {w:.4f}: mean travel", result.mean_travel_minutes, mean_travel, 5e-6),
                     close(f"w = {w:.4f}: workload imbalance", float(result.workloads[0] - result.workloads[1]),
                           imbalance, 5e-6)]
