@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
+import types
 
 import pytest
 from typer.testing import CliRunner
@@ -102,3 +104,26 @@ def test_full_run_passes_every_check_it_can_run() -> None:
               and not (c["group"] == "replay" and not REPLAY_MERGED)]
     assert not failed, failed
     assert {c["name"] for c in result.checks} == {c.name for c in CHECKS}
+
+
+def test_replay_check_scores_each_band_flag_of_the_incidents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against the replay interface (run_replay -> .summary, .incidents): one calibration row per metric."""
+    calls = []
+
+    class Replay:
+        summary = {"share_inside_p5_p95": {"deaths": 0.1}, "mae_median": {"minutes": 2.5}}
+        incidents = [{"id": str(i), "deaths": {"inside_p5_p95": i == 0}} for i in range(10)]
+
+    def run_replay(table=None, *, replications=1000, seed=2015, ids=None):
+        calls.append((replications, seed, ids))
+        return Replay()
+
+    monkeypatch.setitem(sys.modules, "readiness.replay", types.SimpleNamespace(run_replay=run_replay))
+    result = run_model_checks(subset="ci", seed=3, names=["replay of the shipped attack table"])
+    assert calls == [(model_checks.CI_REPLAY_REPLICATIONS, 3, list(model_checks.CI_REPLAY_IDS))]
+    [check] = result.checks
+    band = check["numbers"][0]
+    assert band["model"] == 0.1 and not band["ok"] and check["status"] == "fail"  # 1 of 10 in a 90% band
+    assert model_checks.calibration("x", 6, 10)["ok"] and not model_checks.calibration("x", 5, 10)["ok"]
+    assert {n["quantity"] for n in check["numbers"][1:]} == {"summary: share_inside_p5_p95.deaths",
+                                                            "summary: mae_median.minutes"}
