@@ -110,13 +110,12 @@ def test_replay_check_scores_each_band_flag_of_the_incidents(monkeypatch: pytest
     """Against the replay interface (run_replay -> .summary, .incidents): one calibration row per metric."""
     calls = []
 
-    class Replay:
-        summary = {"share_inside_p5_p95": {"deaths": 0.1}, "mae_median": {"minutes": 2.5}}
-        incidents = [{"id": str(i), "deaths": {"inside_p5_p95": i == 0}} for i in range(10)]
+    replay = types.SimpleNamespace(summary={"share_inside_p5_p95": {"deaths": 0.1}, "mae_median": {"minutes": 2.5}},
+                                   incidents=[{"id": str(i), "deaths": {"inside_p5_p95": i == 0}} for i in range(10)])
 
     def run_replay(table=None, *, replications=1000, seed=2015, ids=None):
         calls.append((replications, seed, ids))
-        return Replay()
+        return replay
 
     monkeypatch.setitem(sys.modules, "readiness.replay", types.SimpleNamespace(run_replay=run_replay))
     result = run_model_checks(subset="ci", seed=3, names=["replay of the shipped attack table"])

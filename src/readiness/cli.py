@@ -567,7 +567,13 @@ def validate_model(out: OutOpt = Path("out-validate"),
                    no_store: NoStoreOpt = False) -> None:
     """Run every check of the model (closed forms, hypercube, SimPy reference, spopt, harm fit, replay); exit 1 if one fails."""
     from readiness.model_checks import markdown, run_model_checks
-    from readiness.report import prepare_out_dir, run_record, validate_model_outputs, write_atomic, write_outputs
+    from readiness.report import (
+        prepare_out_dir,
+        run_record,
+        validate_model_outputs,
+        write_atomic,
+        write_outputs,
+    )
 
     began = time.perf_counter()
     prepare_out_dir(out)

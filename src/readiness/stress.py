@@ -16,21 +16,21 @@ from typing import Any
 
 #: What each kind of run is for and what its experiments vary, by results format (checklist 1.1 and 1.3).
 PURPOSES: dict[str, tuple[str, str]] = {
-    "readiness.assessment/1": ("how long sites of a multi-site armed attack wait for armed officers, and the "
-                               "deaths, with the force's resources as configured",
+    "readiness.assessment/1": (("how long sites of a multi-site armed attack wait for armed officers, and the "
+                               "deaths, with the force's resources as configured"),
                                "the number of simultaneous sites K"),
-    "readiness.coverage/1": ("everyday armed coverage: the share of residents a free, on-duty ARV reaches in time, "
-                             "by hour of the week", "the 168 hours of the week"),
-    "readiness.compare/1": ("options (changes to the resources) against the baseline, with their costs and the "
-                            "deaths they avert", "the options and structural alternatives, for each K"),
+    "readiness.coverage/1": (("everyday armed coverage: the share of residents a free, on-duty ARV reaches in time, "
+                             "by hour of the week"), "the 168 hours of the week"),
+    "readiness.compare/1": (("options (changes to the resources) against the baseline, with their costs and the "
+                            "deaths they avert"), "the options and structural alternatives, for each K"),
     "readiness.optimise/1": ("where armed units should stand by: a location model solved on the force's LSOAs",
                              "the location model and its request"),
     "readiness.exposure/1": ("where attacks happen: people exposed in crowded places by LSOA at an hour of the week",
                              "the hour of the week mapped"),
-    "readiness.replay/1": ("real attacks replayed in their force at their date and time, predictions set beside "
-                           "what was recorded", "the attacks of the table"),
-    "readiness.validate_model/1": ("whether the model is built right: closed forms, textbook queueing examples, "
-                                   "an independent implementation, the harm fit and the replay of real attacks",
+    "readiness.replay/1": (("real attacks replayed in their force at their date and time, predictions set beside "
+                           "what was recorded"), "the attacks of the table"),
+    "readiness.validate_model/1": (("whether the model is built right: closed forms, textbook queueing examples, "
+                                   "an independent implementation, the harm fit and the replay of real attacks"),
                                    "the checks of the model"),
     "readiness.harm_fit/1": ("deaths at a site fitted on the table of real attacks", "the rows of the attack table"),
     "readiness.warmup/1": ("how long the everyday workload needs to reach its steady state from an empty start",
@@ -93,7 +93,7 @@ def _aims(results: Mapping[str, Any]) -> str:
         details.append("K = " + ", ".join(str(k) for k in results["sites"]))
     if isinstance(results.get("options"), list):
         details.append("options: " + ", ".join(str(o["name"]) for o in results["options"]))
-    if isinstance(results.get("structural"), Mapping) or isinstance(results.get("structural"), list):
+    if results.get("structural"):
         details.append("structural alternatives on common random numbers")
     if isinstance(results.get("request"), Mapping):
         details.append(", ".join(f"{k} {v}" for k, v in results["request"].items() if v is not None))
@@ -237,34 +237,34 @@ def stress_des(results: Mapping[str, Any], software: Mapping[str, str]) -> tuple
             ("1.2", "Model outputs", _outputs(results) + "."),
             ("1.3", "Experimentation aims", f"Varies {_aims(results)}."))),
         ("2", "Logic", (
-            ("2.1", "Base model overview", "docs/architecture.md (flow from configuration to results) and "
-             "docs/model.md (the specification both implementations follow)."),
+            ("2.1", "Base model overview", ("docs/architecture.md (flow from configuration to results) and "
+             "docs/model.md (the specification both implementations follow).")),
             ("2.2", "Base model logic", (f"Structural choices of this run: {logic}." if logic else
                                          "Not an attack simulation: see results.json's method.")),
             ("2.3", "Scenario logic", _scenario(config) + "."),
-            ("2.4", "Algorithms", "Counter-based random streams (readiness/rng.py); a compiled event loop per "
+            ("2.4", "Algorithms", ("Counter-based random streams (readiness/rng.py); a compiled event loop per "
              "replication (engine.py); closed-form expected deaths per site (harm.py); location models on HiGHS "
-             "(locate/)."),
+             "(locate/).")),
             ("2.5", "Components", components + "."))),
         ("3", "Data", (
             ("3.1", "Data sources", _data(results) + "."),
-            ("3.2", "Pre-processing", "The shipped data are built by scripts/build_*.py from the sources named in "
-             "docs/data.md; a run reads only the files in the package."),
+            ("3.2", "Pre-processing", ("The shipped data are built by scripts/build_*.py from the sources named in "
+             "docs/data.md; a run reads only the files in the package.")),
             ("3.3", "Input parameters", inputs + "."),
             ("3.4", "Assumptions", assumptions + "."))),
         ("4", "Experimentation", (
             ("4.1", "Initialisation", _initialisation(results)),
-            ("4.2", "Run length", "Each replication is one attack (terminating simulation), followed to the "
-             f"horizon{f' of {horizon:g} minutes' if horizon else ''}."),
+            ("4.2", "Run length", ("Each replication is one attack (terminating simulation), followed to the "
+             f"horizon{f' of {horizon:g} minutes' if horizon else ''}.")),
             ("4.3", "Estimation approach", _estimation(results)))),
         ("5", "Implementation", (
             ("5.1", "Software", ", ".join(f"{name} {v}" for name, v in software.items()) + "."),
-            ("5.2", "Random sampling", "Each draw is a hash of (seed, replication, purpose, index) "
-             "(readiness/rng.py, purposes in readiness/kinds.py); no global random state."),
-            ("5.3", "Model execution", "Replications run in parallel; batch size and worker count never change "
-             "a number."),
-            ("5.4", "System specification", "The machine, timings and command line are in run.json beside "
-             "results.json (which holds nothing about the machine)."))),
+            ("5.2", "Random sampling", ("Each draw is a hash of (seed, replication, purpose, index) "
+             "(readiness/rng.py, purposes in readiness/kinds.py); no global random state.")),
+            ("5.3", "Model execution", ("Replications run in parallel; batch size and worker count never change "
+             "a number.")),
+            ("5.4", "System specification", ("The machine, timings and command line are in run.json beside "
+             "results.json (which holds nothing about the machine).")))),
         ("6", "Code access", (
             ("6.1", "Computer model sharing statement", _code_access(version)),)),
     )
