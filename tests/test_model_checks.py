@@ -85,7 +85,7 @@ def test_close_compares_within_the_tolerance_and_rejects_nan() -> None:
 
 def test_markdown_has_every_check_and_its_numbers() -> None:
     result = run_model_checks(subset="ci", names=["Larson and Odoni 5.4.3: three units, exact"])
-    text = markdown(result)
+    text = markdown(result.results)
     assert "| Larson and Odoni 5.4.3: three units, exact | hypercube | **pass** |" in text
     assert "| workload of unit 1 | 0.557" in text and "0.5574" in text
 

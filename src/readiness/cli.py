@@ -587,7 +587,7 @@ def validate_model(out: OutOpt = Path("out-validate"),
                    files=written, quiet=quiet)
     if docs is not None:
         docs.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(docs, markdown(result))
+        write_atomic(docs, markdown(result.results))
     if not quiet:
         s = result.results["summary"]
         console.print(f"{s['checks']} checks: {s['pass']} passed, {s['fail']} failed, {s['skip']} skipped"
