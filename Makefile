@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast case-study bench bench-travel bench-optimise data clean
+.PHONY: install demo test test-fast validate validate-fast case-study bench bench-travel bench-optimise data clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON_BASE) -m venv $(VENV)
@@ -23,6 +23,14 @@ test: install
 
 test-fast: install
 	$(PYTHON) -m pytest -n 2 -q -m "not slow"
+
+# Every check of the model (docs/validation.md is regenerated from this one run; exit 1 if a check fails).
+validate: install
+	$(VENV)/bin/readiness validate-model --out out-validate --docs docs/validation.md
+
+# The CI subset: closed forms, hypercube, replay of two rows (tests/test_model_checks.py runs it in make test).
+validate-fast: install
+	$(VENV)/bin/readiness validate-model --fast --out out-validate-fast
 
 case-study: install
 	$(PYTHON) scripts/case_study.py

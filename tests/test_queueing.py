@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from readiness.errors import ConfigError
+from readiness.model_checks import THREE_UNIT_PREFERENCES, THREE_UNIT_RATES, TWO_UNIT_CITY, two_unit_city
 from readiness.queueing import erlang_b, erlang_c, hypercube, larson_correction_factors
 
 # --- Erlang formulas ------------------------------------------------------------------------------
@@ -210,26 +211,9 @@ def test_results_are_read_only() -> None:
 # --- Larson and Odoni (1981), chapter 5 -----------------------------------------------------------
 
 
-def _mean_distance(home: float, west: float, east: float) -> float:
-    """Mean |x - home| for x uniform on [west, east]."""
-    if home <= west or home >= east:
-        return abs((west + east) / 2 - home)
-    return ((home - west) ** 2 + (east - home) ** 2) / (2 * (east - west))
-
-
-@pytest.mark.parametrize(
-    ("w", "mean_travel", "imbalance", "workloads"),
-    [(0.5, 0.46246, 0.05236, (0.49010, 0.43773)), (53 / 126, 0.46166, 0.04405, None)],
-)
+@pytest.mark.parametrize(("w", "mean_travel", "imbalance", "workloads"), TWO_UNIT_CITY)
 def test_two_unit_rectangular_city_of_section_5_3_3(w, mean_travel, imbalance, workloads) -> None:
-    # City x in [-1, 1]; half the calls uniform on x in [0.75, 1], half on [-1, 0.75]; 5/4 calls per
-    # mean service time; units at x = 0.75 and -0.25; boundary w west of unit 1; no queue; east-west
-    # travel only. Atoms: [0.75, 1] and [0.75 - w, 0.75] (unit 1 first), [-1, 0.75 - w] (unit 2).
-    boundary = 0.75 - w
-    segments = [(0.75, 1.0), (boundary, 0.75), (-1.0, boundary)]
-    rates = 1.25 * np.array([0.5, 0.5 * w / 1.75, 0.5 * (1.75 - w) / 1.75])
-    travel = [[_mean_distance(home, *segment) for segment in segments] for home in (0.75, -0.25)]
-    result = hypercube(rates, 1.0, [[0, 1], [0, 1], [1, 0]], queue="loss", travel_minutes=travel)
+    result = two_unit_city(w)  # the book's line city (readiness.model_checks.two_unit_city)
     assert result.mean_travel_minutes == pytest.approx(mean_travel, abs=5e-6)
     assert result.workloads[0] - result.workloads[1] == pytest.approx(imbalance, abs=5e-6)
     if workloads is not None:
@@ -238,14 +222,8 @@ def test_two_unit_rectangular_city_of_section_5_3_3(w, mean_travel, imbalance, w
         assert result.workloads == pytest.approx(workloads, abs=1e-5)
 
 
-# Section 5.4.3's city: 10 atoms, 1.5 calls per mean service time, unit 1 answering atoms 1, 2, 4
-# (half the calls), unit 2 atoms 3, 5, 6, unit 3 atoms 7-10; unit 1 backs up everyone, unit 2
-# backs up atoms 1, 2, unit 3 atom 4. The per-atom rates are only in the book's Figure 5.11 (an
-# image we could not read); the model depends only on the total per preference order, and the
-# totals below (0.50, 0.25, 0.35, 0.40) are inferred: they are the only round values on a 0.005
-# grid whose exact workloads round to all three printed ones.
-THREE_UNIT_RATES = [0.50, 0.25, 0.35, 0.40]
-THREE_UNIT_PREFERENCES = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [2, 0, 1]]
+# Section 5.4.3's city (ten atoms, four preference orders): readiness.model_checks holds the book's data
+# (the per-atom rates are inferred there: the only round totals whose exact workloads round to the printed ones).
 
 
 def test_three_unit_exact_example_of_section_5_4() -> None:

@@ -1,4 +1,5 @@
-"""Command line: ``readiness assess | coverage | compare | optimise | harm fit | config default | validate``."""
+"""Command line: ``readiness assess | coverage | compare | optimise | harm fit | config default | validate |
+validate-model``."""
 
 from __future__ import annotations
 
@@ -558,3 +559,45 @@ def exposure(config: ConfigArg = None, out: OutOpt = Path("out-exposure"),
 
 
 app.add_typer(runs_app, name="runs")
+
+
+@app.command("validate-model")
+@user_errors
+def validate_model(out: OutOpt = Path("out-validate"),
+                   subset: Annotated[str, typer.Option("--subset", help="full, or ci: the fast subset (closed forms, "
+                                                                         "hypercube, replay of two rows)")] = "full",
+                   fast: Annotated[bool, typer.Option("--fast", help="the same as --subset ci")] = False,
+                   docs: Annotated[Path | None, typer.Option("--docs", help="also write this run as Markdown "
+                                                                            "(make validate: docs/validation.md)")] = None,
+                   seed: SeedOpt = 2015, quiet: QuietOpt = False, store: StoreOpt = None,
+                   no_store: NoStoreOpt = False) -> None:
+    """Run every check of the model (closed forms, hypercube, SimPy reference, spopt, harm fit, replay); exit 1 if one fails."""
+    from readiness.model_checks import markdown, run_model_checks
+    from readiness.report import (
+        prepare_out_dir,
+        run_record,
+        validate_model_outputs,
+        write_atomic,
+        write_outputs,
+    )
+
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    progress = None if quiet else (lambda name: console.print(f"checking: {name}", highlight=False))
+    result = run_model_checks(subset="ci" if fast else subset, seed=seed, progress=progress)  # type: ignore[arg-type]
+    tables, figures, html = validate_model_outputs(result)
+    run = run_record(command="validate-model", out=out, seconds=time.perf_counter() - began,
+                     extra={"check_seconds": result.seconds})
+    written = write_outputs(out, results=result.results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="validate-model", out=out, results=result.results, run=run,
+                   files=written, quiet=quiet)
+    if docs is not None:
+        docs.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(docs, markdown(result.results))
+    if not quiet:
+        s = result.results["summary"]
+        console.print(f"{s['checks']} checks: {s['pass']} passed, {s['fail']} failed, {s['skip']} skipped"
+                      + (f" (failed: {'; '.join(result.failed)})" if result.failed else "")
+                      + f"; report: {(out / 'report.html').resolve()}", highlight=False)
+    if result.failed:
+        raise typer.Exit(1)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # only for annotations: these modules import report's callers
     from readiness.exposure import ExposureResult
     from readiness.harm_fit import HarmFitResult
     from readiness.model import Model
+    from readiness.model_checks import ModelChecks
     from readiness.planning import OptimiseResult
     from readiness.warmup import UnitSeries
 
@@ -290,8 +291,16 @@ _ENV = Environment(loader=PackageLoader("readiness", "templates"), autoescape=se
 
 
 def render_html(template: str, **context: object) -> str:
-    """Render one of the package's report templates (no remote scripts, fonts or tiles)."""
-    return _ENV.get_template(template).render(software=software_versions(), **context)
+    """Render one of the package's report templates (no remote scripts, fonts or tiles).
+
+    With ``results`` (the run's results document) the page gets its STRESS-DES section (``readiness.stress``).
+    """
+    from readiness.stress import stress_des
+
+    software = software_versions()
+    results = context.get("results")
+    checklist = stress_des(results, software) if isinstance(results, Mapping) else ()
+    return _ENV.get_template(template).render(software=software, stress_des=checklist, **context)
 
 
 def _headline_figure(by_sites: list[dict]) -> Figure:
@@ -769,3 +778,14 @@ def harm_fit_outputs(result: HarmFitResult) -> tuple[dict[str, pd.DataFrame], li
     html = render_html("harm_fit.html.j2", result=result, results=results_document(result), figures=figures,
                        tables=tables, parameters=Parameters(result.parameters).entries())
     return tables, figures, html
+
+
+def validate_model_outputs(result: ModelChecks) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables and HTML of ``readiness validate-model`` (``readiness.model_checks.ModelChecks``)."""
+    checks = pd.DataFrame([{"name": c["name"], "group": c["group"], "status": c["status"], "note": c["note"],
+                            "failure_means": c["failure_means"]} for c in result.checks])
+    numbers = pd.DataFrame([{"check": c["name"], **n} for c in result.checks for n in c["numbers"]],
+                           columns=["check", "quantity", "model", "expected", "tolerance", "ok"])
+    html = render_html("validate_model.html.j2", results=result.results, figures=[],
+                       parameters=Parameters().entries())
+    return {"checks": checks, "numbers": numbers}, [], html

@@ -1,0 +1,576 @@
+"""``readiness validate-model``: every check of the model in one table, each run and reported the same way.
+
+A check compares the model with something independent of it (a closed form, a textbook example, the SimPy
+reference, spopt, the attack table) and says what a failure would mean. ``CHECKS`` is the one table: the
+command, ``make validate``, docs/validation.md and the tests read it; **add a check = one function and one
+line in CHECKS**. ``subset="ci"`` runs the fast ones (closed forms, hypercube, replay of two rows).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from scipy import stats
+
+from readiness import __version__
+from readiness.queueing import HypercubeResult, erlang_b, erlang_c, hypercube, larson_correction_factors
+
+RESULTS_FORMAT = "readiness.validate_model/1"
+Subset = Literal["full", "ci"]
+Status = Literal["pass", "fail", "skip"]
+SUBSETS: tuple[str, ...] = ("full", "ci")
+
+# --- Larson and Odoni (1981), Urban Operations Research, chapter 5: the printed examples ------------------
+#: Section 5.4.3's three-unit city: total calls per preference order (per mean service time) and the orders.
+#: The per-atom rates are only in the book's Figure 5.11; these totals are the only round values on a 0.005
+#: grid whose exact workloads round to all three printed ones (tests/test_queueing.py).
+THREE_UNIT_RATES = (0.50, 0.25, 0.35, 0.40)
+THREE_UNIT_PREFERENCES = ((0, 1, 2), (0, 2, 1), (1, 0, 2), (2, 0, 1))
+THREE_UNIT_EXACT = (0.5574, 0.4734, 0.4693)  # section 5.4.3, printed to 4 decimals
+THREE_UNIT_APPROX = (0.5627, 0.4716, 0.4657)  # section 5.5.3, the book stops at a largest change of 0.0011
+THREE_UNIT_BOOK_TOLERANCE = 0.0012
+CORRECTION_FACTORS_3_HALF = (1.0, 0.73684, 0.63158)  # Q(3, 1/2, j), section 5.5.3
+#: Section 5.3.3's two-unit rectangular city: boundary w, printed mean travel, imbalance, workloads.
+TWO_UNIT_CITY = ((0.5, 0.46246, 0.05236, (0.49010, 0.43773)), (53 / 126, 0.46166, 0.04405, None))
+
+# --- SimPy equivalence (issue 2): the 95% CI of engine minus reference must lie inside these margins ------
+EQUIVALENCE_REFERENCE_REPLICATIONS = 40_000
+EQUIVALENCE_ENGINE_REPLICATIONS = 100_000
+MARGIN_MEAN_MIN = 0.25
+MARGIN_SHARE_10 = 0.01
+EQUIVALENCE_HORIZON_MIN = 120.0
+PLANTED_TRAVEL_ERROR = 1.10
+
+#: Replay: rows of the shipped table in the CI subset (recorded times, two forces), and its replications.
+CI_REPLAY_IDS = ("UK-LONDON-BRIDGE-2017", "UK-FISHMONGERS-HALL-2019")
+CI_REPLAY_REPLICATIONS = 300
+FULL_REPLAY_REPLICATIONS = 1000
+#: A calibration test rejects a predictive 90% band when so few recorded values fall inside that a
+#: calibrated band would give as few with probability below this (one-sided binomial).
+CALIBRATION_ALPHA = 0.01
+NOMINAL_BAND = 0.90
+
+
+def one_unit_config(*, site: str = "E01009371", base: str = "Bournville Lane", arvs: int = 1,
+                    extra: dict | None = None, **parameters: float) -> dict:
+    """A config with ``arvs`` ARVs free at one base (no workload), no other units, one named site, fixed delays,
+    firearms in an open public place (no exposure layer): the world of the closed forms."""
+    from readiness.config import default_config
+
+    fixed = {"notify.sigma": 0.0, "attack.window_min": 0.0, "response.on_duty": 0, "neighbourhood.on_duty_share": 0.0,
+             **parameters}
+    types = {name: t.model_dump() for name, t in default_config().resources.unit_types.items()}
+    return {"resources": {"unit_types": {**types, "arv": {"kind": "armed", "deployment": "base"}},
+                          "units": [{"type": "arv", "base": base, "count": arvs}]},
+            "scenario": {"named_sites": [site], "weapons": {"firearm": 1.0}, "site_weights": "residents"},
+            "workload": {"enabled": False}, "parameters": fixed, **(extra or {})}
+
+
+def mean_distance(home: float, west: float, east: float) -> float:
+    """Mean |x - home| for x uniform on [west, east] (Larson and Odoni's one-dimensional travel)."""
+    if home <= west or home >= east:
+        return abs((west + east) / 2 - home)
+    return ((home - west) ** 2 + (east - home) ** 2) / (2 * (east - west))
+
+
+def two_unit_city(w: float) -> HypercubeResult:
+    """Section 5.3.3's city x in [-1, 1], no queue, east-west travel, boundary ``w`` west of unit 1.
+
+    Half the calls are uniform on [0.75, 1], half on [-1, 0.75]; 5/4 calls per mean service time; units at
+    x = 0.75 and -0.25. Atoms: [0.75, 1] and [0.75 - w, 0.75] (unit 1 first), [-1, 0.75 - w] (unit 2 first).
+    """
+    boundary = 0.75 - w
+    segments = [(0.75, 1.0), (boundary, 0.75), (-1.0, boundary)]
+    rates = 1.25 * np.array([0.5, 0.5 * w / 1.75, 0.5 * (1.75 - w) / 1.75])
+    travel = [[mean_distance(home, *segment) for segment in segments] for home in (0.75, -0.25)]
+    return hypercube(rates, 1.0, [[0, 1], [0, 1], [1, 0]], queue="loss", travel_minutes=travel)
+
+
+class Skipped(Exception):
+    """A check that cannot run here (an optional package is missing): the reason is reported."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check found: the numbers compared (each with its own pass or fail) and a note."""
+
+    numbers: list[dict[str, Any]]
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return all(n["ok"] for n in self.numbers)
+
+
+def close(quantity: str, model: float, expected: float, tolerance: float) -> dict[str, Any]:
+    """One compared number: the model's value, the independent one and the largest allowed difference."""
+    ok = bool(np.isfinite(model) and abs(model - expected) <= tolerance)
+    return {"quantity": quantity, "model": float(model), "expected": float(expected),
+            "tolerance": f"± {tolerance:.3g}", "ok": ok}
+
+
+def within(quantity: str, value: float, low: float, high: float, expected: str) -> dict[str, Any]:
+    """One number that must lie in [low, high] (an interval, a margin, a calibration band)."""
+    ok = bool(np.isfinite(value) and low <= value <= high)
+    return {"quantity": quantity, "model": float(value), "expected": expected,
+            "tolerance": f"[{low:.4g}, {high:.4g}]", "ok": ok}
+
+
+def calibration(quantity: str, inside: int, total: int, nominal: float = NOMINAL_BAND) -> dict[str, Any]:
+    """The share of recorded values inside a predictive band, against the binomial lower bound of a calibrated one."""
+    counts = np.arange(total + 1)
+    plausible = stats.binom.cdf(counts, total, nominal) >= CALIBRATION_ALPHA * (1 - 1e-9)  # P(X <= k) >= alpha
+    low = float(counts[plausible][0]) / total if total else 0.0
+    return within(quantity, inside / total if total else math.nan, low, 1.0,
+                  f"{nominal:.0%} band: at least {low:.2f} of {total} (binomial, {CALIBRATION_ALPHA:g})")
+
+
+@dataclass
+class Context:
+    """What the checks share in one run: the seed, the subset and the expensive objects built once."""
+
+    seed: int
+    subset: Subset
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fast(self) -> bool:
+        return self.subset == "ci"
+
+    @cached_property
+    def default_model(self) -> Any:
+        from readiness.config import default_config
+        from readiness.model import build_model
+
+        return build_model(default_config())
+
+
+def _model_from(mapping: dict) -> Any:
+    from readiness.config import config_from_mapping
+    from readiness.model import build_model
+
+    return build_model(config_from_mapping(mapping))
+
+
+# --- closed forms ------------------------------------------------------------------------------------------
+
+
+def check_one_unit(ctx: Context) -> Outcome:
+    """One ARV free at its base, fixed delays: first armed = notification median + blue-light minutes."""
+    from readiness.engine import simulate
+
+    model = _model_from(one_unit_config(**{"attack.static_share": 1.0, "harm.siege_probability": 0.0}))
+    out = simulate(model, sites=1, replications=50, seed=ctx.seed)
+    site, base = int(model.named_sites[0]), int(model.fleet.position[0])
+    expected = (model.params["notify.median_min"]
+                + model.attack_blue_light_factor() * float(model.blue_light_minutes[base, site]))
+    worst = float(np.abs(out.t_first_armed - expected).max())
+    one = out.attackers[:, 0] == 1
+    return Outcome([
+        close("minutes to first armed, largest error over 50 replications", expected + worst, expected, 1e-4),
+        close("minutes to enough armed, one attacker (one ARV is enough)",
+              float(out.t_enough_armed[one].max()) if one.any() else expected, expected, 1e-4),
+        close("sites never reached by enough armed, three attackers (one ARV of two officers)",
+              float(np.isinf(out.t_enough_armed[out.attackers[:, 0] == 3]).mean())
+              if (out.attackers[:, 0] == 3).any() else 1.0, 1.0, 0.0)])
+
+
+def _flat_profile(folder: Path) -> str:
+    """A demand profile with the same rate every hour of every day (the stationary M/G/c/c world)."""
+    path = folder / "flat.yaml"
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    path.write_text(yaml.safe_dump({"hour": [1.0] * 24, "day": dict.fromkeys(days, 1.0)}), encoding="utf-8")
+    return str(path)
+
+
+def check_erlang_b(ctx: Context) -> Outcome:
+    """The workload warm-up as an M/G/c/c loss system: P(all ARVs busy) and the lost share equal Erlang B."""
+    from readiness.config import parse_week_time
+    from readiness.workload import WorkloadSampler
+
+    arvs, jobs_per_day, median, sigma = 4, 60.0, 60.0, 0.5
+    reps = 5_000 if ctx.fast else 20_000
+    with tempfile.TemporaryDirectory() as folder:
+        model = _model_from({
+            "resources": {"units": [{"type": "arv", "base": "Bournville Lane", "count": arvs}]},
+            "workload": {"shifts": {}, "profile": _flat_profile(Path(folder))},
+            "parameters": {"response.on_duty": 0, "shifts.absence": 0.0, "workload.force_share": 0.0,
+                           "workload.other_jobs_per_day": jobs_per_day, "workload.other_service_median_min": median,
+                           "workload.other_service_sigma": sigma}})
+        state = WorkloadSampler(model).state(model, ctx.seed, np.arange(reps),
+                                             np.full(reps, parse_week_time("Wed 12:00")))
+    load = jobs_per_day / 1440.0 * median * math.exp(sigma**2 / 2)  # erlangs: the lognormal's mean service
+    blocking = float(erlang_b(load, arvs))
+    busy = state.busy.sum(axis=1)
+    se = math.sqrt(blocking * (1 - blocking) / reps)
+    lost = float(state.lost[:, 1].sum() / state.offered[:, 1].sum())
+    truncated = stats.poisson.pmf(np.arange(arvs + 1), load) / stats.poisson.cdf(arvs, load)
+    pvalue = float(stats.chisquare(np.bincount(busy, minlength=arvs + 1), truncated * reps).pvalue)
+    return Outcome([
+        close(f"P(all {arvs} ARVs busy), {reps} warm-ups, load {load:.3f} erlangs", float(np.mean(busy == arvs)),
+              blocking, 4 * se),
+        close("share of everyday jobs lost in the warm-up's last part", lost, blocking, 0.02),
+        within("chi-square p-value, busy count against the truncated Poisson", pvalue, 1e-3, 1.0,
+               "not rejected at 0.001")],
+        note="insensitivity: the number busy in M/G/c/c is truncated Poisson whatever the service distribution")
+
+
+def check_erlang_c(ctx: Context) -> Outcome:
+    """One preference order shared by every atom: the hypercube is M/M/N, so it must give Erlang B and C."""
+    units, load = 5, 3.7
+    rng = np.random.default_rng(ctx.seed)
+    rates = rng.uniform(0.5, 1.5, size=7)
+    rates *= load / rates.sum()
+    preferences = np.tile(rng.permutation(units), (7, 1))
+    infinite = hypercube(rates, 1.0, preferences, queue="infinite")
+    loss = hypercube(rates, 1.0, preferences, queue="loss")
+    return Outcome([
+        close(f"P(wait), {units} units, {load} erlangs, infinite queue", infinite.all_busy_probability,
+              float(erlang_c(load, units)), 1e-10),
+        close(f"P(lost), {units} units, {load} erlangs, loss", loss.all_busy_probability,
+              float(erlang_b(load, units)), 1e-10),
+        close("workloads sum to the carried load (loss)", float(loss.workloads.sum()),
+              load * (1 - float(erlang_b(load, units))), 1e-10)])
+
+
+# --- Larson's hypercube ------------------------------------------------------------------------------------
+
+
+def check_two_unit_city(ctx: Context) -> Outcome:
+    """Larson and Odoni 5.3.3: two units on a line city, no queue; mean travel, imbalance and workloads."""
+    numbers = []
+    for w, mean_travel, imbalance, workloads in TWO_UNIT_CITY:
+        result = two_unit_city(w)
+        numbers += [close(f"w = {w:.4f}: mean travel", result.mean_travel_minutes, mean_travel, 5e-6),
+                    close(f"w = {w:.4f}: workload imbalance", float(result.workloads[0] - result.workloads[1]),
+                          imbalance, 5e-6)]
+        if workloads is not None:
+            numbers += [close(f"w = {w:.4f}: workload of unit {u + 1}", float(result.workloads[u]), workloads[u],
+                              1e-5) for u in range(2)]
+    return Outcome(numbers)
+
+
+def check_three_unit_exact(ctx: Context) -> Outcome:
+    """Larson and Odoni 5.4.3: the exact 2^3-state hypercube of a ten-atom city; printed workloads."""
+    result = hypercube(THREE_UNIT_RATES, 1.0, THREE_UNIT_PREFERENCES)
+    return Outcome([close(f"workload of unit {u + 1}", float(result.workloads[u]), THREE_UNIT_EXACT[u], 5e-5)
+                    for u in range(3)])
+
+
+def check_three_unit_approx(ctx: Context) -> Outcome:
+    """Larson and Odoni 5.5.3: correction factors Q(3, 1/2, j) and the approximation stopped as in the book."""
+    factors = larson_correction_factors(3, 1.5)
+    book = hypercube(THREE_UNIT_RATES, 1.0, THREE_UNIT_PREFERENCES, method="approx",
+                     tolerance=THREE_UNIT_BOOK_TOLERANCE)
+    return Outcome([close(f"Q(3, 1/2, {j})", float(factors[j]), CORRECTION_FACTORS_3_HALF[j], 5e-6) for j in range(3)]
+                   + [close(f"approximate workload of unit {u + 1}", float(book.workloads[u]), THREE_UNIT_APPROX[u],
+                            1e-4) for u in range(3)])
+
+
+# --- SimPy reference ---------------------------------------------------------------------------------------
+
+
+def _reference(ctx: Context) -> dict[str, np.ndarray]:
+    """The SimPy reference's single-site attacks on the default model (shared by the equivalence pair)."""
+    if "reference" not in ctx.cache:
+        try:
+            from readiness._validation.reference import simulate_reference
+        except ImportError as e:
+            raise Skipped(f"needs the validate extra (pip install 'readiness[validate]'): {e}") from e
+        ctx.cache["reference"] = simulate_reference(ctx.default_model, sites=1, seed=ctx.seed + 1,
+                                                    replications=EQUIVALENCE_REFERENCE_REPLICATIONS, workload=False)
+    return ctx.cache["reference"]
+
+
+def equivalence(model: Any, reference: Mapping[str, np.ndarray], *, seed: int,
+                replications: int = EQUIVALENCE_ENGINE_REPLICATIONS) -> list[dict[str, Any]]:
+    """Two one-sided tests as an interval: the 95% CI of engine minus reference inside each margin."""
+    from readiness.engine import simulate
+    from readiness.scenario import draw_unit_starts
+
+    engine = simulate(model, sites=1, replications=replications, seed=seed, unit_states=draw_unit_starts)
+    rows = []
+    for label, transform, margin in (
+            ("mean minutes to first armed (censored at 120)",
+             lambda t: np.minimum(t, EQUIVALENCE_HORIZON_MIN), MARGIN_MEAN_MIN),
+            ("share waiting over 10 minutes", lambda t: (t > 10.0).astype(float), MARGIN_SHARE_10)):
+        a, b = transform(engine.t_first_armed[:, 0]), transform(reference["t_first_armed"][:, 0])
+        diff = float(a.mean() - b.mean())
+        half = 1.96 * math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+        row = within(f"{label}: engine minus reference ({diff:+.4f} ± {half:.4f})", diff, -margin + half,
+                     margin - half, f"95% CI inside ± {margin}")
+        rows.append(row)
+    return rows
+
+
+def check_equivalence(ctx: Context) -> Outcome:
+    """Engine (100,000 attacks) against the SimPy reference (40,000) on the default model, every unit free."""
+    reference = _reference(ctx)
+    return Outcome(equivalence(ctx.default_model, reference, seed=ctx.seed + 2))
+
+
+def check_planted_error(ctx: Context) -> Outcome:
+    """The same test with travel planted 10% slower in the engine must fail: the test can see such an error."""
+    reference = _reference(ctx)
+    planted = dataclasses.replace(ctx.default_model,
+                                  blue_light_minutes=ctx.default_model.blue_light_minutes * PLANTED_TRAVEL_ERROR)
+    rows = equivalence(planted, reference, seed=ctx.seed + 2)
+    caught = not all(r["ok"] for r in rows)
+    return Outcome([{**r, "ok": True, "quantity": f"(planted) {r['quantity']}"} for r in rows]
+                   + [{"quantity": "the equivalence test rejects the planted error", "model": float(caught),
+                       "expected": "1 (rejected)", "tolerance": "", "ok": caught}])
+
+
+# --- spopt -------------------------------------------------------------------------------------------------
+
+
+def _spopt_objective(model: Any) -> float:
+    import pulp
+
+    solved = model.solve(pulp.PULP_CBC_CMD(msg=False), results=False)
+    return float(pulp.value(solved.problem.objective))
+
+
+def check_spopt(ctx: Context) -> Outcome:
+    """MCLP and LSCP on 60 West Midlands LSOAs (calibrated minutes): our HiGHS models against spopt's."""
+    try:
+        import spopt.locate as spopt_locate
+    except ImportError as e:
+        raise Skipped(f"spopt is not installed: {e}") from e
+    from readiness.locate.base import MIP_REL_GAP
+    from readiness.locate.coverage import lscp, mclp
+    from readiness.travel import CalibratedModel
+
+    area = ctx.default_model.area
+    chosen = np.linspace(0, area.n - 1, 60).astype(int)
+    xy = np.c_[area.x[chosen], area.y[chosen]]
+    weights = area.residents[chosen].astype(float)
+    cost = CalibratedModel().minutes(xy, xy)
+    within_min, units = 12.0, 4
+    ours = mclp(weights, cost <= within_min, units)
+    theirs = _spopt_objective(spopt_locate.MCLP.from_cost_matrix(cost, weights, within_min, units))
+    cover = lscp(cost <= within_min)
+    cover_theirs = _spopt_objective(spopt_locate.LSCP.from_cost_matrix(cost, within_min))
+    return Outcome([
+        close(f"MCLP residents covered within {within_min:g} min by {units} sites", ours.objective, theirs,
+              MIP_REL_GAP * theirs),
+        close(f"LSCP sites to cover all within {within_min:g} min", cover.objective, cover_theirs, 0.0)])
+
+
+# --- harm fit ----------------------------------------------------------------------------------------------
+
+
+def _harm_fit(ctx: Context) -> Any:
+    if "harm" not in ctx.cache:
+        from readiness.attacks import load_attacks
+        from readiness.harm_fit import fit_harm
+
+        ctx.cache["harm"] = fit_harm(load_attacks(), seed=ctx.seed, loo=True)
+    return ctx.cache["harm"]
+
+
+def check_harm_loo(ctx: Context) -> Outcome:
+    """Each row of the attack table predicted by a fit without it: its 90% interval holds the recorded deaths."""
+    fit = _harm_fit(ctx)
+    loo = fit.checks["loo"]
+    inside = round(loo["share_within_p5_p95"] * loo["rows"])
+    return Outcome([calibration("rows whose recorded deaths lie in their leave-one-out p5-p95", inside, loo["rows"])],
+                   note=f"log score {loo['log_score']:.2f}")
+
+
+def check_harm_fbi(ctx: Context) -> Outcome:
+    """The fit's deaths per single-attacker firearm incident against the FBI's 486 killed in 160 incidents."""
+    fbi = _harm_fit(ctx).checks["fbi"]
+    predicted = fbi["predicted_deaths_per_incident"]
+    return Outcome([within("FBI deaths per incident (486 / 160) inside the predicted p5-p95",
+                           fbi["fbi_deaths_per_incident"], predicted["p5"], predicted["p95"],
+                           f"predicted mean {predicted['mean']:.2f}")], note=str(fbi.get("note", "")))
+
+
+# --- replay ------------------------------------------------------------------------------------------------
+
+
+def _leaves(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every number and yes/no leaf of nested mappings (or dataclasses), by dotted path."""
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        node = dataclasses.asdict(node)
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _leaves(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(node, (bool, np.bool_)):
+        yield prefix, bool(node)
+    elif isinstance(node, (int, float)):
+        yield prefix, float(node)
+
+
+def _is_band_flag(path: str) -> bool:
+    """Whether a leaf says if a recorded value lies in the predicted p5-p95 band."""
+    return any(word in path for word in ("inside", "within"))
+
+
+def check_replay(ctx: Context) -> Outcome:
+    """The shipped attack table replayed in each force at its date and time: recorded values in p5-p95."""
+    from readiness.replay import run_replay
+
+    if ctx.fast:
+        result = run_replay(replications=CI_REPLAY_REPLICATIONS, seed=ctx.seed, ids=list(CI_REPLAY_IDS))
+    else:
+        result = run_replay(replications=FULL_REPLAY_REPLICATIONS, seed=ctx.seed)
+    flags: dict[str, list[bool]] = {}
+    for incident in result.incidents:
+        for path, value in _leaves(incident):
+            if isinstance(value, bool) and _is_band_flag(path):
+                flags.setdefault(path, []).append(value)
+    numbers = [calibration(f"recorded inside the predicted p5-p95: {path}", sum(v), len(v))
+               for path, v in sorted(flags.items())]
+    numbers += [{"quantity": f"summary: {path}", "model": float(value), "expected": "", "tolerance": "",
+                 "ok": bool(np.isfinite(value))} for path, value in _leaves(result.summary)]
+    return Outcome(numbers, note=f"{len(result.incidents)} incidents replayed; calibration: a 90% band holds about "
+                                 "90% of recorded values, fewer than the binomial 1% bound fails")
+
+
+# --- the table ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of the model: what it compares, what a failure would mean, how to run it, and if CI runs it."""
+
+    name: str
+    group: str
+    compares: str
+    failure_means: str
+    run: Callable[[Context], Outcome]
+    ci: bool
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("one unit, fixed delays", "closed forms", check_one_unit.__doc__ or "",
+          "the engine's travel, notification or dispatch timing is wrong", check_one_unit, True),
+    Check("Erlang B: workload warm-up", "closed forms", check_erlang_b.__doc__ or "",
+          "the everyday workload (arrivals, service times, losses) does not simulate the queue it claims to",
+          check_erlang_b, True),
+    Check("Erlang B and C: hypercube with one order", "closed forms", check_erlang_c.__doc__ or "",
+          "the hypercube solver's balance equations or its queue are wrong", check_erlang_c, True),
+    Check("Larson and Odoni 5.3.3: two-unit city", "hypercube", check_two_unit_city.__doc__ or "",
+          "dispatch fractions or travel weighting of the hypercube are wrong", check_two_unit_city, True),
+    Check("Larson and Odoni 5.4.3: three units, exact", "hypercube", check_three_unit_exact.__doc__ or "",
+          "the exact hypercube does not reproduce the textbook", check_three_unit_exact, True),
+    Check("Larson and Odoni 5.5.3: approximation", "hypercube", check_three_unit_approx.__doc__ or "",
+          "Larson's correction factors or approximation are wrong", check_three_unit_approx, True),
+    Check("SimPy reference: equivalence", "reference", check_equivalence.__doc__ or "",
+          "the engine and the independent SimPy implementation of docs/model.md disagree: one of them (or the "
+          "spec) is wrong", check_equivalence, False),
+    Check("SimPy reference: planted 10% travel error", "reference", check_planted_error.__doc__ or "",
+          "the equivalence test is too weak to catch a 10% travel error: its margins or sizes need work",
+          check_planted_error, False),
+    Check("spopt parity: MCLP and LSCP", "location", check_spopt.__doc__ or "",
+          "our location models give worse (or impossible) optima than an independent solver", check_spopt, False),
+    Check("harm fit: leave-one-out", "harm fit", check_harm_loo.__doc__ or "",
+          "the harm model's predictive intervals are too narrow for real attacks (over-confident deaths)",
+          check_harm_loo, False),
+    Check("harm fit: FBI active shooters", "harm fit", check_harm_fbi.__doc__ or "",
+          "the fitted kill rates do not carry over to the wider population of firearm incidents", check_harm_fbi,
+          False),
+    Check("replay of the shipped attack table", "replay", check_replay.__doc__ or "",
+          "the model's response times or deaths do not match what happened in real attacks", check_replay, True),
+)
+
+
+@dataclass(frozen=True)
+class ModelChecks:
+    """The checks of one run: one record per check (status pass, fail or skip) and the results document."""
+
+    subset: Subset
+    seed: int
+    checks: list[dict[str, Any]]
+    seconds: dict[str, float]
+    results: dict[str, Any]
+
+    @property
+    def failed(self) -> list[str]:
+        return [c["name"] for c in self.checks if c["status"] == "fail"]
+
+
+def _run_one(check: Check, ctx: Context) -> dict[str, Any]:
+    """Run one check; a skip says why, and an exception is a failure that names it (never a crash of the run)."""
+    record: dict[str, Any] = {"name": check.name, "group": check.group, "compares": check.compares,
+                              "failure_means": check.failure_means, "numbers": [], "note": ""}
+    try:
+        outcome = check.run(ctx)
+    except Skipped as e:
+        return {**record, "status": "skip", "note": str(e)}
+    except Exception as e:  # noqa: BLE001 - a check that cannot run is reported as failed, with the reason
+        return {**record, "status": "fail", "note": f"{type(e).__name__}: {e}"}
+    return {**record, "status": "pass" if outcome.passed else "fail", "numbers": outcome.numbers,
+            "note": outcome.note}
+
+
+def run_model_checks(*, subset: Subset = "full", seed: int = 2015, names: list[str] | None = None,
+                     progress: Callable[[str], None] | None = None) -> ModelChecks:
+    """Run the checks of ``subset`` (``names``: only those) and build the ``readiness.validate_model/1`` document."""
+    from readiness.config import default_config, portable_config
+
+    if subset not in SUBSETS:
+        from readiness.errors import ConfigError
+
+        raise ConfigError(f"{subset!r} is not one of {', '.join(SUBSETS)}", field="subset")
+    ctx = Context(seed=seed, subset=subset)
+    chosen = [c for c in CHECKS if (subset == "full" or c.ci) and (names is None or c.name in names)]
+    records, seconds = [], {}
+    for check in chosen:
+        if progress:
+            progress(check.name)
+        began = time.perf_counter()
+        records.append(_run_one(check, ctx))
+        seconds[check.name] = round(time.perf_counter() - began, 3)
+    counts = {status: sum(r["status"] == status for r in records) for status in ("pass", "fail", "skip")}
+    results = {"format": RESULTS_FORMAT, "version": __version__, "seed": seed, "subset": subset,
+               "summary": {"checks": len(records), **counts},
+               "checks": records,
+               "config": portable_config(default_config()),
+               "parameters": ctx.default_model.params.as_records()}
+    return ModelChecks(subset=subset, seed=seed, checks=records, seconds=seconds, results=results)
+
+
+def markdown(results: Mapping[str, Any]) -> str:
+    """docs/validation.md from a run's results document: every check, its numbers and verdict (``make validate``)."""
+    s, subset, checks = results["summary"], results["subset"], results["checks"]
+    command = "make validate" if subset == "full" else f"readiness validate-model --subset {subset}"
+    ran = {c["name"] for c in checks}
+    left_out = [c.name for c in CHECKS if c.name not in ran]
+    lines = ["# Validation: every check of the model, from one run", "",
+             (f"Generated by `{command}` (`--docs docs/validation.md`), Readiness {results['version']}, "
+             f"seed {results['seed']}, subset `{subset}`: {s['checks']} checks, {s['pass']} passed, {s['fail']} "
+             f"failed, {s['skip']} skipped. Do not edit by hand: every number below comes from that run. The checks "
+             "are the table `CHECKS` in `src/readiness/model_checks.py`; `make validate` runs them all, CI the fast "
+             "subset (`readiness validate-model --subset ci`, in `tests/test_model_checks.py`)."), ""]
+    if left_out:
+        lines += [f"Not run in this subset: {', '.join(left_out)}.", ""]
+    lines += ["| check | group | result | what a failure would mean |", "|---|---|---|---|"]
+    lines += [f"| {c['name']} | {c['group']} | **{c['status']}** | {c['failure_means']} |" for c in checks]
+    for c in checks:
+        lines += ["", f"## {c['name']} ({c['status']})", "", c["compares"], ""]
+        if c["numbers"]:
+            lines += ["| quantity | model | expected | allowed | ok |", "|---|---|---|---|---|"]
+            lines += [f"| {n['quantity']} | {_cell(n['model'])} | {_cell(n['expected'])} | {n['tolerance']} | "
+                      f"{'yes' if n['ok'] else '**no**'} |" for n in c["numbers"]]
+        if c["note"]:
+            lines += ["", f"Note: {c['note']}"]
+        lines += ["", f"A failure would mean: {c['failure_means']}."]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    """A number to six significant figures, anything else as it is."""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
