@@ -156,15 +156,15 @@ def summarise(incidents: Sequence[dict[str, object]]) -> dict[str, object]:
     for metric in METRICS:
         pairs = [(i["comparison"][metric], i["recorded"][metric], i["predicted"][metric]["p50"])
                  for i in scored if metric in i["comparison"]]
-        by_metric[metric] = {"values": len(pairs), "within_p5_p95": sum(c["within_p5_p95"] for c, _, _ in pairs),
+        by_metric[metric] = {"recorded_values": len(pairs), "within_p5_p95": sum(c["within_p5_p95"] for c, _, _ in pairs),
                              "share_within_p5_p95": _share([c["within_p5_p95"] for c, _, _ in pairs]),
                              "mean_abs_error_of_median": _mae([(r, m) for _, r, m in pairs])}
-    values = sum(m["values"] for m in by_metric.values())
+    values = sum(m["recorded_values"] for m in by_metric.values())
     within = sum(m["within_p5_p95"] for m in by_metric.values())
     minutes = [(i["recorded"][m], i["predicted"][m]["p50"]) for i in scored for m in MINUTE_METRICS
                if m in i["comparison"]]
     return {"reported": len(incidents), "scored": len(scored), "excluded": len(incidents) - len(scored),
-            "not_scored": reasons, "values": values,
+            "not_scored": reasons, "recorded_values": values,
             "share_within_p5_p95": rounded(within / values) if values else None,
             "mean_abs_error_of_median": {"minutes": _mae(minutes), "deaths": by_metric["deaths"]["mean_abs_error_of_median"]},
             "by_metric": by_metric}
