@@ -261,7 +261,7 @@ class _ForceModels:
         """The forces run: code, name, LSOAs, armed units on duty, and parameters that differ from the registry."""
         registry = Parameters()
         return [{"code": code, "name": model.area.name, "lsoas": model.area.n,
-                 "armed_units": int(round(model.params["arv.on_duty"])), "units": model.fleet.n,
+                 "armed_units": round(model.params["arv.on_duty"]), "units": model.fleet.n,
                  "parameters": {name: rounded(model.params[name]) for name in model.params
                                 if model.params[name] != registry[name]}}
                 for code, model in sorted(self._models.items())]
