@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -204,8 +205,14 @@ def _groups(rows: Sequence[AttackRow]) -> list[list[AttackRow]]:
 
 def _force(row: AttackRow) -> Force | None:
     """The force of England and Wales a row names (name or code), else None."""
+    return _force_named(row.force)
+
+
+@cache
+def _force_named(text: str) -> Force | None:
+    """``match_force`` without its error (a name abroad is not a mistake here); cached, as rows repeat forces."""
     try:
-        return match_force(row.force)
+        return match_force(text)
     except ValueError:
         return None
 
@@ -303,14 +310,11 @@ def _incident(row: AttackRow, prediction: dict[str, object] | None) -> dict[str,
     """The results entry of one row: what it is, why not scored, predicted, recorded, and the comparison."""
     reason = _not_run(row) or (None if row.scored else row.scored_reason)
     recorded = {metric: getattr(row, column) for metric, column in METRICS.items()}
-    predicted = comparison = None
-    simulation = None
-    if prediction is not None:
-        samples = prediction["samples"]
-        predicted = {m: quantiles(s, discrete=m == "deaths") for m, s in samples.items()}  # type: ignore[union-attr]
-        simulation = prediction["simulation"]
+    samples: dict[str, np.ndarray] = {} if prediction is None else prediction["samples"]  # type: ignore[assignment]
+    predicted = {m: quantiles(s, discrete=m == "deaths") for m, s in samples.items()} if samples else None
     comparison = {} if predicted is None or reason is not None else {
         m: score(samples[m], float(v), discrete=m == "deaths") for m, v in recorded.items() if v is not None}
+    simulation = None if prediction is None else prediction["simulation"]
     return {"id": row.id, "attack_id": row.attack_id, "force": row.force, "place": row.place,
             "start_local": row.start_local.isoformat() if row.start_local else None,
             "weapon": row.weapon, "setting": row.setting, "attackers": row.attackers,
