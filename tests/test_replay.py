@@ -145,7 +145,7 @@ def test_a_subset_of_ids_replays_those_rows_as_in_the_whole_table(tmp_path: Path
 
 
 def test_same_table_and_seed_give_a_byte_identical_results_file(tmp_path: Path) -> None:
-    path = _write(tmp_path / "t.csv", MINIMAL)
+    path = _write(tmp_path / "t.csv", [{**MINIMAL[0], "deaths": "1"}, MINIMAL[1]])
     digests = []
     for n, seed in enumerate(("7", "7", "8")):
         out = tmp_path / f"out{n}"
@@ -161,3 +161,6 @@ def test_same_table_and_seed_give_a_byte_identical_results_file(tmp_path: Path) 
     assert {p.name for p in (tmp_path / "out0" / "figures").iterdir()} == {
         "replay_percentiles.png", "incident_01.png", "incident_02.png"}
     assert (tmp_path / "out0" / "incidents.csv").read_text().count("\n") == 3
+    listed = json.loads(runner.invoke(app, ["runs", "list", "--json", "--command", "replay"]).stdout)
+    assert len(listed) == 3 and listed[0]["headline_label"] == "share of recorded values inside predicted p5-p95"
+    assert {r["headline"] for r in listed} <= {0.0, 1.0}  # one recorded value: inside its band or not
