@@ -17,6 +17,7 @@ from readiness.attacks import REQUIRED_COLUMNS, UNSCORED_ARMED_ON_SITE, UNSCORED
 from readiness.cli import app
 from readiness.errors import DataError
 from readiness.replay import quantiles, run_replay, score, summarise
+from readiness.store import long_rows
 
 runner = CliRunner()
 REPS = 40
@@ -164,3 +165,10 @@ def test_same_table_and_seed_give_a_byte_identical_results_file(tmp_path: Path) 
     listed = json.loads(runner.invoke(app, ["runs", "list", "--json", "--command", "replay"]).stdout)
     assert len(listed) == 3 and listed[0]["headline_label"] == "share of recorded values inside predicted p5-p95"
     assert {r["headline"] for r in listed} <= {0.0, 1.0}  # one recorded value: inside its band or not
+    long = {(force, option, metric, statistic): value for force, option, _, _, metric, statistic, value
+            in long_rows(results)}
+    assert long["City of London", "A-1", "recorded_deaths", "value"] == 1.0
+    assert long["City of London", "A-1", "percentile_deaths", "value"] == results["incidents"][0]["comparison"][
+        "deaths"]["percentile"]
+    assert long["London, City of", "B-1", "predicted_deaths", "p95"] == results["incidents"][1]["predicted"][
+        "deaths"]["p95"]
