@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import numpy as np
 import pytest
 from scipy import stats
 
-from readiness.config import MINUTES_PER_WEEK, parse_week_time
+from readiness.config import MINUTES_PER_WEEK, Setting, parse_week_time
 from readiness.exposure import hour_of_week
 from readiness.kinds import SPECIALIST, Stream
 from readiness.model import Model, derive_model
@@ -184,6 +186,7 @@ def test_named_sites_fix_what_they_give_and_leave_every_other_draw() -> None:
     fixed = one_unit_config()
     fixed["scenario"]["named_sites"] = [{"x": -1.9026, "y": 52.4797, "crs": "EPSG:4326", "start_min": 12.5,
                                          "attackers": 3, "weapon": "vehicle", "setting": "venue"}, "E01009371"]
+    assert get_args(Setting) == SETTINGS  # the config's setting names are the scenario's codes, in order
     reps = np.arange(200)
     a, b = (draw_attacks(model_from(config), SEED, reps, 2) for config in (plain, fixed))
     assert np.all(b.start[:, 0] == 12.5) and np.all(b.attackers[:, 0] == 3)
