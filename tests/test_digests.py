@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "1e8dd4c720d5afb6e7f65ba20bbe485268e0b6a9865c78e19fc26b433b4585e0"),
+               "e0223fe640876be0d3fc493f6051e43e8c1bef77cea89785766439940100e79a"),
     "coverage": (["coverage", "--replications", "5"],
-                 "53c22beb6eadf7d2139d2238ab6091b6a81c74442a7a0d7b4f1c866a826fd7dc"),
+                 "7c76fc274e059d3da69b444f61f2ed4c71026558303a03b07d0b49a26149d623"),
     "compare": (["compare", "--replications", "100"],
-                "b31e7e8c0d1d37a5c1b2cec0318604922e5905bb49b21beea21aca9b04bf9331"),
+                "59c16f580ae73cbf110f0da2cef28a11eadb439cb3169323e7370ad49fb31dc6"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "e287dc18ce34f029fe2f3e70bc434f0e132e2f2fce445a4a363953a0fd6e016c"),
+                 "f3142139edb5f8140696c696ee45bca10cde33692956d3cfc4fad017843221b4"),
 }
 
 
