@@ -143,6 +143,12 @@ def test_minimal_user_file_each_row_one_attack(tmp_path: Path) -> None:
     assert table.source.endswith("mine.csv")
 
 
+def test_a_force_of_england_and_wales_in_any_spelling_is_scored(tmp_path: Path) -> None:
+    rows = [{**MINIMAL, "id": str(n), "force": force}
+            for n, force in enumerate(("West Midlands Police", "City of London", "e23000034", "Devon and Cornwall"))]
+    assert all(row.scored for row in load_attacks(_write(tmp_path / "spellings.csv", rows)).rows)
+
+
 def test_user_file_groups_sites_and_reads_issue_18_minutes(tmp_path: Path) -> None:
     rows = [{**MINIMAL, "attack_id": "X", "start_to_first_armed_min": "7.5", "call_to_first_armed_min": "6",
              "deaths": "3.0", "armed_on_site": "no"},
@@ -177,6 +183,7 @@ def test_user_file_groups_sites_and_reads_issue_18_minutes(tmp_path: Path) -> No
     ({"minutes_call_to_first_armed": "inf"}, "minutes_call_to_first_armed", "finite"),
     ({"armed_on_site": "maybe"}, "armed_on_site", "yes or no"),
     ({"force": ""}, "force", "empty cell"),
+    ({"country": "UK", "force": "West Midlnds"}, "force", "for country UK: unknown force 'West Midlnds'; nearest: West Midlands"),
     ({"weapon": "bomb", "scored": "yes"}, "scored", "expected no"),
     ({"scored": "no"}, "scored_reason", "a reason"),
 ])

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import numpy as np
 import pytest
 from scipy import stats
 
-from readiness.config import MINUTES_PER_WEEK, parse_week_time
+from readiness.config import MINUTES_PER_WEEK, Setting, parse_week_time
 from readiness.exposure import hour_of_week
 from readiness.kinds import SPECIALIST, Stream
 from readiness.model import Model, derive_model
 from readiness.rng import uniforms
 from readiness.scenario import (
     MAX_MUTUAL_AID,
+    SETTINGS,
     WEAPONS,
     Attacks,
     attack_minutes,
@@ -174,3 +177,21 @@ def test_unit_draws_follow_the_unit_not_its_place_in_the_fleet(default_model: Mo
     np.testing.assert_array_equal(after.specialist_delay[:, order], before.specialist_delay)
     patrol = default_model.fleet.patrol
     np.testing.assert_array_equal(after.position[:, order][:, patrol], before.position[:, patrol])
+
+
+def test_named_sites_fix_what_they_give_and_leave_every_other_draw() -> None:
+    """A ``NamedSite`` fixes its start, attackers, weapon and setting; the other sites and draws stay as drawn."""
+    plain = one_unit_config()
+    plain["scenario"]["named_sites"] = ["E01009371", "E01009371"]
+    fixed = one_unit_config()
+    fixed["scenario"]["named_sites"] = [{"x": -1.9026, "y": 52.4797, "crs": "EPSG:4326", "start_min": 12.5,
+                                         "attackers": 3, "weapon": "vehicle", "setting": "venue"}, "E01009371"]
+    assert get_args(Setting) == SETTINGS  # the config's setting names are the scenario's codes, in order
+    reps = np.arange(200)
+    a, b = (draw_attacks(model_from(config), SEED, reps, 2) for config in (plain, fixed))
+    assert np.all(b.start[:, 0] == 12.5) and np.all(b.attackers[:, 0] == 3)
+    assert np.all(b.weapon[:, 0] == WEAPONS.index("vehicle")) and not b.static[:, 0].any()  # a vehicle is mobile
+    assert np.all(b.setting[:, 0] == SETTINGS.index("venue"))
+    np.testing.assert_array_equal(b.report - b.start, a.report - a.start)  # the same notification delays
+    for name in ("start", "attackers", "weapon", "setting", "mobile_duration", "siege"):
+        np.testing.assert_array_equal(getattr(b, name)[:, 1], getattr(a, name)[:, 1])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -94,8 +94,13 @@ def to_area_crs(x: float, y: float, crs: str, area_crs: str) -> tuple[float, flo
     """Transform a point given in ``crs`` (e.g. EPSG:4326 lon/lat) into the area's projected CRS."""
     if CRS.from_user_input(crs) == CRS.from_user_input(area_crs):
         return float(x), float(y)
-    transformer = Transformer.from_crs(crs, area_crs, always_xy=True)
-    return tuple(float(v) for v in transformer.transform(x, y))  # type: ignore[return-value]
+    return tuple(float(v) for v in _transformer(crs, area_crs).transform(x, y))  # type: ignore[return-value]
+
+
+@cache
+def _transformer(crs: str, area_crs: str) -> Transformer:
+    """One transformer per pair of CRSs (building one costs a fifth of a second; a replay converts many points)."""
+    return Transformer.from_crs(crs, area_crs, always_xy=True)
 
 
 def point_in_area_crs(point: Point, area: Area) -> tuple[float, float]:

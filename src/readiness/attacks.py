@@ -19,6 +19,7 @@ import pandas as pd
 
 from readiness.area import data_path
 from readiness.errors import DataError
+from readiness.forces import match_force
 
 DEFAULT_ATTACKS_FILE = "attacks.csv"
 
@@ -147,6 +148,18 @@ def england_and_wales_forces() -> frozenset[str]:
                                                                  feature["properties"]["PFA20CD"]))
 
 
+def _names_a_force(text: str, country: str) -> bool:
+    """Whether a force cell names a force of England and Wales as ``readiness.forces`` reads it (any spelling);
+    in a ``UK`` row a name it cannot read is a mistake (the nearest names), not an attack abroad."""
+    try:
+        match_force(text)
+    except ValueError as error:
+        if country == "UK":
+            raise _CellError("force", f"expected a force of England and Wales for country UK: {error}") from None
+        return False
+    return True
+
+
 class _CellError(Exception):
     """A bad value in one column of the row being parsed."""
 
@@ -176,7 +189,7 @@ def _parse_row(cells: Mapping[str, str], forces: frozenset[str]) -> AttackRow:
                for column, begin, end in MINUTE_COLUMNS}
     force = _text(cells, "force", required=True)
     armed_on_site = _yes_no(cells, "armed_on_site")
-    scored, reason = _scored(cells, weapon=weapon, in_england_and_wales=force in forces,
+    scored, reason = _scored(cells, weapon=weapon, in_england_and_wales=force in forces or _names_a_force(force, _text(cells, "country")),
                              armed_on_site=armed_on_site, has_start=start is not None)
     return AttackRow(
         attack_id=_text(cells, "attack_id") or row_id, id=row_id, date=day or (start.date() if start else None),

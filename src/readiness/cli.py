@@ -1,5 +1,5 @@
-"""Command line: ``readiness assess | coverage | compare | optimise | harm fit | config default | validate |
-validate-model``."""
+"""Command line: ``readiness assess | coverage | compare | optimise | harm fit | replay | config default |
+validate | validate-model``."""
 
 from __future__ import annotations
 
@@ -473,6 +473,41 @@ def harm_fit(attacks: Annotated[Path | None, typer.Argument(help="attack table C
                       f"location mix against {fbi['fbi_deaths_per_incident']:.2f}; population factor "
                       f"{fbi['population_factor']['mean']:.2f}, held out on 2014-2019: {held['mean']:.1f} "
                       f"({held['p5']:.1f}-{held['p95']:.1f}) against {held['recorded']:.2f}", highlight=False)
+
+
+@app.command()
+@user_errors
+def replay(attacks: Annotated[Path | None, typer.Argument(help="attack table CSV (default: the shipped table)",
+                                                          show_default=False)] = None,
+           out: OutOpt = Path("out-replay"),
+           replications: Annotated[int, typer.Option("--replications", help="replications per attack")] = 1000,
+           seed: SeedOpt = 2015,
+           ids: Annotated[str | None, typer.Option("--ids", help="only these row ids or attack_ids, e.g. "
+                                                                 "UK-READING-2020,UK-BIRMINGHAM-2020")] = None,
+           quiet: QuietOpt = False, store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
+    """Replay real attacks, each in its force at its hour, and score the predictions against what happened."""
+    from readiness.attacks import load_attacks
+    from readiness.replay import attack_count, run_replay
+    from readiness.report import prepare_out_dir, replay_outputs, run_record, write_outputs
+
+    began = time.perf_counter()
+    prepare_out_dir(out)
+    table = load_attacks(attacks)
+    chosen = None if ids is None else [i.strip() for i in ids.split(",") if i.strip()]
+    with progress_bar(attack_count(table, chosen) * replications, quiet, "replaying") as advance:
+        result = run_replay(table, replications=replications, seed=seed, ids=chosen, progress=advance)
+    tables, figures, html = replay_outputs(result)
+    run = run_record(command="replay", out=out, seconds=time.perf_counter() - began,
+                     extra={"attacks_file": str(Path(result.source).resolve())})
+    written = write_outputs(out, results=result.results, run=run, tables=tables, figures=figures, html=html)
+    record_outputs(store, no_store, command="replay", out=out, results=result.results, run=run, files=written,
+                   quiet=quiet)
+    if not quiet:
+        s = result.summary
+        share = "no recorded value scored" if s["share_within_p5_p95"] is None else (
+            f"{s['share_within_p5_p95']:.0%} of {s['recorded_values']} recorded values inside p5-p95")
+        console.print(f"replayed {s['reported']} rows, {s['scored']} scored: {share}; "
+                      f"report: {(out / 'report.html').resolve()}", highlight=False)
 
 
 travel_app = typer.Typer(no_args_is_help=True, help="Travel models.")

@@ -173,6 +173,18 @@ Weapon = Literal["firearm", "knife", "vehicle", "vehicle+knife"]
 #: with firearms, 9 knives, 4 vehicles, 2 vehicle then knives; an assumption (docs/model.md).
 DEFAULT_WEAPONS: dict[str, float] = {"firearm": 0.5, "knife": 0.3, "vehicle": 0.13, "vehicle+knife": 0.07}
 
+#: Setting classes of a site (the exposure layer's, plus ``other_public``: ``scenario.SETTINGS``).
+Setting = Literal["transport_hub", "venue", "night_time_economy", "residential", "other_public"]
+
+
+class NamedSite(Point):
+    """A named site with what is known of its attack (a replayed row): each field given is fixed, not drawn."""
+
+    start_min: float | None = Field(default=None, ge=0)  # minutes after the attack's first start
+    attackers: int | None = Field(default=None, ge=1)
+    weapon: Weapon | None = None
+    setting: Setting | None = None
+
 
 class DispatchConfig(StrictModel):
     """How the armed response is run (structural choices, docs/model.md section 4).
@@ -191,7 +203,8 @@ class ScenarioConfig(StrictModel):
     """The attacks to assess."""
 
     sites: list[int] = Field(default_factory=lambda: [1, 2, 3, 5, 8])
-    named_sites: list[str | Point] | None = None  # LSOA codes or points; when given, exactly these sites
+    #: LSOA codes or points (a point may fix its start, attackers, weapon, setting); given: exactly these sites
+    named_sites: list[str | Point | NamedSite] | None = None
     #: exposure: people in crowded places at the attack's hour (the shipped layer); residents (or None):
     #: usual residents; a path: a user's crowded places, or a CSV with lsoa11cd, weight.
     site_weights: Literal["exposure", "residents"] | Path | None = "exposure"

@@ -69,6 +69,11 @@ _PARAMETERS: tuple[Parameter, ...] = (
     Parameter("notify.median_min", 3.0, "min", 1.5, 6.0, ASSUMPTION,
               "first shot to 999 call to dispatch; London Bridge first call about 90 s after the attack began"),
     Parameter("notify.sigma", 0.5, "log-sd", 0.25, 0.8, ASSUMPTION, "spread of the notification delay"),
+    Parameter("notify.call_median_min", 1.0, "min", 0.6, 1.5,
+              "attack table (docs/data.md): median first shot to first 999 call over the 14 rows recording both "
+              "(UK rows 0.6-4.0, median 0.9)",
+              "the shot-to-call part of the notification delay; the call-to-dispatch part is the rest, median "
+              "notify.median_min minus this (both parts scale with one log-normal draw; readiness replay)"),
     Parameter("horizon_min", 120.0, "min", 120.0, 120.0, "PRODUCT.md section 9 (definition)",
               "a site not reached within the horizon counts as not reached"),
     # --- travel ---

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # only for annotations: these modules import report's callers
     from readiness.model import Model
     from readiness.model_checks import ModelChecks
     from readiness.planning import OptimiseResult
+    from readiness.replay import ReplayResult
     from readiness.warmup import UnitSeries
 
 SOFTWARE = ("readiness", "numpy", "scipy", "numba", "pandas", "geopandas", "shapely", "pyproj", "matplotlib",
@@ -789,3 +790,77 @@ def validate_model_outputs(result: ModelChecks) -> tuple[dict[str, pd.DataFrame]
     html = render_html("validate_model.html.j2", results=result.results, figures=[],
                        parameters=Parameters().entries())
     return {"checks": checks, "numbers": numbers}, [], html
+
+
+def _replay_table(result: ReplayResult) -> pd.DataFrame:
+    """One row per incident: what it is, whether scored, and per metric recorded, predicted and the score."""
+    from readiness.replay import METRICS
+
+    records = []
+    for incident in result.incidents:
+        simulation, predicted = incident["simulation"] or {}, incident["predicted"] or {}
+        record = {key: incident[key] for key in ("id", "attack_id", "force", "start_local", "weapon", "setting",
+                                                 "attackers", "scored", "reason")}
+        record["lsoa11cd"] = simulation.get("lsoa11cd")
+        for metric in METRICS:
+            record[f"{metric}_recorded"] = incident["recorded"][metric]
+            record.update({f"{metric}_{k}": v for k, v in (predicted.get(metric) or {}).items()})
+            record.update({f"{metric}_{k}": v for k, v in incident["comparison"].get(metric, {}).items()})
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def _replay_incident_figure(incident: Mapping[str, object], index: int) -> Figure:
+    """A small chart of one incident: predicted p5-p95 band, median and mean of each metric, the recorded value."""
+    from readiness.replay import MINUTE_METRICS
+
+    fig, (minutes, deaths) = plt.subplots(1, 2, figsize=(7.5, 1.5), gridspec_kw={"width_ratios": [2, 1]})
+    for ax, metrics in ((minutes, MINUTE_METRICS), (deaths, ("deaths",))):
+        for y, metric in enumerate(metrics):
+            p, recorded = incident["predicted"][metric], incident["recorded"][metric]
+            ax.plot([p["p5"], p["p95"]], [y, y], color="#2c3e50", lw=5, alpha=0.35, solid_capstyle="butt")
+            ax.plot(p["p50"], y, "|", color="#2c3e50", ms=12, mew=2)
+            ax.plot(p["mean"], y, "o", color="#2c3e50", ms=3)
+            if recorded is not None:
+                ax.plot(recorded, y, "D", color="#c0392b", ms=6)
+        ax.set_yticks(range(len(metrics)), [m.replace("_min", "").replace("_", " ") for m in metrics], fontsize=7)
+        ax.set_ylim(-0.6, len(metrics) - 0.4)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", alpha=0.3)
+    minutes.set_xlabel("minutes", fontsize=7)
+    deaths.set_xlabel("deaths at the site", fontsize=7)
+    status = "scored" if incident["scored"] else f"not scored: {incident['reason']}"
+    return render_figure(fig, f"incident_{index:02d}", str(incident["id"]),
+                         f"Predicted 90% band (bar), median (tick) and mean (dot); recorded value (red diamond); {status}.")
+
+
+def _replay_percentile_figure(result: ReplayResult) -> Figure:
+    """Where each recorded value falls in its prediction (predicted percentile), by metric."""
+    from readiness.replay import BAND, METRICS
+
+    fig, ax = plt.subplots(figsize=(7, 2.4))
+    ax.axvspan(*BAND, color="#27ae60", alpha=0.12, label=f"p{BAND[0]:g}-p{BAND[1]:g}")
+    for y, metric in enumerate(METRICS):
+        values = [i["comparison"][metric]["percentile"] for i in result.incidents if metric in i["comparison"]]
+        ax.plot(values, [y] * len(values), "o", color="#2c3e50", alpha=0.7)
+    ax.set_yticks(range(len(METRICS)), list(METRICS), fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(-0.6, len(METRICS) - 0.4)
+    ax.set_xlabel("predicted percentile of the recorded value (mid-p)")
+    ax.legend(fontsize=7, loc="upper right")
+    ax.grid(axis="x", alpha=0.3)
+    return render_figure(fig, "replay_percentiles", "Recorded values in their predicted distributions",
+                         "Each dot is one recorded value of a scored incident; a well-calibrated model puts about 90% "
+                         "inside the band and spreads them evenly over 0-100.")
+
+
+def replay_outputs(result: ReplayResult) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
+    """Tables, figures and HTML of ``readiness replay``: a row and a small chart per incident, and the summary."""
+    tables = {"incidents": _replay_table(result), "parameters": parameter_table(Parameters())}
+    figures = [_replay_percentile_figure(result)]
+    charts = {i["id"]: _replay_incident_figure(i, n) for n, i in enumerate(result.incidents, start=1)
+              if i["predicted"] is not None}
+    figures += list(charts.values())
+    html = render_html("replay.html.j2", result=result, results=result.results, summary=result.summary,
+                       figures=figures[:1], charts=charts, parameters=Parameters().entries())
+    return tables, figures, html

@@ -155,19 +155,37 @@ def site_kill_rates(model: Model, weapon: np.ndarray, setting: np.ndarray) -> np
     return p["harm.kill_rate_per_attacker_min"] * ratio[weapon] * factor[setting]
 
 
+def fixed_by_named_sites(model: Model, k: int, name: str, drawn: np.ndarray,
+                         codes: tuple[str, ...] | None = None) -> np.ndarray:
+    """``drawn`` with the columns of the named sites that fix ``name`` (a ``NamedSite`` field) set to it.
+
+    A replayed attack fixes what its rows record (start, attackers, weapon, setting); the draws are still
+    made, so a fixed field leaves every other draw as it was.
+    """
+    if model.named_sites is None:
+        return drawn
+    out = drawn.copy()
+    for j, site in enumerate(model.config.scenario.named_sites[:k]):
+        value = getattr(site, name, None)
+        if value is not None:
+            out[:, j] = codes.index(value) if codes is not None else value
+    return out
+
+
 def draw_attacks(model: Model, seed: int, reps: np.ndarray, k: int) -> Attacks:
     """Draw the attacks of replications ``reps`` with ``k`` sites (docs/model.md, section 3)."""
     p = model.params
     start = _uniform_between(0.0, p["attack.window_min"], uniforms(seed, Stream.START, reps, k))
     start[:, 0] = 0.0
+    start = fixed_by_named_sites(model, k, "start_min", start)
     delay = _lognormal(p["notify.median_min"], p["notify.sigma"], normals(seed, Stream.NOTIFY, reps, k))
     extra = uniforms(seed, Stream.ATTACKERS, reps, 2 * k).reshape(len(reps), k, 2)
-    attackers = 1 + np.sum(extra < p["attack.extra_attacker_prob"], axis=2)
+    attackers = fixed_by_named_sites(model, k, "attackers", 1 + np.sum(extra < p["attack.extra_attacker_prob"], axis=2))
     low, high = int(p["mutual_aid.units_low"]), int(p["mutual_aid.units_high"])
     n_aid = low + np.floor(uniforms(seed, Stream.MUTUAL_AID_UNITS, reps, 1)[:, 0] * (high - low + 1)).astype(np.int64)
     site, report = draw_sites(model, seed, reps, k, start), start + delay
-    weapon = draw_weapons(model, seed, reps, k)
-    setting = draw_settings(model, seed, reps, site, start)
+    weapon = fixed_by_named_sites(model, k, "weapon", draw_weapons(model, seed, reps, k), WEAPONS)
+    setting = fixed_by_named_sites(model, k, "setting", draw_settings(model, seed, reps, site, start), SETTINGS)
     return Attacks(
         site=site,
         start=start,

@@ -445,9 +445,26 @@ def _optimise_rows(results: Mapping[str, Any]) -> Iterator[ResultRow]:
         yield from _by_sites(force, "plan", None, results["assessment"]["after"])
 
 
+def _replay_rows(results: Mapping[str, Any]) -> Iterator[ResultRow]:
+    """Per incident (option = row id): predicted statistics, recorded values and percentiles; then the summary."""
+    for incident in results["incidents"]:
+        for metric, predicted in (incident["predicted"] or {}).items():
+            for _, statistic, value in _stats(metric, predicted):
+                yield incident["force"], incident["id"], None, None, f"predicted_{metric}", statistic, value
+        for metric, value in incident["recorded"].items():
+            if value is not None:
+                yield incident["force"], incident["id"], None, None, f"recorded_{metric}", "value", float(value)
+        for metric, comparison in incident["comparison"].items():
+            yield incident["force"], incident["id"], None, None, f"percentile_{metric}", "value", comparison["percentile"]
+    for metric, row in results["summary"]["by_metric"].items():
+        for name, statistic, value in _row_stats(row, skip=(), prefix=f"{metric}."):
+            yield None, None, None, None, name, statistic, value
+
+
 FLATTENERS: dict[str, Callable[[Mapping[str, Any]], Iterator[ResultRow]]] = {
     "readiness.assessment/1": _assessment_rows, "readiness.coverage/1": _coverage_rows,
     "readiness.compare/1": _compare_rows, "readiness.optimise/1": _optimise_rows,
+    "readiness.replay/1": _replay_rows,
 }
 
 
@@ -474,6 +491,8 @@ def headline(results: Mapping[str, Any]) -> tuple[float | None, str | None]:
     if fmt == "readiness.optimise/1":
         return (results["plan"]["share_weight_within_standard"],
                 f"share of demand within {results['request']['within_min']:g} min")
+    if fmt == "readiness.replay/1":
+        return results["summary"]["share_within_p5_p95"], "share of recorded values inside predicted p5-p95"
     return None, None
 
 
