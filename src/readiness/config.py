@@ -155,6 +155,9 @@ class DispatchConfig(StrictModel):
     """
 
     doctrine: Literal["confront", "contain"] = "confront"
+    #: ``on``: free ARVs move up to the compliance table's positions when an ARV is committed (docs/model.md
+    #: 4.7); off by default: at a multi-site attack most free ARVs are sent at the reports anyway.
+    move_up: bool = False
 
 
 class ScenarioConfig(StrictModel):
