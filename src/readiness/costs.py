@@ -27,6 +27,7 @@ class Changes:
     armed_response_officers: int = 0  # crew members of response cars whose officers are armed
     cut_gbp: float = 0.0
     officers_lost: Mapping[str, float] = field(default_factory=dict)  # by role, from a budget cut
+    move_up: bool = False  # free ARVs move up (dispatch.move_up): no new posts, costs.move_up_gbp a year
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def option_cost(changes: Changes, params: Mapping[str, float]) -> Cost:
         "vehicles": (changes.armed_posts + changes.specialist_teams) * params["costs.vehicle_gbp"],
         "training_amortised": one_off_total / params["costs.amortisation_years"],
         "budget_cut": -changes.cut_gbp,
+        **({"move_up": params["costs.move_up_gbp"]} if changes.move_up else {}),
     }
     return Cost(yearly_gbp=sum(breakdown.values()), one_off_gbp=one_off_total, breakdown=breakdown)
 

@@ -10,6 +10,7 @@ is committed (docs/model.md, 4.7).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,13 +37,32 @@ class ComplianceTable:
         return self.positions.shape[0] - 1
 
 
+#: Tables by their inputs: ``derive_model`` reuses the weights and travel arrays a change leaves alone, so a
+#: sensitivity sweep or an option solves again only when the table's inputs change. Entries keep their
+#: arrays alive, so the ids in a key cannot be reused while the entry is here.
+_TABLES: OrderedDict[tuple[object, ...], tuple[tuple[np.ndarray, ...], ComplianceTable]] = OrderedDict()
+_TABLES_KEPT = 8
+
+
 def compliance_table(model: Model) -> ComplianceTable:
     """The model's compliance table: one MCLP per number of free ARVs, from 1 to the fleet's ARVs."""
     standard = float(model.params["dispatch.move_up_standard_min"])
+    n_arvs = int(np.count_nonzero(model.fleet.kind == ARMED))
+    arrays = (model.site_weights, model.blue_light_minutes)
+    key = (*map(id, arrays), model.n_bases, model.attack_blue_light_factor(), standard, n_arvs)
+    if key not in _TABLES:
+        _TABLES[key] = (arrays, _solve(model, standard, n_arvs))
+        if len(_TABLES) > _TABLES_KEPT:
+            _TABLES.popitem(last=False)
+    _TABLES.move_to_end(key)
+    return _TABLES[key][1]
+
+
+def _solve(model: Model, standard: float, n_arvs: int) -> ComplianceTable:
+    """Row ``p``: MCLP of ``p`` units over the LSOA centroids, weighted by the site weights."""
     weights = np.asarray(model.site_weights, dtype=float)
     minutes = model.attack_blue_light_factor() * model.blue_light_minutes[model.n_bases:].astype(float)
     coverage = minutes.T <= standard  # demand LSOA x candidate LSOA centroid
-    n_arvs = int(np.count_nonzero(model.fleet.kind == ARMED))
     positions = np.full((n_arvs + 1, max(n_arvs, 1)), -1, dtype=np.int64)
     covered = np.zeros(n_arvs + 1)
     for p in range(1, min(n_arvs, coverage.shape[1]) + 1):

@@ -82,6 +82,7 @@ class Option(StrictModel):
     arm_response: ArmResponse | None = None
     budget_cut: BudgetCut | None = None
     protect_neighbourhood: bool = False
+    move_up: bool = False  # dispatch.move_up on (docs/model.md 4.7), costed by costs.move_up_gbp
 
 
 class OptionsFile(StrictModel):
@@ -303,9 +304,13 @@ class _Applier:
         armed_response = self._arm_response(o.arm_response) if o.arm_response is not None else 0
         resources = self.baseline.config.resources.model_copy(update={
             "bases": self.bases, "unit_types": self.types, "units": [g for g in self.units if g.count]})
-        changes = Changes(**self.counts, armed_response_officers=armed_response, cut_gbp=cut, officers_lost=lost)
+        changes = Changes(**self.counts, armed_response_officers=armed_response, cut_gbp=cut, officers_lost=lost,
+                          move_up=o.move_up)
         config = self.baseline.config.model_copy(update={"resources": resources,
                                                          "parameters": self._neighbourhood_left(lost)})
+        if o.move_up:
+            config = config.model_copy(update={"dispatch": config.dispatch.model_copy(update={"move_up": True})})
+            self.summary.append("free ARVs move up to cover the most exposure while others are committed")
         model = derive_model(self.baseline, config)
         return AppliedOption(option=o, model=model, changes=changes, summary=tuple(self.summary) or ("no change",))
 
