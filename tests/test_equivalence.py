@@ -98,6 +98,14 @@ def test_same_distribution_with_a_thin_fleet_under_pressure() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("workload", [False, True])
+def test_same_distribution_with_move_up(workload: bool) -> None:
+    """Move-up (docs/model.md 4.7) on six ARVs and five sites, from free starts and after everyday jobs."""
+    model = model_from({"dispatch": {"move_up": True}, "parameters": {"arv.on_duty": 6}})
+    _assert_same_means(model, 5, workload=workload)
+
+
+@pytest.mark.slow
 def test_same_distribution_with_everyday_workload(default_model: Model) -> None:
     _assert_same_means(default_model, 5, workload=True)
 
