@@ -7,6 +7,7 @@ import pytest
 from conftest import model_from, one_unit_config
 
 from readiness.config import config_from_mapping, load_config, parse_week_time
+from readiness.costs import option_cost
 from readiness.engine import simulate
 from readiness.errors import ConfigError
 from readiness.kinds import ARMED, UNARMED
@@ -94,3 +95,7 @@ def test_the_shipped_move_up_option_changes_only_the_switch_and_costs_the_regist
     assert applied.model.config.dispatch.move_up is True
     assert applied.model.config.resources == default_model.config.resources
     assert applied.changes.move_up and applied.changes.armed_posts == 0
+    assert option_cost(applied.changes, default_model.params).yearly_gbp == 0  # the default: no cost
+    dearer = default_model.params.overridden(**{"costs.move_up_gbp": 12_000.0})
+    assert option_cost(applied.changes, dearer).breakdown["move_up"] == option_cost(applied.changes, dearer).yearly_gbp
+    assert option_cost(applied.changes, dearer).yearly_gbp == 12_000.0
