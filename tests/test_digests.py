@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "1e8dd4c720d5afb6e7f65ba20bbe485268e0b6a9865c78e19fc26b433b4585e0"),
+               "e2491679f697b06750c0841ea369d002b3b7bf96f51c22fe5973509613f042ed"),
     "coverage": (["coverage", "--replications", "5"],
-                 "53c22beb6eadf7d2139d2238ab6091b6a81c74442a7a0d7b4f1c866a826fd7dc"),
+                 "603845adc6a4218adfde1926dbd984e228cacf5104e053e3100491e766b397ea"),
     "compare": (["compare", "--replications", "100"],
                 "b31e7e8c0d1d37a5c1b2cec0318604922e5905bb49b21beea21aca9b04bf9331"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "e287dc18ce34f029fe2f3e70bc434f0e132e2f2fce445a4a363953a0fd6e016c"),
+                 "b6189f3928ecf6b415faf9cd3c58dd71530cd3e8263c4b9e072cfbb505194c7e"),
 }
 
 
