@@ -19,7 +19,7 @@ RUNS = {
     "coverage": (["coverage", "--replications", "5"],
                  "603845adc6a4218adfde1926dbd984e228cacf5104e053e3100491e766b397ea"),
     "compare": (["compare", "--replications", "100"],
-                "b31e7e8c0d1d37a5c1b2cec0318604922e5905bb49b21beea21aca9b04bf9331"),
+                "2b8da08959c2b739fa5693585133d92dd8569c2f5c318ca208b3ac428163a844"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
                  "b6189f3928ecf6b415faf9cd3c58dd71530cd3e8263c4b9e072cfbb505194c7e"),
 }
