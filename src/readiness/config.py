@@ -197,6 +197,9 @@ class DispatchConfig(StrictModel):
     #: ``stay``: posted officers guard their place and never leave it; ``respond``: they are dispatched
     #: like ARVs to attacks elsewhere (docs/model.md 4.7).
     posts: Literal["stay", "respond"] = "stay"
+    #: ``on``: free ARVs move up to the compliance table's positions when an ARV is committed (docs/model.md
+    #: 4.8); off by default: at a multi-site attack most free ARVs are sent at the reports anyway.
+    move_up: bool = False
 
 
 class ScenarioConfig(StrictModel):

@@ -28,6 +28,7 @@ class Changes:
     cut_gbp: float = 0.0
     officers_lost: Mapping[str, float] = field(default_factory=dict)  # by role, from a budget cut
     post_officer_hours_week: float = 0.0  # armed posts: officer-hours a week (docs/options.md)
+    move_up: bool = False  # free ARVs move up (dispatch.move_up): no new posts, costs.move_up_gbp a year
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def option_cost(changes: Changes, params: Mapping[str, float]) -> Cost:
         "training_amortised": one_off_total / params["costs.amortisation_years"],
         "budget_cut": -changes.cut_gbp,
         "armed_posts": post_hours_yearly(changes.post_officer_hours_week, params),
+        **({"move_up": params["costs.move_up_gbp"]} if changes.move_up else {}),
     }
     return Cost(yearly_gbp=sum(breakdown.values()), one_off_gbp=one_off_total, breakdown=breakdown)
 

@@ -152,6 +152,30 @@ class Outputs(NamedTuple):
     expected: np.ndarray
 
 
+class MoveUp(NamedTuple):
+    """Move-up (``dispatch.move_up``, docs/model.md 4.8): the compliance table and normal road minutes."""
+
+    on: bool
+    table: np.ndarray  # (P + 1, P) positions of row p in its first p slots, -1 after (move_up.ComplianceTable)
+    normal: np.ndarray  # travel_minutes: normal road minutes, position x LSOA
+    factor: np.ndarray  # (R,) normal-road congestion at the attack's hour; one float per replication
+
+    @staticmethod
+    def of(model: Model, minute: np.ndarray) -> MoveUp:
+        """The model's move-up inputs for attacks at ``minute`` of the week (an empty table when off)."""
+        on = bool(model.config.dispatch.move_up)
+        table = model.compliance_table.positions if on else np.full((1, 1), -1, np.int64)
+        hour = (np.asarray(minute, dtype=np.int64) // 60) % len(model.travel_congestion)
+        return MoveUp(on, table, model.travel_minutes, model.travel_congestion[hour].astype(float))
+
+
+class _Moves(NamedTuple):
+    """Free ARVs moving up: the position each is driving to (-1: none) and when it gets there."""
+
+    dest: np.ndarray
+    until: np.ndarray
+
+
 class _Units(NamedTuple):
     """State of one replication's units: the fleet, then the mutual-aid slots."""
 
@@ -473,6 +497,81 @@ def _report(k, now, units, sites, draws, settings, travel):
 
 
 @_inline
+def _is_free_arv(u, now, units):
+    """A fleet ARV free now (not on a job, not still busy on an everyday one): what move-up moves."""
+    return units.state[u] == _IDLE and units.kind[u] == ARMED and units.time[u] <= now
+
+
+@_inline
+def _free_arvs(now, units):
+    """How many fleet ARVs are free now."""
+    n = 0
+    for u in range(units.state.shape[0]):
+        if _is_free_arv(u, now, units):
+            n += 1
+    return n
+
+
+@_inline
+def _settle(now, units, moves):
+    """ARVs whose move-up has ended by ``now`` are at their new position (before that: where they left)."""
+    for u in range(moves.dest.shape[0]):
+        if moves.dest[u] >= 0 and moves.until[u] <= now:
+            units.pos[u] = moves.dest[u]
+            moves.dest[u] = -1
+
+
+@_inline
+def _move_minutes(u, target, now, units, moves, move, n_bases):
+    """Normal road minutes for unit ``u`` to hold ``target``: 0 there, what is left of a move there under way."""
+    if target == units.pos[u]:
+        return 0.0
+    if target == moves.dest[u]:
+        return moves.until[u] - now
+    return move.factor * move.normal[units.pos[u], target - n_bases]
+
+
+@_inline
+def _move_up(now, units, moves, move, n_bases):
+    """Free ARVs take the compliance table's row for their number (docs/model.md 4.8).
+
+    Greedy assignment: the (unit, position) pair with the fewest normal road minutes first (ties: lowest
+    unit, then the row's order), until the row's positions are held; a unit left over stays where it is.
+    """
+    for u in range(moves.dest.shape[0]):
+        if moves.dest[u] >= 0 and units.state[u] != _IDLE:  # committed while moving up: the move is over
+            moves.dest[u] = -1
+    n = _free_arvs(now, units)
+    if n == 0:
+        return
+    row = move.table[n]
+    taken = row < 0
+    done = np.zeros(units.state.shape[0], np.bool_)
+    for _ in range(n):
+        best, best_u, best_s = INF, -1, -1
+        for u in range(units.state.shape[0]):
+            if done[u] or not _is_free_arv(u, now, units):
+                continue
+            for s in range(n):
+                if not taken[s]:
+                    minutes = _move_minutes(u, row[s], now, units, moves, move, n_bases)
+                    if minutes < best:
+                        best, best_u, best_s = minutes, u, s
+        if best_u < 0:
+            break
+        done[best_u] = True
+        taken[best_s] = True
+        if row[best_s] == units.pos[best_u]:
+            moves.dest[best_u] = -1
+        elif row[best_s] != moves.dest[best_u]:
+            moves.dest[best_u] = row[best_s]
+            moves.until[best_u] = now + best
+    for u in range(units.state.shape[0]):
+        if _is_free_arv(u, now, units) and not done[u]:
+            moves.dest[u] = -1
+
+
+@_inline
 def _active_sites(sites):
     """Sites reported and not yet resolved."""
     active = 0
@@ -502,10 +601,11 @@ def _write_outputs(draws, sites, settings, out):
 
 
 @numba.njit(cache=True)
-def _replication(draws, fleet, travel, settings, out):
+def _replication(draws, fleet, travel, settings, move, out):
     """Simulate one replication's dispatch and harm (docs/model.md, sections 4 and 5): rows of the batch."""
     n_fleet = fleet.kind.shape[0]
     units = _start_units(fleet, settings.aid_crew)
+    moves = _Moves(np.full(units.state.shape[0], -1, np.int64), np.full(units.state.shape[0], INF))
     sites = _start_sites(draws, settings.per_attacker)
     t_end = np.max(draws.start) + settings.horizon
     aid_requested = False
@@ -527,7 +627,13 @@ def _replication(draws, fleet, travel, settings, out):
         elif cat == _FREE:
             _free(i, now, units, sites, draws, settings, travel)
         elif cat == _REPORT:
+            free = 0
+            if move.on:
+                _settle(now, units, moves)
+                free = _free_arvs(now, units)
             _report(i, now, units, sites, draws, settings, travel)
+            if move.on and _free_arvs(now, units) < free:  # an ARV was committed: the others move up
+                _move_up(now, units, moves, move, settings.n_bases)
             # specialist teams: the first report requests them all; a waiting team takes a new static site
             if not first_report_seen:
                 first_report_seen = True
@@ -566,7 +672,7 @@ def _replication(draws, fleet, travel, settings, out):
 
 
 @numba.njit(parallel=True, cache=True)
-def _dispatch_batch(draws, fleet, travel, settings, out):
+def _dispatch_batch(draws, fleet, travel, settings, move, out):
     """Every replication of a batch, in parallel: each runs on its own rows of the draws and outputs."""
     for r in numba.prange(draws.site.shape[0]):
         row = SiteDraws(draws.site[r], draws.start[r], draws.report[r], draws.attackers[r], draws.static[r],
@@ -575,7 +681,7 @@ def _dispatch_batch(draws, fleet, travel, settings, out):
                         draws.engagement[r])
         units = FleetArrays(fleet.kind, fleet.officers, fleet.position[r], fleet.available[r],
                             fleet.specialist_delay[r])
-        _replication(row, units, travel, settings,
+        _replication(row, units, travel, settings, MoveUp(move.on, move.table, move.normal, move.factor[r]),
                      Outputs(out.first[r], out.enough[r], out.resolved[r], out.unarmed[r], out.stop[r],
                              out.expected[r]))
 
@@ -633,7 +739,7 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     if model.posts is not None:  # posted officers join the fleet for the attack (docs/model.md 4.7)
         fleet = FleetArrays(*(np.concatenate([a, b], axis=-1) for a, b in
                               zip(fleet, post_units(model.posts, model.n_bases, minute), strict=True)))
-    _dispatch_batch(draws, fleet, model.blue_light_minutes, Settings.of(model), out)
+    _dispatch_batch(draws, fleet, model.blue_light_minutes, Settings.of(model), MoveUp.of(model, minute), out)
     deaths = poisson_deaths(uniforms(seed, Stream.DEATHS, reps, sites), out.expected).reshape(shape)
     return Outcomes(replication=reps, site=attacks.site, start=attacks.start, report=attacks.report,
                     attackers=attacks.attackers, static=attacks.static, t_first_armed=out.first,

@@ -14,6 +14,7 @@ from readiness.exposure import ExposureLayer, site_layer, weights_for
 from readiness.patrol import Patrols, build_patrols
 from readiness.posts import Posts, resolve_posts
 from readiness.forces import default_bases_for, parameters_for
+from readiness.move_up import ComplianceTable, compliance_table
 from readiness.registry import Parameters
 from readiness.resources import Fleet, build_fleet, resolve_resources
 from readiness.travel import TravelModel, build_travel_model, congestion_profile
@@ -49,6 +50,11 @@ class Model:
     def site_cumulative(self) -> np.ndarray:
         """``(168, n_lsoa)`` cumulative site weights by hour (what the site draws search)."""
         return np.cumsum(self.site_table, axis=1)
+
+    @cached_property
+    def compliance_table(self) -> ComplianceTable:
+        """Move-up's positions by number of free ARVs (``move_up.compliance_table``), solved on first use."""
+        return compliance_table(self)
 
     @property
     def n_bases(self) -> int:

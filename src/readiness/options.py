@@ -89,6 +89,7 @@ class Option(StrictModel):
     arm_response: ArmResponse | None = None
     budget_cut: BudgetCut | None = None
     protect_neighbourhood: bool = False
+    move_up: bool = False  # dispatch.move_up on (docs/model.md 4.8), costed by costs.move_up_gbp
 
 
 class OptionsFile(StrictModel):
@@ -323,9 +324,12 @@ class _Applier:
             "bases": self.bases, "unit_types": self.types, "units": [g for g in self.units if g.count],
             "armed_posts": o.armed_posts or self.baseline.config.resources.armed_posts})
         changes = Changes(**self.counts, armed_response_officers=armed_response, cut_gbp=cut, officers_lost=lost,
-                          post_officer_hours_week=post_hours)
+                          post_officer_hours_week=post_hours, move_up=o.move_up)
         config = self.baseline.config.model_copy(update={"resources": resources,
                                                          "parameters": self._neighbourhood_left(lost)})
+        if o.move_up:
+            config = config.model_copy(update={"dispatch": config.dispatch.model_copy(update={"move_up": True})})
+            self.summary.append("free ARVs move up to cover the most exposure while others are committed")
         model = derive_model(self.baseline, config)
         return AppliedOption(option=o, model=model, changes=changes, summary=tuple(self.summary) or ("no change",))
 

@@ -158,6 +158,9 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "armed officers per attacker needed to engage (enough armed officers)", integer=True),
     Parameter("dispatch.scene_clear_min", 10.0, "min", 0.0, 30.0, ASSUMPTION,
               "time a unit stays at a resolved scene before it can be re-tasked"),
+    Parameter("dispatch.move_up_standard_min", 10.0, "min", 5.0, 15.0, ASSUMPTION,
+              "move-up (dispatch.move_up: on): the compliance table covers the most exposure within this many "
+              "blue-light minutes; 10 is the optimise command's default standard and the report's 10-minute wait"),
     # --- doctrine (dispatch.doctrine: confront) ---
     Parameter("doctrine.engagement_delay_min", 1.0, "min", 0.0, 3.0, ASSUMPTION,
               "arrival to first engagement under locate-and-confront: getting out, kitting up, locating the "
@@ -255,6 +258,9 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "yearly requalification days, ammunition, weapon and protective kit of one armed officer"),
     Parameter("costs.vehicle_gbp", 15000.0, "GBP/vehicle/year", 10000.0, 25000.0, ASSUMPTION,
               "an equipped armed vehicle (ARV or specialist team), leased or amortised, per post on duty"),
+    Parameter("costs.move_up_gbp", 0.0, "GBP/year", 0.0, 20000.0, ASSUMPTION,
+              "yearly cost of the move-up option: none by default, the ARVs and crews already on duty drive a "
+              "few minutes more during an attack; the high end allows for a control-room tool or everyday move-up fuel"),
     Parameter("costs.amortisation_years", 5.0, "years", 3.0, 10.0, ASSUMPTION,
               "one-off training costs are spread over this many years of service"),
     Parameter("costs.reliefs", 5, "reliefs", 5, 6, ASSUMPTION,

@@ -56,6 +56,7 @@ SWITCHES: tuple[Switch, ...] = (
     Switch("dispatch.doctrine", "dispatch.doctrine", {"confront": "confront", "contain": "contain"}),
     Switch("arv.deployment", "resources.unit_types.arv.deployment", {"patrol": "patrol", "base": "base"}),
     Switch("arv.patrol_area", "resources.unit_types.arv.patrol_area", {"base": "base", "force": "force"}),
+    Switch("dispatch.move_up", "dispatch.move_up", {"off": False, "on": True}),
 )
 
 

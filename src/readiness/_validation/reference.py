@@ -309,6 +309,17 @@ class _Unit:
     officers: float
     position: int
     available: float = 0.0  # from when it can set off (inf: off duty for the whole attack)
+    destination: int = -1  # move-up: the position it is driving to (-1: none), reached at ``moved_at``
+    moved_at: float = math.inf
+
+
+@dataclass(frozen=True)
+class _MoveUp:
+    """Move-up inputs (docs/model.md 4.8): the compliance table and normal road minutes at the attack's hour."""
+
+    table: np.ndarray  # row p: the positions p free ARVs hold (-1 padding)
+    normal: np.ndarray  # normal road minutes, position x LSOA
+    congestion: float  # their factor at the attack's hour
 
 
 @dataclass(eq=False)
@@ -354,8 +365,9 @@ class _Replication:
     def __init__(self, *, settings: _Settings, travel: np.ndarray, n_bases: int, scenario: _Scenario,
                  units: list[_Unit], team_delays: np.ndarray, aid_delays: np.ndarray, congestion: float,
                  confront: bool, rng: np.random.Generator, posts: list[_Unit] | None = None,
-                 posts_respond: bool = False) -> None:
+                 posts_respond: bool = False, move_up: _MoveUp | None = None) -> None:
         self.env = simpy.Environment()
+        self.move_up = move_up
         self.settings = settings
         self.travel = travel  # blue-light minutes
         self.congestion = congestion
@@ -431,10 +443,15 @@ class _Replication:
         yield _At(self.env, site.report, Phase.REPORT)
         site.reported = True
         self.reported.append(site)
+        free = self._settle() if self.move_up is not None else 0
+        sent = []
         while site.assigned < site.needed and self.free_armed:
-            self._dispatch(self._take_nearest(self.free_armed, site), site)
+            sent.append(self._take_nearest(self.free_armed, site))
+            self._dispatch(sent[-1], site)
         for _ in range(min(int(self.settings.unarmed_per_site), len(self.free_unarmed))):
             self._dispatch(self._take_nearest(self.free_unarmed, site), site)
+        if self.move_up is not None and len(self._free_arvs()) < free:
+            self._move_up(self.move_up, sent)
         if not self.first_report.triggered:
             self.first_report.succeed()
         if site.static:
@@ -529,6 +546,49 @@ class _Replication:
             site.next_arrival = min(site.next_arrival, arrival)
         trip = self._travel(unit, site, arrival) if unit.kind == UNARMED else self._trip(unit, site, arrival)
         self.env.process(trip)
+
+    def _free_arvs(self) -> list[_Unit]:
+        """Fleet ARVs free now: not on a job and not still busy on an everyday one (what move-up moves)."""
+        return [u for u in self.free_armed if u.kind == ARMED and u.available <= self.env.now]
+
+    def _settle(self) -> int:
+        """Moves that have ended put their ARVs at the new position; returns how many ARVs are free now."""
+        for unit in self.free_armed:
+            if unit.destination >= 0 and unit.moved_at <= self.env.now:
+                unit.position, unit.destination = unit.destination, -1
+        return len(self._free_arvs())
+
+    def _move_up(self, move_up: _MoveUp, sent: list[_Unit]) -> None:
+        """Section 4.8: the free ARVs hold the table's row for their number, nearest pairs first (greedy)."""
+        for unit in sent:  # committed, perhaps while moving up: that move is over
+            unit.destination = -1
+        now, free = self.env.now, self._free_arvs()
+        row = move_up.table[len(free)][:len(free)]
+
+        def minutes(unit: _Unit, target: int) -> float:
+            if target == unit.position:
+                return 0.0
+            if target == unit.destination:
+                return unit.moved_at - now
+            return move_up.congestion * float(move_up.normal[unit.position, target - self.n_bases])
+
+        pairs = sorted((minutes(u, int(p)), u.index, s) for u in free for s, p in enumerate(row) if p >= 0)
+        by_index = {u.index: u for u in free}
+        placed: set[int] = set()
+        held: set[int] = set()
+        for cost, index, s in pairs:
+            if index in placed or s in held:
+                continue
+            placed.add(index)
+            held.add(s)
+            unit, target = by_index[index], int(row[s])
+            if target == unit.position:
+                unit.destination = -1
+            elif target != unit.destination:
+                unit.destination, unit.moved_at = target, now + cost
+        for unit in free:
+            if unit.index not in placed:
+                unit.destination = -1
 
     def _is_open(self, site: _Site) -> bool:
         """Reported, not resolved, and still within its horizon."""
@@ -978,6 +1038,7 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     weapons = _weapon_rates(model)
     setting_factor = _setting_factor(model)
     travel = np.asarray(model.travel_minutes, dtype=float)
+    normal_congestion = np.asarray(getattr(model, "travel_congestion", np.ones(MINUTES_PER_WEEK // 60)), dtype=float)
     blue = getattr(model, "blue_light_minutes", None)
     blue = settings.emergency_factor * travel if blue is None else np.asarray(blue, dtype=float)
     congestion = np.asarray(getattr(model, "blue_light_congestion", np.ones(MINUTES_PER_WEEK // 60)), dtype=float)
@@ -988,6 +1049,7 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     everyday = _Workload.from_model(model) if enabled else None
     attack_time = "Mon 00:00" if config is None else config.scenario.attack_time  # None: drawn per replication
     confront = (getattr(model, "doctrine", "contain") if config is None else config.dispatch.doctrine) == "confront"
+    table = model.compliance_table.positions if config is not None and config.dispatch.move_up else None
     fixed_minute = None if attack_time is None else parse_week_time(attack_time)
     since_start: dict[str, Callable[[_Site], float]] = {
         "t_first_armed": lambda s: s.first_armed - s.start,
@@ -1014,11 +1076,14 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
         aid_delays = rng.uniform(settings.aid_delay_low, settings.aid_delay_high, size=n_aid)
         if everyday is not None:
             _WarmUp(rng, everyday, units, travel, model.n_bases, minute, patrol_p).run()
+        hour = (minute // 60) % len(congestion)
+        move_up = None if table is None else _MoveUp(table, travel, float(normal_congestion[hour]))
         done = _Replication(settings=settings, travel=blue, n_bases=model.n_bases, scenario=scenario,
                             units=units, team_delays=team_delays, aid_delays=aid_delays,
-                            congestion=float(congestion[(minute // 60) % len(congestion)]), confront=confront,
+                            congestion=float(congestion[hour]), confront=confront,
                             rng=rng, posts=_posts(model, minute, len(units)),
-                            posts_respond=config is not None and config.dispatch.posts == "respond").run()
+                            posts_respond=config is not None and config.dispatch.posts == "respond",
+                            move_up=move_up).run()
         for name, measure in since_start.items():
             out[name][r] = [measure(s) for s in done]
         out["expected_deaths"][r] = [_site_harm(s, settings) for s in done]
