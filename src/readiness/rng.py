@@ -75,6 +75,78 @@ def uniforms(seed: int, purpose: str, replications: np.ndarray, indices: np.ndar
     return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT
 
 
+# Cephes ``ndtri`` (S. L. Moshier, Cephes Math Library 2.1, 1989), the algorithm and coefficients behind
+# ``scipy.special.ndtri``: rational approximations near the centre and in two tail ranges.
+_NDTRI_P0 = (-5.99633501014107895267e1, 9.80010754185999661536e1, -5.66762857469070293439e1,
+             1.39312609387279679503e1, -1.23916583867381258016e0)
+_NDTRI_Q0 = (1.95448858338141759834e0, 4.67627912898881538453e0, 8.63602421390890590575e1,
+             -2.25462687854119370527e2, 2.00260212380060660359e2, -8.20372256168333339912e1,
+             1.59056225126211695515e1, -1.18331621121330003142e0)
+_NDTRI_P1 = (4.05544892305962419923e0, 3.15251094599893866154e1, 5.71628192246421288162e1,
+             4.40805073893200834700e1, 1.46849561928858024014e1, 2.18663306850790267539e0,
+             -1.40256079171354495875e-1, -3.50424626827848203418e-2, -8.57456785154685413611e-4)
+_NDTRI_Q1 = (1.57799883256466749731e1, 4.53907635128879210584e1, 4.13172038254672030440e1,
+             1.50425385692907503408e1, 2.50464946208309415979e0, -1.42182922854787788574e-1,
+             -3.80806407691578277194e-2, -9.33259480895457427372e-4)
+_NDTRI_P2 = (3.23774891776946035970e0, 6.91522889068984211695e0, 3.93881025292474443415e0,
+             1.33303460815807542389e0, 2.01485389549179081538e-1, 1.23716634817820021358e-2,
+             3.01581553508235416007e-4, 2.65806974686737550832e-6, 6.23974539184983293730e-9)
+_NDTRI_Q2 = (6.02427039364742014255e0, 3.67983563856160859403e0, 1.37702099489081330271e0,
+             2.16236993594496635890e-1, 1.34204006088543189037e-2, 3.28014464682127739104e-4,
+             2.89247864745380683936e-6, 6.79019408009981274425e-9)
+_SQRT2PI = 2.50662827463100050242e0
+_EXP_M2 = 0.13533528323661269189  # exp(-2)
+
+
+@numba.njit(cache=True, inline="always")
+def _polevl(x, coef):
+    """``coef[0] x^n + ... + coef[n]`` by Horner's rule, in Cephes' order of operations."""
+    ans = coef[0]
+    for i in range(1, len(coef)):
+        ans = ans * x + coef[i]
+    return ans
+
+
+@numba.njit(cache=True, inline="always")
+def _p1evl(x, coef):
+    """As :func:`_polevl` with a leading coefficient 1 left out of ``coef`` (Cephes' ``p1evl``)."""
+    ans = x + coef[0]
+    for i in range(1, len(coef)):
+        ans = ans * x + coef[i]
+    return ans
+
+
+@numba.njit(cache=True)
+def ndtri(y0):
+    """The standard normal quantile, step for step SciPy's (Cephes) ``ndtri``, so compiled loops can draw
+    normals without leaving Numba (bit-identical to ``scipy.special.ndtri``: tested)."""
+    if y0 == 0.0:
+        return -np.inf
+    if y0 == 1.0:
+        return np.inf
+    if y0 < 0.0 or y0 > 1.0 or y0 != y0:
+        return np.nan
+    negate = True
+    y = y0
+    if y > 1.0 - _EXP_M2:
+        y = 1.0 - y
+        negate = False
+    if y > _EXP_M2:
+        y = y - 0.5
+        y2 = y * y
+        x = y + y * (y2 * _polevl(y2, _NDTRI_P0) / _p1evl(y2, _NDTRI_Q0))
+        return x * _SQRT2PI
+    x = np.sqrt(-2.0 * np.log(y))
+    x0 = x - np.log(x) / x
+    z = 1.0 / x
+    if x < 8.0:
+        x1 = z * _polevl(z, _NDTRI_P1) / _p1evl(z, _NDTRI_Q1)
+    else:
+        x1 = z * _polevl(z, _NDTRI_P2) / _p1evl(z, _NDTRI_Q2)
+    x = x0 - x1
+    return -x if negate else x
+
+
 def normals(seed: int, purpose: str, replications: np.ndarray, indices: np.ndarray | int) -> np.ndarray:
     """Standard normal draws by inversion of :func:`uniforms`."""
     return special.ndtri(uniforms(seed, purpose, replications, indices))
