@@ -69,10 +69,18 @@ def uniforms(seed: int, purpose: str, replications: np.ndarray, indices: np.ndar
         Indices within the purpose (site number, unit name index...), or an int ``n`` for ``0..n-1``.
     """
     idx = np.arange(indices, dtype=np.uint64) if isinstance(indices, int) else np.asarray(indices, np.uint64)
-    per_rep = replication_keys(seed, purpose, replications)
-    with np.errstate(over="ignore"):
-        z = _mix(per_rep[:, None] ^ (idx[None, :] * _INDEX_MULT + _GOLDEN))
-    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT
+    out = np.empty((len(np.atleast_1d(replications)), idx.size))
+    _uniform_grid(replication_keys(seed, purpose, replications), idx.ravel(), out)
+    return out
+
+
+@numba.njit(cache=True)
+def _uniform_grid(per_rep, idx, out):
+    """``out[r, j] = uniform_at(per_rep[r], idx[j])``: one pass, no temporaries (NumPy needed five); serial,
+    as the many small calls cost more in thread start-ups than they gain."""
+    for r in range(per_rep.shape[0]):
+        for j in range(idx.shape[0]):
+            out[r, j] = uniform_at(per_rep[r], idx[j])
 
 
 # Cephes ``ndtri`` (S. L. Moshier, Cephes Math Library 2.1, 1989), the algorithm and coefficients behind
@@ -161,6 +169,54 @@ def pick_in_row(cumulative, u):
     while lo < hi:
         mid = (lo + hi) // 2
         if cumulative[mid] <= u * cumulative[n - 1]:
+            lo = mid + 1
+        else:
+            hi = mid
+    return min(lo, n - 1)
+
+
+#: Extra entries of a guide table row beyond one per weight (``guide_table``).
+_GUIDE_PAD = 3
+
+
+def guide_table(cumulative: np.ndarray) -> np.ndarray:
+    """Guide rows for :func:`pick_guided` over the last axis of ``cumulative``: ``(..., n + 3)`` int32.
+
+    Entry ``b`` counts the cumulative weights at most ``(b / n) * total``, so a uniform in bucket
+    ``floor(u n)`` picks an index between entries ``b - 1`` and ``b + 2`` (a margin of one bucket each side
+    absorbs every rounding), and the search runs over those few indices instead of all ``n``.
+    """
+    cumulative = np.ascontiguousarray(cumulative, dtype=float)
+    rows = cumulative.reshape(-1, cumulative.shape[-1])
+    out = np.empty((rows.shape[0], rows.shape[1] + _GUIDE_PAD), np.int32)
+    _guide_rows(rows, out)
+    return out.reshape(*cumulative.shape[:-1], rows.shape[1] + _GUIDE_PAD)
+
+
+@numba.njit(parallel=True, cache=True)
+def _guide_rows(rows, out):
+    n = rows.shape[1]
+    for i in numba.prange(rows.shape[0]):
+        total = rows[i, n - 1]
+        k = 0
+        for b in range(out.shape[1]):
+            x = (b / n) * total
+            while k < n and rows[i, k] <= x:
+                k += 1
+            out[i, b] = k
+
+
+@numba.njit(cache=True, inline="always")
+def pick_guided(cumulative, guide, u):
+    """:func:`pick_in_row` (the same index for every ``u``) searching only the indices its guide row allows."""
+    n = cumulative.shape[0]
+    x = u * cumulative[n - 1]
+    b = min(np.int64(u * n), n - 1)
+    lo = np.int64(guide[max(b - 1, 0)])
+    hi = np.int64(guide[b + 2])
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cumulative[mid] <= x:
             lo = mid + 1
         else:
             hi = mid
