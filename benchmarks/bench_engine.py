@@ -54,7 +54,7 @@ def _before_tree() -> Path | None:
     if (target / "src" / "readiness" / "engine.py").exists():
         return target / "src"
     found = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "-q", "--verify", f"refs/tags/{TAG}"],
-                           capture_output=True, text=True)
+                           check=False, capture_output=True, text=True)
     if found.returncode != 0:
         print(f"NO RATIO TO THE ENGINE BEFORE ISSUE 16: git tag {TAG!r} is missing in {ROOT} "
               f"(run `git fetch --tags`, or tag the commit before issue 16: `git tag {TAG} <commit>`)")

@@ -132,7 +132,7 @@ def ndtri(y0):
         return -np.inf
     if y0 == 1.0:
         return np.inf
-    if y0 < 0.0 or y0 > 1.0 or y0 != y0:
+    if not 0.0 <= y0 <= 1.0:  # NaN too
         return np.nan
     negate = True
     y = y0
