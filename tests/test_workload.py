@@ -11,18 +11,22 @@ import numpy as np
 import pytest
 import yaml
 from conftest import model_from
-from scipy import stats
+from scipy import special, stats
 
 from readiness.config import config_from_mapping, default_config, load_config, parse_week_time
 from readiness.engine import simulate
 from readiness.errors import ConfigError, DataError
+from readiness.kinds import JOB_STREAMS, job_stream
 from readiness.model import Model
 from readiness.queueing import erlang_b
+from readiness.rng import uniforms
 from readiness.scenario import draw_unit_starts
 from readiness.workload import (
+    JOB_CLASSES,
     WorkloadSampler,
     coverage_by_lsoa,
     coverage_results,
+    draw_jobs,
     job_rates_per_day,
     rostered_on_duty,
     unit_state_sampler,
@@ -334,3 +338,34 @@ def test_coverage_results_are_json_ready_and_consistent(default_model: Model) ->
     assert by_lsoa.shape == (model.area.n,) and by_lsoa.min() >= 0 and by_lsoa.max() <= 1
     weighted = float(by_lsoa @ (model.area.residents / model.area.residents.sum()))
     assert weighted == pytest.approx(results["share_within_min"]["10"], rel=1e-9)
+
+
+def test_drawn_jobs_are_the_thinned_poisson_process_of_their_streams() -> None:
+    """``draw_jobs`` against the same process built in NumPy from ``rng.uniforms`` and SciPy's ``ndtri``."""
+    seed, reps, warmup = 5, np.arange(40), 24 * 60.0
+    minute = np.arange(40) * 251 % (7 * 1440)
+    rates, medians, sigmas = np.array([3.0, 40.0]), np.array([90.0, 45.0]), np.array([0.6, 0.8])
+    profile = 1.0 + 0.5 * np.sin(np.arange(168) / 168 * 2 * np.pi)
+    weights = np.random.default_rng(0).random(300) ** 3
+    jobs = draw_jobs(seed, reps, minute, warmup_min=warmup, rates_per_day=rates, service_median=medians,
+                     service_sigma=sigmas, profile=profile, weights=weights)
+    peak = rates / 1440 * profile.max()
+    cumulative = np.cumsum(weights)
+    for row, r in enumerate(reps):
+        expected = []
+        for c, job_class in enumerate(JOB_CLASSES):
+            gap, thin, site, service = (uniforms(seed, job_stream(s, job_class.name), np.array([r]), 400)[0]
+                                        for s in JOB_STREAMS)
+            t = -warmup + np.cumsum(-np.log(gap) / peak[c])
+            kept = (t < 0) & (thin < (profile / profile.max())[np.floor((minute[row] + t) / 60).astype(int) % 168])
+            lsoa = np.searchsorted(cumulative, site * cumulative[-1], side="right")
+            expected += [(t[k], c, lsoa[k], medians[c] * np.exp(sigmas[c] * special.ndtri(service[k])))
+                         for k in np.flatnonzero(kept)]
+            assert t[-1] > 0  # 400 candidates reach past the first shot
+        expected.sort(key=lambda job: job[0])  # stable: the lower class first at equal times
+        n = len(expected)
+        assert np.isinf(jobs.time[row, n:]).all()
+        np.testing.assert_allclose(jobs.time[row, :n], [job[0] for job in expected], rtol=0, atol=1e-9)
+        np.testing.assert_array_equal(jobs.kind[row, :n], [job[1] for job in expected])
+        np.testing.assert_array_equal(jobs.lsoa[row, :n], [job[2] for job in expected])
+        np.testing.assert_allclose(jobs.service[row, :n], [job[3] for job in expected], rtol=1e-12)

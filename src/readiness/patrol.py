@@ -9,6 +9,7 @@ any other patrol centre. Draws pick an LSOA of the unit's layer at the hour of t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numba
@@ -23,7 +24,7 @@ from readiness.exposure import HOURS, ExposureLayer, hour_label, shipped_layer
 from readiness.kinds import ARMED, PATROL_TEAM, UNARMED
 from readiness.registry import Parameters
 from readiness.resources import NO_BASE, Fleet
-from readiness.rng import pick_in_row
+from readiness.rng import guide_table, pick_guided
 
 _HOUR_COLUMNS = [f"h{h}" for h in range(HOURS)]
 
@@ -45,6 +46,11 @@ class Patrols:
     exposure: np.ndarray  # (168, n_lsoa)
     armed: np.ndarray  # (168, n_lsoa) the armed layer before patrol areas
     area_of: np.ndarray  # (n_lsoa,) patrol centre (base index) nearest each LSOA, NO_BASE when none
+
+    @cached_property
+    def guide(self) -> np.ndarray:
+        """``(L, 168, n + 3)`` guide rows of ``cumulative`` (``rng.guide_table``): the draws search a few LSOAs."""
+        return guide_table(self.cumulative)
 
     def weights(self, layer: int) -> np.ndarray:
         """``(168, n)`` weights of one layer (differences of its cumulative rows)."""
@@ -152,23 +158,24 @@ def build_patrols(config: Config, params: Parameters, area: Area, fleet: Fleet, 
                    exposure=exposure, armed=armed, area_of=area_of)
 
 
-@numba.njit(cache=True)
-def pick_in_layer(cumulative, layer, hour, u):
-    """The LSOA of layer ``layer`` at hour ``hour`` that uniform ``u`` picks (``searchsorted``, side right)."""
-    return pick_in_row(cumulative[layer, hour], u)
+@numba.njit(cache=True, inline="always")
+def pick_in_layer(cumulative, guide, layer, hour, u):
+    """The LSOA of layer ``layer`` at hour ``hour`` that uniform ``u`` picks (``searchsorted``, side right),
+    searching only where its guide row (``Patrols.guide``) allows."""
+    return pick_guided(cumulative[layer, hour], guide[layer, hour], u)
 
 
 @numba.njit(parallel=True, cache=True)
-def _pick_batch(cumulative, layer, hour, u, out):
+def _pick_batch(cumulative, guide, layer, hour, u, out):
     for r in numba.prange(u.shape[0]):
         for j in range(u.shape[1]):
-            out[r, j] = pick_in_layer(cumulative, layer[j], hour[r], u[r, j])
+            out[r, j] = pick_in_layer(cumulative, guide, layer[j], hour[r], u[r, j])
 
 
 def draw_patrol_lsoas(patrols: Patrols, units: np.ndarray, hour: np.ndarray, u: np.ndarray) -> np.ndarray:
     """``(R, len(units))`` LSOAs of patrolling ``units`` at each replication's hour of the week, from uniforms ``u``."""
     out = np.empty(u.shape, np.int64)
-    _pick_batch(patrols.cumulative, np.ascontiguousarray(patrols.unit_layer[units]),
+    _pick_batch(patrols.cumulative, patrols.guide, np.ascontiguousarray(patrols.unit_layer[units]),
                 np.ascontiguousarray(hour, dtype=np.int64), np.ascontiguousarray(u), out)
     return out
 

@@ -18,7 +18,6 @@ from typing import NamedTuple
 import numba
 import numpy as np
 from pydantic import ValidationError
-from scipy import special
 
 from readiness.area import data_path
 from readiness.config import (
@@ -36,7 +35,7 @@ from readiness.kinds import ARMED, JOB_STREAMS, Stream, job_stream
 from readiness.model import Model
 from readiness.patrol import pick_in_layer
 from readiness.resources import Fleet
-from readiness.rng import name_index, replication_keys, uniform_at, uniforms
+from readiness.rng import guide_table, name_index, ndtri, pick_guided, replication_keys, uniform_at, uniforms
 from readiness.scenario import UnitStarts, UnitStateSampler, attack_minutes, draw_unit_starts
 
 INF = np.inf
@@ -307,9 +306,11 @@ def draw_jobs(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_
     cumulative = np.cumsum(weights)
     width = max(int(counts.max(initial=0)), 1)
     time, kind = np.full((len(reps), width), INF), np.zeros((len(reps), width), np.int64)
-    lsoa, service = np.zeros((len(reps), width), np.int64), np.full((len(reps), width), 0.5)
-    _fill_jobs(*args, cumulative, time, kind, lsoa, service)
-    service = np.asarray(service_median)[kind] * np.exp(np.asarray(service_sigma)[kind] * special.ndtri(service))
+    lsoa, log_ratio = np.zeros((len(reps), width), np.int64), np.zeros((len(reps), width))
+    _fill_jobs(*args, cumulative, guide_table(cumulative), np.asarray(service_sigma, dtype=float), time, kind, lsoa,
+               log_ratio)
+    # NumPy's exp, not the compiled one: they differ in the last bit for a few percent of arguments
+    service = np.asarray(service_median)[kind] * np.exp(log_ratio)
     return Jobs(time=time, kind=kind, lsoa=lsoa, service=service)
 
 
@@ -350,36 +351,31 @@ def _count_jobs(minute, warmup, peak, relative, keys):
 
 
 @numba.njit(parallel=True, cache=True)
-def _fill_jobs(minute, warmup, peak, relative, keys, cumulative, time, kind, lsoa, service_u):
-    """Each replication's jobs in time order (ties: class order): time, class, LSOA and the uniform of its
-    service time (turned into minutes by the caller: SciPy's ``ndtri`` cannot be cached in compiled code)."""
-    total = cumulative[-1]
+def _fill_jobs(minute, warmup, peak, relative, keys, cumulative, guide, sigma, time, kind, lsoa, log_ratio):
+    """Each replication's jobs in time order (ties: class order): time, class, LSOA and ``sigma * z`` of its
+    lognormal service time (``z`` by the compiled ``ndtri``; the caller takes the exponential)."""
+    n_classes = peak.shape[0]
     for r in numba.prange(minute.shape[0]):
         width = time.shape[1]
-        row_t = np.full(width, INF)
-        row_c = np.zeros(width, np.int64)
-        row_k = np.zeros(width, np.int64)
-        n = 0
-        for c in range(peak.shape[0]):
-            m = _candidates(minute[r], warmup, peak[c], relative, keys[0, c], keys[1, c], r, row_t[n:], row_k[n:])
-            row_c[n:n + m] = c
-            n += m
-        order = np.argsort(row_t[:n], kind="mergesort")
-        for j in range(n):
-            i = order[j]
-            c, k = row_c[i], row_k[i]
-            time[r, j] = row_t[i]
+        row_t = np.full((n_classes, width + 1), INF)  # each class's kept candidates, an inf sentinel after
+        row_k = np.zeros((n_classes, width), np.int64)
+        for c in range(n_classes):
+            _candidates(minute[r], warmup, peak[c], relative, keys[0, c], keys[1, c], r, row_t[c], row_k[c])
+        head = np.zeros(n_classes, np.int64)
+        for j in range(width):
+            c = 0  # merge the classes' time-ordered lists; the lower class first at equal times
+            for other in range(1, n_classes):
+                if row_t[other, head[other]] < row_t[c, head[c]]:
+                    c = other
+            t = row_t[c, head[c]]
+            if t == INF:
+                break
+            k = row_k[c, head[c]]
+            head[c] += 1
+            time[r, j] = t
             kind[r, j] = c
-            u = uniform_at(keys[2, c][r], k) * total
-            lo, hi = 0, cumulative.shape[0]
-            while lo < hi:  # searchsorted(cumulative, u, side="right")
-                mid = (lo + hi) // 2
-                if cumulative[mid] <= u:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            lsoa[r, j] = min(lo, cumulative.shape[0] - 1)
-            service_u[r, j] = uniform_at(keys[3, c][r], k)
+            lsoa[r, j] = pick_guided(cumulative, guide, uniform_at(keys[2, c][r], k))
+            log_ratio[r, j] = sigma[c] * ndtri(uniform_at(keys[3, c][r], k))
 
 
 # --- the warm-up ----------------------------------------------------------------------------------------
@@ -402,6 +398,7 @@ class PatrolArrays(NamedTuple):
     """Where a unit resumes patrol after a job: its layer (-1: back to its standby position) and draw key."""
 
     cumulative: np.ndarray  # (L, 168, n_lsoa) ``Patrols.cumulative``
+    guide: np.ndarray  # (L, 168, n_lsoa + 3) ``Patrols.guide``
     layer: np.ndarray  # (U,) int64
     unit_key: np.ndarray  # (U,) int64 name index of the unit (``rng.name_index``)
 
@@ -502,7 +499,7 @@ def _warmup(draws, crews, travel, settings, patrol, out):
         if patrol.layer[best] >= 0:
             hour = np.int64(np.floor((minute + busy_until[best]) / 60.0)) % 168
             index = (patrol.unit_key[best] << _JOB_BITS) | jobs_taken[best]
-            home[best] = n_bases + pick_in_layer(patrol.cumulative, patrol.layer[best], hour,
+            home[best] = n_bases + pick_in_layer(patrol.cumulative, patrol.guide, patrol.layer[best], hour,
                                                  uniform_at(patrol_key, index))
         jobs_taken[best] += 1
     for u in range(n_units):
@@ -548,10 +545,11 @@ def patrol_arrays(model: Model, units: np.ndarray) -> PatrolArrays:
     """The return-to-patrol inputs of fleet indices ``units`` (no layers: every unit goes back to its post)."""
     patrols = model.patrols
     keys = np.array([name_index(model.fleet.names[u]) for u in units], dtype=np.int64)
-    if patrols is None:
-        return PatrolArrays(np.zeros((1, 168, model.area.n)), np.full(len(units), -1, np.int64), keys)
-    return PatrolArrays(patrols.cumulative if len(patrols.cumulative) else np.zeros((1, 168, model.area.n)),
-                        np.ascontiguousarray(patrols.unit_layer[units]), keys)
+    if patrols is None or not len(patrols.cumulative):
+        none = np.zeros((1, 168, model.area.n))
+        layer = np.full(len(units), -1, np.int64) if patrols is None else np.ascontiguousarray(patrols.unit_layer[units])
+        return PatrolArrays(none, guide_table(none), layer, keys)
+    return PatrolArrays(patrols.cumulative, patrols.guide, np.ascontiguousarray(patrols.unit_layer[units]), keys)
 
 
 class WorkloadSampler:
