@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast validate validate-fast case-study bench bench-travel bench-optimise data clean
+.PHONY: install demo test test-slow validate validate-fast case-study bench bench-travel bench-optimise data clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON_BASE) -m venv $(VENV)
@@ -18,11 +18,13 @@ demo: install
 	$(VENV)/bin/readiness assess --out out
 	@echo "Report written to out/report.html"
 
+# The suite without the slow statistical tests (under ten minutes on two cores; CI runs this).
 test: install
-	$(PYTHON) -m pytest -n 2 -q
-
-test-fast: install
 	$(PYTHON) -m pytest -n 2 -q -m "not slow"
+
+# The slow statistical tests: SimPy equivalence at full size, pinned digests, all 43 forces, the full validation.
+test-slow: install
+	$(PYTHON) -m pytest -n 2 -q -m slow
 
 # Every check of the model (docs/validation.md is regenerated from this one run; exit 1 if a check fails).
 validate: install

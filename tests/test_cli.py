@@ -51,7 +51,8 @@ def test_config_default_round_trips_through_validate(tmp_path):
     assert result.exit_code == 0
     config = yaml.safe_load(result.output)
     assert len(config["resources"]["bases"]) == 8
-    assert config["dispatch"] == {"doctrine": "confront"}  # a config setting, not a registry number
+    # config settings, not registry numbers
+    assert config["dispatch"] == {"doctrine": "confront", "posts": "stay", "move_up": False}
     assert {"doctrine.stop_probability", "doctrine.engagement_delay_min"} <= set(config["parameters"])
     path = tmp_path / "default.yaml"
     path.write_text(result.output)

@@ -15,13 +15,13 @@ runner = CliRunner()
 
 RUNS = {
     "assess": (["assess", "--replications", "200", "--sites", "1,3"],
-               "a0add3f8c37bba432f46e3b1b5bdd719b4dba3bf262d36cf05dee73640478d7c"),
+               "816150ae9398800a27854b1371e7d791b299f8009a9b04dbc120c00f0447fbce"),
     "coverage": (["coverage", "--replications", "5"],
-                 "5577eb11ead6cc59f5172b7f8604ae58a38bc12efc13e84b5628b35c8ca1ae61"),
+                 "15ad6ddec7cb18b5597cbe823e791c998009585a91ae7cacc0f2a864a35c7973"),
     "compare": (["compare", "--replications", "100"],
-                "18abf172502f8b5a902b7f04c2dfb3b5539d227773d6f7357ccac934e23e41c2"),
+                "4fb90da3d9ae7de34d54078f99242f95d5f9297e65fec0ef31d79d24a943797b"),
     "optimise": (["optimise", "--assess", "--replications", "100"],
-                 "c0850720b9d72a7786fbeceba521c49bce173f6a67d568f3db3f18a9ae95cf9e"),
+                 "ec97818364cf10eb50e0a19027fa2e9dc59ec2d31b350b57c4c375aa1945967c"),
 }
 
 
