@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import model_from, one_unit_config
 
 from readiness.engine import simulate
 from readiness.harm import expected_deaths
-
-from conftest import model_from, one_unit_config
 
 
 def blue(model, base_index: int, lsoa: int) -> float:

@@ -5,11 +5,11 @@ import pytest
 from typer.testing import CliRunner
 
 from readiness.cli import app
+from readiness.costs import option_cost
 from readiness.engine import simulate
 from readiness.errors import ConfigError
-from readiness.options import Option, apply_option, apply_options, load_options
-from readiness.costs import option_cost
 from readiness.kinds import PATROL_TEAM
+from readiness.options import Option, apply_option, apply_options, load_options
 from readiness.resources import ARMED, SPECIALIST, UNARMED
 from readiness.scenario import draw_unit_starts
 

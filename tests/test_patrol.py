@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -171,7 +172,7 @@ def test_coverage_reports_people_exposed_reached_over_patrol_positions(default_m
     coverage = coverage_results(default_model, seed=2, replications=2)
     for block in (coverage, *coverage["by_hour"]):
         shares = [block["exposure_within_min"][t] for t in ("5", "10", "15", "20")]
-        assert all(0.0 <= a <= b <= 1.0 + 1e-9 for a, b in zip(shares, shares[1:]))
+        assert all(0.0 <= a <= b <= 1.0 + 1e-9 for a, b in itertools.pairwise(shares))
     weekly = np.mean([h["exposure_within_min"]["10"] for h in coverage["by_hour"]])
     assert coverage["exposure_within_min"]["10"] == pytest.approx(weekly)
 

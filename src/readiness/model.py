@@ -11,10 +11,10 @@ from readiness.area import Area, load_area, point_in_area_crs
 from readiness.config import Config, Point, parse_week_time
 from readiness.errors import ConfigError
 from readiness.exposure import ExposureLayer, site_layer, weights_for
-from readiness.patrol import Patrols, build_patrols
-from readiness.posts import Posts, resolve_posts
 from readiness.forces import default_bases_for, parameters_for
 from readiness.move_up import ComplianceTable, compliance_table
+from readiness.patrol import Patrols, build_patrols
+from readiness.posts import Posts, resolve_posts
 from readiness.registry import Parameters
 from readiness.resources import Fleet, build_fleet, resolve_resources
 from readiness.travel import TravelModel, build_travel_model, congestion_profile

@@ -11,9 +11,9 @@ from readiness.assessment import run_assessment
 from readiness.config import WEEKDAYS, Base, Config, UnitGroup, portable_config
 from readiness.errors import ConfigError
 from readiness.exposure import site_layer, weights_for
+from readiness.forces import force_record
 from readiness.locate import LOCATION_MODELS, LocationModel
 from readiness.locate.base import LocationPlan, Method
-from readiness.forces import force_record
 from readiness.model import Model, derive_model
 from readiness.resources import ARMED
 from readiness.workload import coverage_results, rostered_on_duty
@@ -100,7 +100,7 @@ def plan_config(model: Model, problem: StandbyProblem, plan: LocationPlan) -> Co
     arv_types = {name for name, t in resources.unit_types.items() if t.kind == "armed"}
     if not arv_types:
         raise ConfigError("the config has no armed unit type to place", field="resources.unit_types")
-    arv_type = "arv" if "arv" in arv_types else sorted(arv_types)[0]
+    arv_type = "arv" if "arv" in arv_types else min(arv_types)
     groups = [g for g in resources.units or [] if g.type not in arv_types]
     for site in plan.sites:
         name = problem.names[site]

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
 
-from readiness.area import Area  # noqa: E402
-from readiness.errors import ReadinessError  # noqa: E402
-from readiness.registry import Parameters  # noqa: E402
+from readiness.area import Area
+from readiness.errors import ReadinessError
+from readiness.registry import Parameters
 
 if TYPE_CHECKING:  # only for annotations: these modules import report's callers, not report
     from readiness.assessment import Assessment

@@ -11,6 +11,7 @@ import pandas as pd
 from readiness.area import Area, data_path, to_area_crs
 from readiness.config import BNG, Base, ResourcesConfig, UnitGroup, UnitType
 from readiness.errors import ConfigError
+
 # the kinds live in readiness.kinds; resources.ARMED etc. stay importable
 from readiness.kinds import ARMED, KIND_CODES, PATROL_TEAM, SPECIALIST, UNARMED  # noqa: F401
 

@@ -58,9 +58,9 @@ class UnitSeries:
 def unit_series(model: Model, *, seed: int, replications: int, hours: float, step_min: float,
                 progress: Callable[[int], None] | None = None) -> UnitSeries:
     """Read the workload model's ARVs busy and on duty every ``step_min`` minutes for ``hours`` from empty."""
+    from readiness.config import MINUTES_PER_WEEK
     from readiness.resources import ARMED
     from readiness.scenario import draw_unit_starts
-    from readiness.config import MINUTES_PER_WEEK
     from readiness.workload import WorkloadSampler
 
     if not model.config.workload.enabled:

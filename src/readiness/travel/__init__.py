@@ -27,7 +27,7 @@ class TravelModel(Protocol):
         ...
 
 
-from readiness.travel.factory import build_travel_model  # noqa: E402  (needs TravelModel defined)
+from readiness.travel.factory import build_travel_model
 
 __all__ = ["CalibratedModel", "EmergencyModel", "TravelModel", "build_travel_model", "congestion_factor",
            "congestion_profile"]
