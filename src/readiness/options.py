@@ -226,6 +226,17 @@ class _Applier:
     def _at(self, type_name: str, base: str) -> int:
         return sum(g.count for g in self.units if g.type == type_name and g.base == base)
 
+    def _add_teams(self, teams: list[CtsfoTeam], type_name: str, deployment: str, where: str, how: str) -> None:
+        """CTSFO teams at bases or on patrol from them: one unit type per deployment, counted for costs."""
+        if not teams:
+            return
+        team = self.types.setdefault(type_name, UnitType(kind="specialist", deployment=deployment))
+        for i, change in enumerate(teams):
+            self._check_base(change.base, team, f"{where}[{i}]")
+            self._add(type_name, change.base, change.count)
+            self._count(team, change.count)
+            self.summary.append(f"+{change.count} CTSFO team(s) {how} {change.base}")
+
     def _add(self, type_name: str, base: str | None, count: int) -> None:
         if base == ANY_BASE:  # one at a time to the base with the fewest of the type (ties: the first)
             for _ in range(count):
@@ -301,20 +312,8 @@ class _Applier:
             self._remove(change.type, change.base, change.count, where)
             self._count(unit_type, -change.count)
             self.summary.append(f"-{change.count} {change.type} at {change.base or unit_type.deployment}")
-        if o.add_ctsfo_teams:
-            team = self.types.setdefault(CTSFO_TEAM_TYPE, UnitType(kind="specialist", deployment="base"))
-            for i, change in enumerate(o.add_ctsfo_teams):
-                self._check_base(change.base, team, f"{f}.add_ctsfo_teams[{i}]")
-                self._add(CTSFO_TEAM_TYPE, change.base, change.count)
-                self._count(team, change.count)
-                self.summary.append(f"+{change.count} CTSFO team(s) based at {change.base}")
-        if o.ctsfo_patrol:
-            patrol = self.types.setdefault(CTSFO_PATROL_TYPE, UnitType(kind="specialist", deployment="patrol"))
-            for i, change in enumerate(o.ctsfo_patrol):
-                self._check_base(change.base, patrol, f"{f}.ctsfo_patrol[{i}]")
-                self._add(CTSFO_PATROL_TYPE, change.base, change.count)
-                self._count(patrol, change.count)
-                self.summary.append(f"+{change.count} CTSFO team(s) on patrol from {change.base}")
+        self._add_teams(o.add_ctsfo_teams, CTSFO_TEAM_TYPE, "base", f"{f}.add_ctsfo_teams", "based at")
+        self._add_teams(o.ctsfo_patrol, CTSFO_PATROL_TYPE, "patrol", f"{f}.ctsfo_patrol", "on patrol from")
         post_hours = self._armed_posts(o.armed_posts) if o.armed_posts is not None else 0.0
         cut, lost = 0.0, {}
         if o.budget_cut is not None:
