@@ -58,6 +58,7 @@ MARGIN_MEAN_MIN = 0.25
 MARGIN_SHARE_10 = 0.01
 EQUIVALENCE_HORIZON_MIN = 120.0
 SITE_TABLE_TOLERANCE = 1e-12
+KS_CRITICAL_1PC = 1.628  # Kolmogorov's limiting 1% critical value of sqrt(n)·D
 PLANTED_TRAVEL_ERROR = 1.10
 
 #: Replay: rows of the shipped table in the CI subset (deaths recorded at both, minutes at Fishmongers' Hall; two
@@ -358,8 +359,14 @@ def margin_rows(label: str, a: Mapping[str, np.ndarray], b: Mapping[str, np.ndar
 def equivalence(model: Any, reference_model: Any, reference_states: Mapping[str, np.ndarray], *,
                 seed: int) -> list[dict[str, Any]]:
     """Engine (``model``) against the SimPy reference (on ``reference_model``), single sites, every unit free:
-    the kernel on common draws (paired), the unit starts through one site's reach, the site weights."""
-    from readiness._validation.reference import _check_model, _hourly_probabilities, reference_on_draws
+    the kernel on common draws (paired), the unit starts through one site's reach, the notification delays and
+    the site weights each side draws from."""
+    from readiness._validation.reference import (
+        _check_model,
+        _hourly_probabilities,
+        _Settings,
+        reference_on_draws,
+    )
     from readiness.config import parse_week_time
     from readiness.engine import simulate_batch
     from readiness.scenario import attack_minutes, draw_attacks, draw_unit_starts
@@ -378,6 +385,13 @@ def equivalence(model: Any, reference_model: Any, reference_states: Mapping[str,
     rows += margin_rows(f"unit starts through one site's reach ({len(states):,} against "
                         f"{len(reference_states['minute']):,})", reach_given_states(reference_model, engine_states),
                         reach_given_states(reference_model, reference_states))
+    drawn = draw_attacks(model, seed, states, 1)
+    delay = drawn.report[:, 0] - drawn.start[:, 0]
+    notify = _Settings.from_params(reference_model.params)
+    distance = stats.kstest(delay, stats.lognorm(s=notify.notify_sigma, scale=notify.notify_median).cdf).statistic
+    rows.append(within(f"notification delays ({len(states):,}): Kolmogorov-Smirnov distance from the reference's "
+                       "lognormal", float(distance), 0.0, KS_CRITICAL_1PC / math.sqrt(len(states)),
+                       "under the 1% critical value"))
     hour = (parse_week_time(model.config.scenario.attack_time) // 60) % 168
     theirs = _hourly_probabilities(reference_model, _check_model(reference_model, 1, 1))[hour]
     ours = np.diff(model.site_cumulative[hour], prepend=0.0) / model.site_cumulative[hour, -1]
@@ -388,7 +402,7 @@ def equivalence(model: Any, reference_model: Any, reference_states: Mapping[str,
 
 def check_equivalence(ctx: Context) -> Outcome:
     """Engine against the SimPy reference on the default model, single sites, every unit free: its dispatch
-    on the engine's draws (2,000, paired), its unit starts (6,000 against 12,000), its site weights."""
+    on the engine's draws (2,000, paired), its unit starts (6,000 against 12,000), notification delays, site weights."""
     states = _reference_states(ctx)
     return Outcome(equivalence(ctx.default_model, ctx.default_model, states, seed=ctx.seed + 2))
 
