@@ -9,12 +9,11 @@ from dataclasses import fields
 import numpy as np
 import pytest
 from conftest import model_from
-from scipy import stats
 
+from readiness import model_checks
 from readiness._validation.reference import reference_unit_states, simulate_reference
 from readiness.config import default_config
 from readiness.engine import UnitStateSampler, simulate
-from readiness.kinds import ARMED
 from readiness.model import Model, derive_model
 from readiness.options import Option, apply_option
 from readiness.scenario import draw_unit_starts
@@ -24,23 +23,19 @@ REPLICATIONS = 3000
 HORIZON = 120.0
 OUTCOMES = ("t_first_armed", "t_enough_armed", "t_resolved", "t_first_unarmed", "t_stop", "expected_deaths")
 
-# Equivalence margins (issue 2): with EQUIVALENCE_REPLICATIONS single-site attacks each, the 95%
-# confidence interval of the engine-minus-reference difference must lie inside these margins.
-# With blue-light minutes about half the single sites wait over 10 minutes (the variance of a share is then
-# largest), so the reference runs 40,000 attacks and the engine 100,000: half-width about 0.006.
-EQUIVALENCE_REPLICATIONS = 40_000
-EQUIVALENCE_ENGINE_REPLICATIONS = 100_000
-MARGIN_MEAN_MIN = 0.25
-MARGIN_SHARE_10 = 0.01
+# Equivalence margins (issue 2): the 95% confidence interval of each engine-minus-reference difference must lie
+# inside these margins. Single sites, every unit free: model_checks.equivalence splits the test by what could
+# differ (the SimPy dispatch on the engine's own draws, paired; the unit starts through one site's reach; the
+# site weights), because one end-to-end run of 40,000 SimPy attacks against 100,000 left a half-width of 0.006
+# on the 10-minute share (near 0.45) and so failed 15% of correct runs (docs/model.md, the two implementations).
 # With the everyday workload the SimPy warm-up costs about 4 ms a replication. Single-site attacks were too
 # few: 40,000 of them left a half-width of 0.006 on the 10-minute share (near 0.55), so a true difference of
 # zero passed the 0.01 margin only 85% of the time (seeds 103/202 gave 0.007). The attack phase given the
 # states is the no-workload test's; this one compares the states each warm-up leaves through what they mean
-# for one site, integrated exactly over the site and the notification delay (``_reach_given_states``): the
+# for one site, integrated exactly over the site and the notification delay (``model_checks.reach_given_states``): the
 # per-replication sd falls from 0.50 to 0.08, so 6,000 reference warm-ups give a half-width of about 0.0025.
 WORKLOAD_REFERENCE_STATES = 6_000
 WORKLOAD_ENGINE_STATES = 12_000
-NOTIFY_POINTS = 24  # quantiles of the notification delay the reach is averaged over
 #: An error the workload test must catch: other taskings half as many again (60 -> 90 a day), which raises the
 #: 10-minute share by about 0.03 (0.552 -> 0.583) and the mean by 0.5 min.
 PLANTED_WORKLOAD = {"workload.other_jobs_per_day": 90.0}
@@ -158,8 +153,8 @@ def test_same_distribution_with_armed_posts_and_a_team_on_patrol(default_model: 
 
 @pytest.fixture(scope="module")
 def reference_single_site(default_model: Model) -> dict[str, np.ndarray]:
-    return simulate_reference(default_model, sites=1, replications=EQUIVALENCE_REPLICATIONS, seed=101,
-                              workload=False)
+    return reference_unit_states(default_model, replications=model_checks.EQUIVALENCE_REFERENCE_STATES, seed=101,
+                                 workload=False)
 
 
 @pytest.fixture(scope="module")
@@ -169,53 +164,14 @@ def reference_workload_states(default_model: Model) -> dict[str, np.ndarray]:
 
 def _within_margins(engine: Mapping[str, np.ndarray], reference: Mapping[str, np.ndarray]) -> tuple[bool, str]:
     """Two one-sided tests as an interval: the 95% CI of each difference of means inside its margin."""
-    report, ok = [], True
-    for key, label, margin in (("mean", "mean minutes to first armed", MARGIN_MEAN_MIN),
-                               ("share", "share waiting over 10 min", MARGIN_SHARE_10)):
-        a, b = engine[key], reference[key]
-        diff = a.mean() - b.mean()
-        half = 1.96 * np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
-        ok &= bool(-margin < diff - half and diff + half < margin)
-        report.append(f"{label}: difference {diff:.4f} ± {half:.4f} (margin {margin})")
-    return ok, "; ".join(report)
+    rows = model_checks.margin_rows("reach", engine, reference)
+    return all(r["ok"] for r in rows), "; ".join(r["quantity"] for r in rows)
 
 
-def _first_armed(out: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    t = out["t_first_armed"][:, 0]
-    return {"mean": np.minimum(t, HORIZON), "share": (t > 10.0).astype(float)}
-
-
-def _equivalent(model: Model, reference: Mapping[str, np.ndarray], *,
-                replications: int = EQUIVALENCE_ENGINE_REPLICATIONS) -> tuple[bool, str]:
+def _equivalent(model: Model, reference_model: Model, reference_states: Mapping[str, np.ndarray]) -> tuple[bool, str]:
     """Single-site attacks, every unit free at the attack: the first armed arrival within the margins."""
-    engine = _engine(model, sites=1, replications=replications, seed=202)
-    return _within_margins(_first_armed(engine), _first_armed(reference))
-
-
-def _reach_given_states(model: Model, states: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per replication: P(first armed arrival > 10 min) and its mean minutes (censored at H) at one site, given
-    the units' states at the first shot, over the site (weights of the attack's hour) and the notification delay.
-
-    docs/model.md 4.1 and docs/workload.md reading 5: every free armed unit could arrive at
-    ``max(report, available) + f·τ(position, site)``; the first armed arrival is the earliest of them.
-    """
-    p = model.params
-    notify = stats.lognorm(s=p["notify.sigma"], scale=p["notify.median_min"]).ppf(
-        (np.arange(NOTIFY_POINTS) + 0.5) / NOTIFY_POINTS)
-    armed = np.flatnonzero(model.fleet.kind == ARMED)
-    share, mean = np.ones(len(states["minute"])), np.full(len(states["minute"]), HORIZON)
-    for r, minute in enumerate(states["minute"]):
-        hour = (minute // 60) % len(model.blue_light_congestion)
-        available = states["available"][r, armed]
-        free = np.isfinite(available)
-        if not free.any():
-            continue
-        weights = model.site_table[hour] / model.site_table[hour].sum()
-        trips = model.blue_light_congestion[hour] * model.blue_light_minutes[states["position"][r, armed[free]]]
-        first = (np.maximum(notify[:, None], available[free])[:, :, None] + trips[None]).min(axis=1)
-        share[r] = (first > 10.0).mean(axis=0) @ weights
-        mean[r] = np.minimum(first, HORIZON).mean(axis=0) @ weights
-    return {"share": share, "mean": mean}
+    rows = model_checks.equivalence(model, reference_model, reference_states, seed=202)
+    return all(r["ok"] for r in rows), "; ".join(r["quantity"] for r in rows)
 
 
 def _engine_states(model: Model, replications: int, seed: int) -> dict[str, np.ndarray]:
@@ -227,20 +183,20 @@ def _engine_states(model: Model, replications: int, seed: int) -> dict[str, np.n
 
 def _states_equivalent(model: Model, reference_states: Mapping[str, np.ndarray]) -> tuple[bool, str]:
     """The everyday workload's unit states, engine against SimPy, through one site's reach within the margins."""
-    engine = _reach_given_states(model, _engine_states(model, WORKLOAD_ENGINE_STATES, seed=202))
-    return _within_margins(engine, _reach_given_states(model, reference_states))
+    engine = model_checks.reach_given_states(model, _engine_states(model, WORKLOAD_ENGINE_STATES, seed=202))
+    return _within_margins(engine, model_checks.reach_given_states(model, reference_states))
 
 
 @pytest.mark.slow
 def test_engine_and_reference_are_equivalent_within_margins(default_model, reference_single_site):
-    ok, report = _equivalent(default_model, reference_single_site)
+    ok, report = _equivalent(default_model, default_model, reference_single_site)
     assert ok, report
 
 
 @pytest.mark.slow
 def test_the_equivalence_test_catches_travel_ten_percent_slower(default_model, reference_single_site):
     planted = dataclasses.replace(default_model, blue_light_minutes=default_model.blue_light_minutes * 1.10)
-    ok, report = _equivalent(planted, reference_single_site)
+    ok, report = _equivalent(planted, default_model, reference_single_site)
     assert not ok, f"a 10% travel error went unnoticed: {report}"
 
 
@@ -254,8 +210,8 @@ def test_equivalent_within_margins_with_everyday_workload(default_model, referen
 def test_the_workload_equivalence_test_catches_a_busier_workload(default_model, reference_workload_states):
     """PLANTED_WORKLOAD in the engine's warm-up only (the reach is computed on the same model for both)."""
     busier = derive_model(default_model, default_model.config.model_copy(update={"parameters": PLANTED_WORKLOAD}))
-    engine = _reach_given_states(default_model, _engine_states(busier, WORKLOAD_ENGINE_STATES, seed=202))
-    ok, report = _within_margins(engine, _reach_given_states(default_model, reference_workload_states))
+    engine = model_checks.reach_given_states(default_model, _engine_states(busier, WORKLOAD_ENGINE_STATES, seed=202))
+    ok, report = _within_margins(engine, model_checks.reach_given_states(default_model, reference_workload_states))
     assert not ok, f"a busier workload went unnoticed: {report}"
 
 

@@ -126,3 +126,44 @@ def test_replay_check_scores_each_band_flag_of_the_incidents(monkeypatch: pytest
     assert model_checks.calibration("x", 6, 10)["ok"] and not model_checks.calibration("x", 5, 10)["ok"]
     assert {n["quantity"] for n in check["numbers"][1:]} == {"summary: share_inside_p5_p95.deaths",
                                                             "summary: mae_median.minutes"}
+
+
+def test_the_reference_on_the_engines_draws_gives_the_engines_single_site_arrivals(default_model) -> None:
+    """Common draws leave nothing to chance at one site: the SimPy dispatch must give the engine's times exactly,
+    and a 10% travel error in the engine alone must show in every attack with a trip."""
+    pytest.importorskip("simpy")
+    import dataclasses
+
+    import numpy as np
+
+    from readiness._validation.reference import reference_on_draws
+    from readiness.engine import simulate_batch
+    from readiness.scenario import attack_minutes, draw_attacks, draw_unit_starts
+
+    reps = np.arange(150, dtype=np.int64)
+    minute = attack_minutes(default_model.config.scenario.attack_time, 9, reps)
+    reference = reference_on_draws(default_model, draw_attacks(default_model, 9, reps, 1),
+                                   draw_unit_starts(default_model, 9, reps), minute, seed=9)
+    engine = simulate_batch(default_model, sites=1, seed=9, replications=reps, unit_states=draw_unit_starts)
+    for name in ("t_first_armed", "t_enough_armed", "t_first_unarmed"):
+        np.testing.assert_allclose(getattr(engine, name), reference[name], rtol=0, atol=1e-9, err_msg=name)
+    slower = dataclasses.replace(default_model, blue_light_minutes=default_model.blue_light_minutes * 1.1)
+    planted = simulate_batch(slower, sites=1, seed=9, replications=reps, unit_states=draw_unit_starts)
+    trip = reference["t_first_armed"][:, 0] > engine.report[:, 0]
+    assert (planted.t_first_armed[:, 0][trip] > reference["t_first_armed"][:, 0][trip]).all()
+
+
+def test_margin_rows_pass_a_ci_inside_the_margin_and_fail_one_across_it() -> None:
+    """Paired: zero differences pass with a zero half-width; unpaired: the half-width is the two-sample one."""
+    import numpy as np
+
+    zero = {"mean": np.zeros(10), "share": np.zeros(10)}
+    assert all(r["ok"] for r in model_checks.margin_rows("x", zero))
+    a = {"mean": np.array([0.0, 1.0] * 50), "share": np.array([0.0, 1.0] * 50)}
+    b = {"mean": np.array([0.0, 1.0] * 50), "share": np.array([0.0, 1.0] * 50)}
+    mean, share = model_checks.margin_rows("x", a, b)
+    half = 1.96 * np.sqrt(2 * np.var(a["share"], ddof=1) / 100)
+    assert mean["ok"] and not share["ok"]  # half-width 0.139 > margin 0.01 on the share, < 0.25 on the mean
+    assert share["tolerance"] == f"[{-0.01 + half:.4g}, {0.01 - half:.4g}]"
+    shifted = {"mean": a["mean"] + 0.3, "share": a["share"]}
+    assert not model_checks.margin_rows("x", shifted, b)[0]["ok"]

@@ -1002,6 +1002,27 @@ def _hourly_probabilities(model: ModelLike, site_p: np.ndarray) -> np.ndarray:
     return table / table.sum(axis=1, keepdims=True)
 
 
+def _replicate(model: ModelLike, settings: _Settings, scenario: _Scenario, units: list[_Unit],
+               team_delays: np.ndarray, aid_delays: np.ndarray, minute: int, rng: np.random.Generator) -> list[_Site]:
+    """Run one attack from its draws: the dispatch, travel and doctrine of docs/model.md section 4."""
+    config = getattr(model, "config", None)
+    travel = np.asarray(model.travel_minutes, dtype=float)
+    normal_congestion = np.asarray(getattr(model, "travel_congestion", np.ones(MINUTES_PER_WEEK // 60)), dtype=float)
+    blue = getattr(model, "blue_light_minutes", None)
+    blue = settings.emergency_factor * travel if blue is None else np.asarray(blue, dtype=float)
+    congestion = np.asarray(getattr(model, "blue_light_congestion", np.ones(MINUTES_PER_WEEK // 60)), dtype=float)
+    confront = (getattr(model, "doctrine", "contain") if config is None else config.dispatch.doctrine) == "confront"
+    table = model.compliance_table.positions if config is not None and config.dispatch.move_up else None
+    hour = (minute // 60) % len(congestion)
+    move_up = None if table is None else _MoveUp(table, travel, float(normal_congestion[hour]))
+    return _Replication(settings=settings, travel=blue, n_bases=model.n_bases, scenario=scenario,
+                        units=units, team_delays=team_delays, aid_delays=aid_delays,
+                        congestion=float(congestion[hour]), confront=confront,
+                        rng=rng, posts=_posts(model, minute, len(units)),
+                        posts_respond=config is not None and config.dispatch.posts == "respond",
+                        move_up=move_up).run()
+
+
 def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed: int,
                        workload: bool | None = None) -> dict[str, np.ndarray]:
     """Simulate ``replications`` attacks on ``sites`` sites with SimPy, independently of the engine.
@@ -1038,18 +1059,12 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     weapons = _weapon_rates(model)
     setting_factor = _setting_factor(model)
     travel = np.asarray(model.travel_minutes, dtype=float)
-    normal_congestion = np.asarray(getattr(model, "travel_congestion", np.ones(MINUTES_PER_WEEK // 60)), dtype=float)
-    blue = getattr(model, "blue_light_minutes", None)
-    blue = settings.emergency_factor * travel if blue is None else np.asarray(blue, dtype=float)
-    congestion = np.asarray(getattr(model, "blue_light_congestion", np.ones(MINUTES_PER_WEEK // 60)), dtype=float)
     named = None if model.named_sites is None else np.asarray(model.named_sites, dtype=np.int64)
     rng = np.random.default_rng(seed)
     config = getattr(model, "config", None)
     enabled = workload if workload is not None else config is not None and config.workload.enabled
     everyday = _Workload.from_model(model) if enabled else None
     attack_time = "Mon 00:00" if config is None else config.scenario.attack_time  # None: drawn per replication
-    confront = (getattr(model, "doctrine", "contain") if config is None else config.dispatch.doctrine) == "confront"
-    table = model.compliance_table.positions if config is not None and config.dispatch.move_up else None
     fixed_minute = None if attack_time is None else parse_week_time(attack_time)
     since_start: dict[str, Callable[[_Site], float]] = {
         "t_first_armed": lambda s: s.first_armed - s.start,
@@ -1076,14 +1091,7 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
         aid_delays = rng.uniform(settings.aid_delay_low, settings.aid_delay_high, size=n_aid)
         if everyday is not None:
             _WarmUp(rng, everyday, units, travel, model.n_bases, minute, patrol_p).run()
-        hour = (minute // 60) % len(congestion)
-        move_up = None if table is None else _MoveUp(table, travel, float(normal_congestion[hour]))
-        done = _Replication(settings=settings, travel=blue, n_bases=model.n_bases, scenario=scenario,
-                            units=units, team_delays=team_delays, aid_delays=aid_delays,
-                            congestion=float(congestion[hour]), confront=confront,
-                            rng=rng, posts=_posts(model, minute, len(units)),
-                            posts_respond=config is not None and config.dispatch.posts == "respond",
-                            move_up=move_up).run()
+        done = _replicate(model, settings, scenario, units, team_delays, aid_delays, minute, rng)
         for name, measure in since_start.items():
             out[name][r] = [measure(s) for s in done]
         out["expected_deaths"][r] = [_site_harm(s, settings) for s in done]
@@ -1093,16 +1101,48 @@ def simulate_reference(model: ModelLike, *, sites: int, replications: int, seed:
     return out
 
 
-def reference_unit_states(model: ModelLike, *, replications: int, seed: int) -> dict[str, np.ndarray]:
+def reference_on_draws(model: ModelLike, attacks: Any, units: Any, minute: np.ndarray, *,
+                       seed: int) -> dict[str, np.ndarray]:
+    """This module's dispatch on the engine's own draws (``scenario.Attacks``, ``scenario.UnitStarts``, the
+    first shot's ``minute``), so that both run every attack on common inputs and any difference is the
+    implementation's, not noise: ``t_first_armed``, ``t_enough_armed`` and ``t_first_unarmed`` ``(R, K)``
+    as in :func:`simulate_reference`. Engagements still draw from ``seed`` (their own generator)."""
+    fleet, settings = model.fleet, _Settings.from_params(model.params)
+    config = getattr(model, "config", None)
+    neighbourhood = config is not None and config.resources.neighbourhood
+    specialist = [u for u in range(len(fleet.kind)) if fleet.kind[u] == SPECIALIST]
+    rng = np.random.default_rng(seed)
+    shape = np.shape(attacks.site)
+    out = {name: np.empty(shape) for name in ("t_first_armed", "t_enough_armed", "t_first_unarmed")}
+    for r in range(shape[0]):
+        scenario = _Scenario(site=np.asarray(attacks.site[r], np.int64), start=attacks.start[r],
+                             report=attacks.report[r], attackers=np.asarray(attacks.attackers[r], np.int64),
+                             static=attacks.static[r], mobile_duration=attacks.mobile_duration[r],
+                             siege=attacks.siege[r], assault=attacks.assault[r], kill_rate=attacks.kill_rate[r],
+                             neighbourhood=attacks.first_neighbourhood[r] if neighbourhood else None)
+        fleet_r = [_Unit(index=u, name=str(fleet.names[u]), kind=int(fleet.kind[u]),
+                         officers=float(fleet.officers[u]), position=int(units.position[r, u]),
+                         available=float(units.available[r, u])) for u in range(len(fleet.kind))]
+        done = _replicate(model, settings, scenario, fleet_r, units.specialist_delay[r, specialist],
+                          attacks.mutual_aid_delay[r, :int(attacks.mutual_aid_units[r])], int(minute[r]), rng)
+        out["t_first_armed"][r] = [s.first_armed - s.start for s in done]
+        out["t_enough_armed"][r] = [s.engaged - s.start for s in done]
+        out["t_first_unarmed"][r] = [s.first_unarmed - s.start for s in done]
+    return out
+
+
+def reference_unit_states(model: ModelLike, *, replications: int, seed: int,
+                          workload: bool = True) -> dict[str, np.ndarray]:
     """Every unit's state at the first shot after this module's SimPy warm-up of everyday jobs and shifts.
 
     The warm-up of :func:`simulate_reference` without the attack, so that its unit states can be compared
     with the engine's sampler on their own: ``minute`` ``(R,)`` of the week of the first shot, ``position``
-    and ``available`` ``(R, units)`` as in ``scenario.UnitStarts``.
+    and ``available`` ``(R, units)`` as in ``scenario.UnitStarts``. ``workload=False``: no warm-up, every unit
+    free where it starts (patrol units at their layer's draw), as :func:`simulate_reference` with it off.
     """
     site_p = _check_model(model, 1, replications)
     patrol_p = _patrol_probabilities(model, site_p)
-    everyday = _Workload.from_model(model)
+    everyday = _Workload.from_model(model) if workload else None
     travel = np.asarray(model.travel_minutes, dtype=float)
     attack_time = model.config.scenario.attack_time
     rng = np.random.default_rng(seed)
@@ -1112,7 +1152,8 @@ def reference_unit_states(model: ModelLike, *, replications: int, seed: int) -> 
     for r in range(replications):
         minute = int(rng.integers(0, MINUTES_PER_WEEK)) if attack_time is None else parse_week_time(attack_time)
         units = _draw_units(rng, model, patrol_p, minute)
-        _WarmUp(rng, everyday, units, travel, model.n_bases, minute, patrol_p).run()
+        if everyday is not None:
+            _WarmUp(rng, everyday, units, travel, model.n_bases, minute, patrol_p).run()
         out["minute"][r] = minute
         out["position"][r] = [u.position for u in units]
         out["available"][r] = [u.available for u in units]
