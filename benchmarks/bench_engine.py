@@ -30,6 +30,8 @@ from readiness.summary import StreamingSummary
 SEED = 1
 SITES = 5
 TAG = "engine-before-16"
+#: The commit the tag names (the last before issue 16), for clones that did not fetch tags.
+BEFORE_COMMIT = "574b31ef3db91366138620015b3913b638c8298e"
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 #: Run in a subprocess on one engine tree: compile, then time ``simulate`` as configured (workload on).
@@ -53,14 +55,15 @@ def _before_tree() -> Path | None:
     target = HERE / "out" / TAG
     if (target / "src" / "readiness" / "engine.py").exists():
         return target / "src"
-    found = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "-q", "--verify", f"refs/tags/{TAG}"],
-                           check=False, capture_output=True, text=True)
-    if found.returncode != 0:
-        print(f"NO RATIO TO THE ENGINE BEFORE ISSUE 16: git tag {TAG!r} is missing in {ROOT} "
-              f"(run `git fetch --tags`, or tag the commit before issue 16: `git tag {TAG} <commit>`)")
+    revision = next((r for r in (f"refs/tags/{TAG}", f"{BEFORE_COMMIT}^{{commit}}")
+                     if subprocess.run(["git", "-C", str(ROOT), "rev-parse", "-q", "--verify", r],
+                                       check=False, capture_output=True).returncode == 0), None)
+    if revision is None:
+        print(f"NO RATIO TO THE ENGINE BEFORE ISSUE 16: neither git tag {TAG!r} nor commit {BEFORE_COMMIT[:10]} "
+              f"is in {ROOT} (a shallow clone? run `git fetch --tags --unshallow`)")
         return None
     target.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", TAG, "src"], capture_output=True, check=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "src"], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
     return target / "src"
 
