@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -31,3 +33,13 @@ def spopt_locate() -> ModuleType:
 
 def model_from(mapping: dict) -> Model:
     return build_model(config_from_mapping(mapping))
+
+
+def write_csv_rows(path: Path, rows: list[dict[str, str]]) -> Path:
+    """A CSV of ``rows`` (columns in order of first appearance): the tests' users' attack tables."""
+    columns = list(dict.fromkeys(column for row in rows for column in row))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

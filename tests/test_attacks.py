@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import write_csv_rows
 
 from readiness.area import data_path
 from readiness.attacks import (
@@ -124,18 +125,9 @@ MINIMAL = {"id": "A1", "force": "West Midlands", "lat": "52.48", "lon": "-1.9", 
            "attackers": "2", "weapon": "firearm", "setting": "night_time_economy"}
 
 
-def _write(path: Path, rows: list[dict[str, str]]) -> Path:
-    columns = list(dict.fromkeys(column for row in rows for column in row))
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 def test_minimal_user_file_each_row_one_attack(tmp_path: Path) -> None:
     second = {**MINIMAL, "id": "A2", "force": "E23000014", "weapon": "bomb"}
-    table = load_attacks(_write(tmp_path / "mine.csv", [MINIMAL, second]))
+    table = load_attacks(write_csv_rows(tmp_path / "mine.csv", [MINIMAL, second]))
     assert list(table.attacks()) == ["A1", "A2"]
     first, bomb = table.rows
     assert first.scored and first.deaths is None and first.date == first.start_local.date()
@@ -146,14 +138,14 @@ def test_minimal_user_file_each_row_one_attack(tmp_path: Path) -> None:
 def test_a_force_of_england_and_wales_in_any_spelling_is_scored(tmp_path: Path) -> None:
     rows = [{**MINIMAL, "id": str(n), "force": force}
             for n, force in enumerate(("West Midlands Police", "City of London", "e23000034", "Devon and Cornwall"))]
-    assert all(row.scored for row in load_attacks(_write(tmp_path / "spellings.csv", rows)).rows)
+    assert all(row.scored for row in load_attacks(write_csv_rows(tmp_path / "spellings.csv", rows)).rows)
 
 
 def test_user_file_groups_sites_and_reads_issue_18_minutes(tmp_path: Path) -> None:
     rows = [{**MINIMAL, "attack_id": "X", "start_to_first_armed_min": "7.5", "call_to_first_armed_min": "6",
              "deaths": "3.0", "armed_on_site": "no"},
             {**MINIMAL, "id": "A2", "attack_id": "X", "force": "Paris", "armed_on_site": "yes"}]
-    table = load_attacks(_write(tmp_path / "sites.csv", rows))
+    table = load_attacks(write_csv_rows(tmp_path / "sites.csv", rows))
     assert list(table.attacks()) == ["X"] and len(table.attacks()["X"]) == 2
     first, abroad = table.rows
     assert (first.minutes_start_to_first_armed, first.minutes_call_to_first_armed, first.deaths) == (7.5, 6.0, 3)
@@ -189,7 +181,7 @@ def test_user_file_groups_sites_and_reads_issue_18_minutes(tmp_path: Path) -> No
 ])
 def test_bad_row_gives_one_line_naming_file_row_and_column(tmp_path: Path, change: dict[str, str], column: str,
                                                             expected: str) -> None:
-    path = _write(tmp_path / "bad.csv", [{**MINIMAL, "id": "ok"}, {**MINIMAL, "id": "B7", **change}])
+    path = write_csv_rows(tmp_path / "bad.csv", [{**MINIMAL, "id": "ok"}, {**MINIMAL, "id": "B7", **change}])
     with pytest.raises(DataError, match=expected) as caught:
         load_attacks(path)
     message = str(caught.value)
@@ -198,21 +190,21 @@ def test_bad_row_gives_one_line_naming_file_row_and_column(tmp_path: Path, chang
 
 
 def test_row_without_id_is_named_by_number(tmp_path: Path) -> None:
-    path = _write(tmp_path / "noid.csv", [MINIMAL, {**MINIMAL, "id": ""}])
+    path = write_csv_rows(tmp_path / "noid.csv", [MINIMAL, {**MINIMAL, "id": ""}])
     with pytest.raises(DataError, match=r"row 2, column 'id': expected a value"):
         load_attacks(path)
 
 
 def test_duplicate_id(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"row 2 \(id 'A1'\), column 'id': expected a unique id"):
-        load_attacks(_write(tmp_path / "dup.csv", [MINIMAL, MINIMAL]))
+        load_attacks(write_csv_rows(tmp_path / "dup.csv", [MINIMAL, MINIMAL]))
 
 
 @pytest.mark.parametrize("missing", REQUIRED_COLUMNS)
 def test_missing_required_column(tmp_path: Path, missing: str) -> None:
     row = {key: value for key, value in MINIMAL.items() if key != missing}
     with pytest.raises(DataError, match=rf"missing column\(s\) \['{missing}'\]"):
-        load_attacks(_write(tmp_path / "cols.csv", [row]))
+        load_attacks(write_csv_rows(tmp_path / "cols.csv", [row]))
 
 
 def test_unreadable_files(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ independence of predictions from recorded columns. Small: City of London rows (6
 
 from __future__ import annotations
 
-import csv
 import json
 from importlib import resources
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pytest
+from conftest import write_csv_rows
 from typer.testing import CliRunner
 
 from readiness.attacks import REQUIRED_COLUMNS, UNSCORED_ARMED_ON_SITE, UNSCORED_BOMB, load_attacks
@@ -30,18 +30,9 @@ MINIMAL = [
 ]
 
 
-def _write(path: Path, rows: list[dict[str, str]]) -> Path:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 def test_a_users_table_with_only_the_minimum_columns_is_replayed(tmp_path: Path) -> None:
     assert set(MINIMAL[0]) == set(REQUIRED_COLUMNS)
-    result = run_replay(load_attacks(_write(tmp_path / "mine.csv", MINIMAL)), replications=REPS, seed=1)
+    result = run_replay(load_attacks(write_csv_rows(tmp_path / "mine.csv", MINIMAL)), replications=REPS, seed=1)
     first, second = result.incidents
     assert first["scored"] and first["reason"] is None and first["comparison"] == {}
     assert first["recorded"] == {"call_to_first_armed_min": None, "start_to_first_armed_min": None, "deaths": None}
@@ -60,7 +51,7 @@ def test_rows_that_cannot_be_scored_are_reported_with_the_reason(tmp_path: Path)
     rows = [{**MINIMAL[0], "id": "bomb", "weapon": "bomb"},
             {**MINIMAL[0], "id": "abroad", "force": "Polizei Berlin", "lat": "52.505", "lon": "13.337"},
             {**MINIMAL[0], "id": "on-site", "armed_on_site": "yes", "deaths": "1"}]
-    result = run_replay(load_attacks(_write(tmp_path / "t.csv", rows)), replications=REPS)
+    result = run_replay(load_attacks(write_csv_rows(tmp_path / "t.csv", rows)), replications=REPS)
     by_id = {i["id"]: i for i in result.incidents}
     assert by_id["bomb"]["reason"] == UNSCORED_BOMB and by_id["bomb"]["predicted"] is None
     assert by_id["abroad"]["reason"].startswith("outside England and Wales") and by_id["abroad"]["predicted"] is None
@@ -77,7 +68,7 @@ def test_rows_that_cannot_be_scored_are_reported_with_the_reason(tmp_path: Path)
     ({"lat": "52.4797", "lon": "-1.9026"}, "row 2 (id 'B-1'), column 'lat'/'lon': expected a position in London, City of"),
 ])
 def test_a_bad_row_is_one_line_naming_row_and_column_exit_2(tmp_path: Path, change: dict, expected: str) -> None:
-    path = _write(tmp_path / "bad.csv", [MINIMAL[0], {**MINIMAL[1], **change}])
+    path = write_csv_rows(tmp_path / "bad.csv", [MINIMAL[0], {**MINIMAL[1], **change}])
     result = runner.invoke(app, ["replay", str(path), "--out", str(tmp_path / "out"), "--replications", "5", "--quiet"])
     assert result.exit_code == 2, result.output
     assert expected in result.output and len(result.output.strip().splitlines()) == 1
@@ -85,7 +76,7 @@ def test_a_bad_row_is_one_line_naming_row_and_column_exit_2(tmp_path: Path, chan
 
 
 def test_unknown_ids_and_too_few_replications_are_user_errors(tmp_path: Path) -> None:
-    table = load_attacks(_write(tmp_path / "t.csv", MINIMAL))
+    table = load_attacks(write_csv_rows(tmp_path / "t.csv", MINIMAL))
     with pytest.raises(DataError, match="unknown id"):
         run_replay(table, ids=["nope"], replications=REPS)
     with pytest.raises(Exception, match="at least 2 replications"):
@@ -131,7 +122,7 @@ def test_predictions_never_use_a_recorded_column(tmp_path: Path) -> None:
                 "stop_local": "2019-11-29T14:02", "deaths": "2", "injured": "3", "armed_on_site": "no"}
     other = {"first_call_local": "2019-11-29T14:30", "first_armed_local": "2019-11-29T15:40",
              "stop_local": "2019-11-29T15:41", "deaths": "40", "injured": "0", "armed_on_site": "no"}
-    runs = [run_replay(load_attacks(_write(tmp_path / f"{n}.csv", [{**MINIMAL[0], **values}, MINIMAL[1]])),
+    runs = [run_replay(load_attacks(write_csv_rows(tmp_path / f"{n}.csv", [{**MINIMAL[0], **values}, MINIMAL[1]])),
                        replications=REPS, seed=3) for n, values in (("a", recorded), ("b", other))]
     assert [i["predicted"] for i in runs[0].incidents] == [i["predicted"] for i in runs[1].incidents]
     assert runs[0].incidents[0]["recorded"] != runs[1].incidents[0]["recorded"]
@@ -139,14 +130,14 @@ def test_predictions_never_use_a_recorded_column(tmp_path: Path) -> None:
 
 
 def test_a_subset_of_ids_replays_those_rows_as_in_the_whole_table(tmp_path: Path) -> None:
-    table = load_attacks(_write(tmp_path / "t.csv", MINIMAL))
+    table = load_attacks(write_csv_rows(tmp_path / "t.csv", MINIMAL))
     whole, part = (run_replay(table, replications=REPS, seed=5, ids=ids) for ids in (None, ["B-1"]))
     assert [i["id"] for i in part.incidents] == ["B-1"]
     assert part.incidents[0] == whole.incidents[1]
 
 
 def test_same_table_and_seed_give_a_byte_identical_results_file(tmp_path: Path) -> None:
-    path = _write(tmp_path / "t.csv", [{**MINIMAL[0], "deaths": "1"}, MINIMAL[1]])
+    path = write_csv_rows(tmp_path / "t.csv", [{**MINIMAL[0], "deaths": "1"}, MINIMAL[1]])
     digests = []
     for n, seed in enumerate(("7", "7", "8")):
         out = tmp_path / f"out{n}"
