@@ -427,9 +427,10 @@ def assessment_outputs(assessment: Assessment) -> tuple[dict[str, pd.DataFrame],
              "share_over_10_min": b["share_sites_waiting_over_10_min"]["value"],
              "share_over_20_min": b["share_sites_waiting_over_20_min"]["value"], "victims_mean": b["victims"]["mean"]}
             for row in results["by_start_time"] for b in row["by_sites"]])
+    fit = shipped_fit()
     html = render_html("assessment.html.j2", results=results, figures=figures, tables=tables,
                        parameters=model.params.entries(), horizon=horizon, site_weights=site_weights_text(model),
-                       harm_fit=_harm_fit_figure(shipped_fit()), harm_check=shipped_fit().checks["fbi"])
+                       harm_fit=_harm_fit_figure(fit), harm_check=fit.checks["fbi"])
     return tables, figures, html
 
 
