@@ -10,7 +10,6 @@ import pytest
 
 from readiness.config import config_from_mapping, default_config
 from readiness.model import Model, build_model
-from readiness.model_checks import one_unit_config  # noqa: F401 - the tests' closed-form world
 from readiness.store import ENV_VAR
 
 

@@ -18,8 +18,9 @@ from readiness.config import portable_config
 from readiness.engine import simulate
 from readiness.kinds import ARMED
 from readiness.model import Model
+from readiness.model_checks import one_unit_config
 from readiness.summary import summarise_sites
-from tests.conftest import model_from, one_unit_config
+from tests.conftest import model_from
 
 R, SEED = 40, 3
 TWO_BASES = {"resources": {"units": [{"type": "arv", "base": "Bournville Lane", "count": 1},

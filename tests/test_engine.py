@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
-from conftest import model_from, one_unit_config
+from conftest import model_from
 
 from readiness.engine import simulate
 from readiness.harm import expected_deaths
+from readiness.model_checks import one_unit_config
 
 
 def blue(model, base_index: int, lsoa: int) -> float:

@@ -4,13 +4,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import model_from, one_unit_config
+from conftest import model_from
 
 from readiness.config import config_from_mapping, load_config, parse_week_time
 from readiness.costs import option_cost
 from readiness.engine import simulate
 from readiness.errors import ConfigError
 from readiness.kinds import ARMED, UNARMED
+from readiness.model_checks import one_unit_config
 from readiness.move_up import compliance_table
 from readiness.options import apply_option, load_options
 from readiness.structural import SWITCHES

@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import model_from, one_unit_config
+from conftest import model_from
 
 from readiness._validation.reference import simulate_reference
 from readiness.config import config_from_mapping, default_config
@@ -13,6 +13,7 @@ from readiness.errors import DataError
 from readiness.harm import expected_deaths
 from readiness.kinds import UNARMED
 from readiness.model import build_model, derive_model
+from readiness.model_checks import one_unit_config
 from readiness.neighbourhood import STREAM, density_per_km2, nearest_minutes, on_duty
 from readiness.options import Option, apply_option
 from readiness.registry import Parameters

@@ -17,6 +17,7 @@ from readiness.area import Area
 from readiness.assessment import run_assessment
 from readiness.errors import ReadinessError
 from readiness.harm_fit import shipped_fit
+from readiness.model_checks import one_unit_config
 from readiness.registry import Parameters
 from readiness.report import (
     MANIFEST,
@@ -33,7 +34,7 @@ from readiness.report import (
     write_atomic,
     write_outputs,
 )
-from tests.conftest import model_from, one_unit_config
+from tests.conftest import model_from
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -12,6 +12,7 @@ from readiness.config import MINUTES_PER_WEEK, Setting, parse_week_time
 from readiness.exposure import hour_of_week
 from readiness.kinds import SPECIALIST, Stream
 from readiness.model import Model, derive_model
+from readiness.model_checks import one_unit_config
 from readiness.rng import uniforms
 from readiness.scenario import (
     MAX_MUTUAL_AID,
@@ -24,7 +25,7 @@ from readiness.scenario import (
     draw_unit_starts,
     pick_by_weight,
 )
-from tests.conftest import model_from, one_unit_config
+from tests.conftest import model_from
 
 R, K, SEED = 40_000, 3, 11
 
