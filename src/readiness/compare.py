@@ -160,11 +160,11 @@ def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replica
     params, horizon = baseline.params, baseline.params["horizon_min"]
     models = {baseline_name: baseline, **{a.name: a.model for a in options}}
 
-    def by_k(model: Model) -> dict[int, Outcomes]:
+    def simulate_k(model: Model) -> dict[int, Outcomes]:
         return _outcomes_by_k(model, sampler_for(model), sites, replications=replications, seed=seed,
                               progress=progress)
 
-    outcomes = {name: by_k(model) for name, model in models.items()}
+    outcomes = {name: simulate_k(model) for name, model in models.items()}
     metrics = {name: {k: replication_metrics(o, horizon) for k, o in by_k.items()} for name, by_k in outcomes.items()}
     costs: dict[str, Cost] = {a.name: option_cost(a.changes, params) for a in options}
     differences, money = [], []
@@ -206,7 +206,7 @@ def run_comparison(baseline: Model, options: Sequence[AppliedOption], *, replica
         "neighbourhood_response": neighbourhood_response(options, outcomes, baseline_name, horizon),
     }
     if structural:
-        results["structural"] = run_structural(baseline, outcomes[baseline_name], by_k)
+        results["structural"] = run_structural(baseline, outcomes[baseline_name], simulate_k)
     seconds: dict[str, float] = {}
     if sensitivity_replications > 0:
         results["sensitivity"] = _sensitivity(baseline, options, resources, points, seed=seed,

@@ -161,18 +161,23 @@ def normals(seed: int, purpose: str, replications: np.ndarray, indices: np.ndarr
 
 
 @numba.njit(cache=True, inline="always")
+def _search(cumulative, x, lo, hi):
+    """``searchsorted(cumulative, x, side="right")`` within ``[lo, hi)``, clipped to the last index."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cumulative[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return min(lo, cumulative.shape[0] - 1)
+
+
+@numba.njit(cache=True, inline="always")
 def pick_in_row(cumulative, u):
     """The index a uniform ``u`` picks from cumulative weights ``cumulative`` (``searchsorted(cumulative,
     u * total, side="right")``, clipped): the one weighted pick of sites, patrol positions and layers."""
     n = cumulative.shape[0]
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cumulative[mid] <= u * cumulative[n - 1]:
-            lo = mid + 1
-        else:
-            hi = mid
-    return min(lo, n - 1)
+    return _search(cumulative, u * cumulative[n - 1], 0, n)
 
 
 #: Extra entries of a guide table row beyond one per weight (``guide_table``).
@@ -212,12 +217,4 @@ def pick_guided(cumulative, guide, u):
     n = cumulative.shape[0]
     x = u * cumulative[n - 1]
     b = min(np.int64(u * n), n - 1)
-    lo = np.int64(guide[max(b - 1, 0)])
-    hi = np.int64(guide[b + 2])
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cumulative[mid] <= x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return min(lo, n - 1)
+    return _search(cumulative, x, np.int64(guide[max(b - 1, 0)]), np.int64(guide[b + 2]))

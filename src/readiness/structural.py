@@ -41,10 +41,11 @@ class Switch:
 
     def alternatives(self, config: Config) -> list[tuple[str, Config]]:
         """``(label, config)`` for each listed value the config does not have (none if it has an unlisted one)."""
-        if self.current(config) is None:
+        current = self.current(config)
+        if current is None:
             return []
         return [(label, _set(config, self.path.split("."), value)) for label, value in self.values.items()
-                if label != self.current(config)]
+                if label != current]
 
 
 #: The structural switches, one line each (a later switch: one more line).
