@@ -532,8 +532,8 @@ def _move_minutes(u, target, now, units, moves, move, n_bases):
 
 
 @_inline
-def _move_up(now, units, moves, move, n_bases):
-    """Free ARVs take the compliance table's row for their number (docs/model.md 4.8).
+def _move_up(now, units, moves, move, n_bases, n):
+    """The ``n`` free ARVs take the compliance table's row for their number (docs/model.md 4.8).
 
     Greedy assignment: the (unit, position) pair with the fewest normal road minutes first (ties: lowest
     unit, then the row's order), until the row's positions are held; a unit left over stays where it is.
@@ -541,7 +541,6 @@ def _move_up(now, units, moves, move, n_bases):
     for u in range(moves.dest.shape[0]):
         if moves.dest[u] >= 0 and units.state[u] != _IDLE:  # committed while moving up: the move is over
             moves.dest[u] = -1
-    n = _free_arvs(now, units)
     if n == 0:
         return
     row = move.table[n]
@@ -632,8 +631,10 @@ def _replication(draws, fleet, travel, settings, move, out):
                 _settle(now, units, moves)
                 free = _free_arvs(now, units)
             _report(i, now, units, sites, draws, settings, travel)
-            if move.on and _free_arvs(now, units) < free:  # an ARV was committed: the others move up
-                _move_up(now, units, moves, move, settings.n_bases)
+            if move.on:
+                after = _free_arvs(now, units)
+                if after < free:  # an ARV was committed: the others move up
+                    _move_up(now, units, moves, move, settings.n_bases, after)
             # specialist teams: the first report requests them all; a waiting team takes a new static site
             if not first_report_seen:
                 first_report_seen = True
