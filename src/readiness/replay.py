@@ -203,11 +203,6 @@ def _groups(rows: Sequence[AttackRow]) -> list[list[AttackRow]]:
     return list(groups.values())
 
 
-def _force(row: AttackRow) -> Force | None:
-    """The force of England and Wales a row names (name or code), else None."""
-    return _force_named(row.force)
-
-
 @cache
 def _force_named(text: str) -> Force | None:
     """``match_force`` without its error (a name abroad is not a mistake here); cached, as rows repeat forces."""
@@ -221,7 +216,7 @@ def _not_run(row: AttackRow) -> str | None:
     """Why a row cannot be simulated (None: it can): a bomb, outside England and Wales, no start time."""
     if row.weapon == "bomb":
         return UNSCORED_BOMB
-    if _force(row) is None:
+    if _force_named(row.force) is None:
         return UNSCORED_ABROAD
     if row.start_local is None:
         return UNSCORED_NO_START
@@ -243,7 +238,7 @@ class _ForceModels:
 
     def attack(self, rows: Sequence[AttackRow], numbers: dict[str, int], source: str) -> Model:
         """The force's model with the attack's rows as named sites, at the local time of its earliest row."""
-        force = _force(rows[0])
+        force = _force_named(rows[0].force)
         assert force is not None  # runnable rows name a force
         base = self.base(force)
         first = min(row.start_local for row in rows)  # type: ignore[type-var]
