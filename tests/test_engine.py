@@ -1,11 +1,16 @@
 """Engine: closed-form checks with fixed delays, dispatch rules, batch invariance, common random numbers."""
 
+import numba
 import numpy as np
 import pytest
 from conftest import model_from
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from readiness import engine
 from readiness.engine import simulate
 from readiness.harm import expected_deaths
+from readiness.kinds import UNARMED
 from readiness.model_checks import one_unit_config
 
 
@@ -296,3 +301,62 @@ def test_unit_states_none_without_workload_means_every_unit_free(default_model):
     all_free = simulate(off, sites=3, replications=300, seed=12, unit_states=draw_unit_starts)
     for name in ("t_first_armed", "t_resolved", "deaths"):
         np.testing.assert_array_equal(getattr(configured, name), getattr(all_free, name))
+
+
+# --- the unarmed cars, sent before the event loop (engine._send_cars) ---------------------------------
+
+@numba.njit
+def _first_unarmed_by_send_cars(draws, fleet, cars, settings, travel, t_end):
+    sites = engine._start_sites(draws, settings.per_attacker)
+    engine._send_cars(draws, fleet, cars, sites, settings, travel, t_end)
+    return sites.first_unarmed
+
+
+def _first_unarmed_one_car_at_a_time(report, site, neighbourhood, position, available, factor, travel, m, t_end):
+    """docs/model.md 4.3 as the event loop did it: at each report (report order, ties by site), m times
+    send the free car that arrives first (ties: lowest index); a site's first unarmed arrival is the
+    earliest of its cars and its neighbourhood officer."""
+    first = neighbourhood.copy()
+    free = np.isfinite(available)
+    for k in sorted(range(len(report)), key=lambda k: (report[k], k)):
+        if report[k] > t_end:
+            break
+        for _ in range(m):
+            etas = [(max(report[k], available[u]) + factor * travel[site[k], position[u]], u)
+                    for u in range(len(position)) if free[u]]
+            etas = [e for e in etas if e[0] < np.inf]
+            if not etas:
+                break
+            eta, u = min(etas)
+            free[u] = False
+            first[k] = min(first[k], eta)
+    return first
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_cars_sent_before_the_loop_are_the_cars_sent_one_at_a_time(default_model, data):
+    """Integer minutes make ties common: the order of reports, of cars and the lowest index must all agree."""
+    k = data.draw(st.integers(1, 5))
+    n_cars = data.draw(st.integers(0, 12))
+    m = data.draw(st.integers(0, 4))
+    n_pos = 6
+    ints = lambda n, lo, hi: np.array(data.draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n)), float)
+    travel = ints(3 * n_pos, 0, 4).reshape(3, n_pos)
+    travel[travel == 4] = np.inf  # some cars cannot reach some sites
+    report, neighbourhood = ints(k, 0, 4), np.where(ints(k, 0, 1) > 0, np.inf, 9.0)
+    site = ints(k, 0, 2).astype(np.int64)
+    position = ints(n_cars, 0, n_pos - 1).astype(np.int64)
+    available = ints(n_cars, 0, 2)
+    available[available == 2] = np.inf  # off duty
+    t_end, factor = float(data.draw(st.integers(0, 5))), data.draw(st.sampled_from([1.0, 1.5]))
+    zeros = np.zeros(k)
+    draws = engine.SiteDraws(site, zeros, report, np.ones(k, np.int64), np.ones(k, np.bool_), zeros,
+                             np.zeros(k, np.bool_), zeros, 0, np.zeros(8), neighbourhood, zeros, factor,
+                             np.zeros((k, engine.MAX_ENGAGEMENTS)))
+    fleet = engine.FleetArrays(np.full(n_cars, UNARMED, np.int64), np.zeros(n_cars, np.int64), position, available,
+                               np.full(n_cars, np.inf))
+    run_settings = engine.Settings.of(default_model)._replace(units_per_site=m)
+    got = _first_unarmed_by_send_cars(draws, fleet, np.arange(n_cars), run_settings, travel, t_end)
+    want = _first_unarmed_one_car_at_a_time(report, site, neighbourhood, position, available, factor, travel, m, t_end)
+    np.testing.assert_array_equal(got, want)

@@ -141,6 +141,21 @@ class FleetArrays(NamedTuple):
     specialist_delay: np.ndarray
 
 
+class Roles(NamedTuple):
+    """Which fleet units the event loop moves (``loop``) and which are unarmed response cars (``cars``).
+
+    Cars are kept out of the event loop: a car is sent once, at a report, and changes nothing but the
+    site's first unarmed arrival, so they are sent in report order before the loop (``_send_cars``).
+    """
+
+    loop: np.ndarray  # int64 fleet indices, in fleet order (ties go to the lower index, as before)
+    cars: np.ndarray
+
+    @staticmethod
+    def of(kind: np.ndarray) -> Roles:
+        return Roles(np.flatnonzero(kind != UNARMED), np.flatnonzero(kind == UNARMED))
+
+
 class Outputs(NamedTuple):
     """What the event loop writes, ``(R, K)`` (one row per replication): minutes since each site's start."""
 
@@ -235,20 +250,22 @@ def _take_posts(draws, units, sites, settings):
 
 
 @_inline
-def _start_units(fleet, aid_crew):
-    """Units as the attack starts: fleet units free from their available time, mutual-aid slots unused."""
-    n_fleet = fleet.kind.shape[0]
+def _start_units(fleet, loop, aid_crew):
+    """Units as the attack starts: the fleet units ``loop`` free from their available time, then the
+    mutual-aid slots, unused."""
+    n_fleet = loop.shape[0]
     n_units = n_fleet + MAX_MUTUAL_AID
     units = _Units(np.empty(n_units, np.int64), np.zeros(n_units, np.int64), np.full(n_units, -1, np.int64),
                    np.full(n_units, INF), np.full(n_units, _UNUSED, np.int64), np.full(n_units, -1, np.int64),
                    np.full(n_units, INF))
     for u in range(n_fleet):
-        units.kind[u] = fleet.kind[u]
-        units.officers[u] = fleet.officers[u]
-        units.pos[u] = fleet.position[u]
-        if fleet.available[u] < INF:
+        f = loop[u]
+        units.kind[u] = fleet.kind[f]
+        units.officers[u] = fleet.officers[f]
+        units.pos[u] = fleet.position[f]
+        if fleet.available[f] < INF:
             units.state[u] = _IDLE
-            units.time[u] = fleet.available[u]
+            units.time[u] = fleet.available[f]
     for u in range(n_fleet, n_units):
         units.kind[u] = MUTUAL_AID
         units.officers[u] = aid_crew
@@ -319,7 +336,7 @@ def _site_for_free_unit(sites, site, eta_from, factor, travel, now):
             continue
         if sites.assigned[k] < sites.needed[k]:
             return k
-        eta = now if eta_from < 0 else now + factor * travel[eta_from, site[k]]
+        eta = now if eta_from < 0 else now + factor * travel[site[k], eta_from]
         if sites.first_armed[k] == INF and eta < sites.next_arrival[k]:
             return k
     return -1
@@ -351,7 +368,7 @@ def _send_team(u, k, now, units, sites, site, factor, travel):
     sites.team_at[k] = True
     units.site[u] = k
     units.state[u] = _ENROUTE
-    units.time[u] = now if units.pos[u] < 0 else now + factor * travel[units.pos[u], site[k]]
+    units.time[u] = now if units.pos[u] < 0 else now + factor * travel[site[k], units.pos[u]]
 
 
 @_inline
@@ -365,12 +382,8 @@ def _clear(u, k, now, units, site, settings):
 
 @_inline
 def _arrive(u, now, units, sites, draws, settings):
-    """A unit arrives at its site (docs/model.md, 4.3); True when that ends the attack there now."""
+    """An armed unit arrives at its site (docs/model.md, 4.3); True when that ends the attack there now."""
     k = units.site[u]
-    if units.kind[u] == UNARMED:
-        units.state[u] = _ONSCENE
-        sites.first_unarmed[k] = min(sites.first_unarmed[k], now)
-        return False
     sites.arrived[k] += units.officers[u]
     if sites.enough[k] == INF and (sites.arrived[k] >= sites.needed[k] or _is_team(units.kind[u])):
         sites.enough[k] = now
@@ -437,7 +450,7 @@ def _stop(k, now, units, sites, site, settings):
     if sites.first_armed[k] <= now:
         sites.resolved[k] = now
         for u in range(units.state.shape[0]):
-            if units.site[u] == k and units.state[u] == _ONSCENE and units.kind[u] != UNARMED:
+            if units.site[u] == k and units.state[u] == _ONSCENE:
                 _clear(u, k, now, units, site, settings)
 
 
@@ -457,22 +470,21 @@ def _free(u, now, units, sites, draws, settings, travel):
         return
     k = _site_for_free_unit(sites, draws.site, units.pos[u], draws.factor, travel, now)
     if k >= 0:
-        _send_armed(u, k, now + draws.factor * travel[units.pos[u], draws.site[k]], units, sites)
+        _send_armed(u, k, now + draws.factor * travel[draws.site[k], units.pos[u]], units, sites)
 
 
 @_inline
-def _nearest_idle(k, now, units, site, factor, travel, armed, posts_respond):
-    """The idle armed unit (ARV, team on patrol, mutual aid, a post that may leave), or unarmed unit, that
-    reaches site ``k`` first, and when; -1 if none."""
+def _nearest_idle(k, now, units, site, factor, travel, posts_respond):
+    """The idle armed unit (ARV, team on patrol, mutual aid, a post that may leave) that reaches site ``k``
+    first, and when; -1 if none."""
     best_u = -1
     best_eta = INF
     for u in range(units.state.shape[0]):
         if units.state[u] != _IDLE:
             continue
         kind = units.kind[u]
-        if ((kind == ARMED or kind == MUTUAL_AID or kind == PATROL_TEAM or (posts_respond and kind == POSTED))
-                if armed else kind == UNARMED):
-            eta = max(now, units.time[u]) + factor * travel[units.pos[u], site[k]]
+        if kind == ARMED or kind == MUTUAL_AID or kind == PATROL_TEAM or (posts_respond and kind == POSTED):
+            eta = max(now, units.time[u]) + factor * travel[site[k], units.pos[u]]
             if eta < best_eta:
                 best_eta, best_u = eta, u
     return best_u, best_eta
@@ -480,20 +492,47 @@ def _nearest_idle(k, now, units, site, factor, travel, armed, posts_respond):
 
 @_inline
 def _report(k, now, units, sites, draws, settings, travel):
-    """Site ``k`` is reported: armed units by earliest arrival until enough, then the unarmed (Plato) units."""
+    """Site ``k`` is reported: armed units by earliest arrival until enough (the unarmed: ``_send_cars``)."""
     sites.reported[k] = True
     while sites.assigned[k] < sites.needed[k]:
-        u, eta = _nearest_idle(k, now, units, draws.site, draws.factor, travel, True, settings.posts_respond)
+        u, eta = _nearest_idle(k, now, units, draws.site, draws.factor, travel, settings.posts_respond)
         if u < 0:
             break
         _send_armed(u, k, eta, units, sites)
-    for _ in range(settings.units_per_site):  # unarmed units are never re-tasked
-        u, eta = _nearest_idle(k, now, units, draws.site, draws.factor, travel, False, False)
-        if u < 0:
+
+
+@_inline
+def _send_cars(draws, fleet, cars, sites, settings, travel, t_end):
+    """Each site reported by ``t_end``, in report order, takes the ``response.units_per_site`` free cars that
+    reach it first (ties: lowest index), never re-tasked; the first to arrive may be its first unarmed
+    arrival (docs/model.md 4.3). The same cars as choosing one at a time in the event loop."""
+    n_cars, m = cars.shape[0], settings.units_per_site
+    if n_cars == 0 or m <= 0:
+        return
+    sent = np.zeros(n_cars, np.bool_)
+    best_eta, best_u = np.empty(m), np.empty(m, np.int64)
+    for j in range(sites.order.shape[0]):
+        k = sites.order[j]
+        now = draws.report[k]
+        if now > t_end:
             break
-        units.site[u] = k
-        units.state[u] = _ENROUTE
-        units.time[u] = eta
+        lsoa, chosen = draws.site[k], 0
+        for u in range(n_cars):  # the m earliest (eta, index) pairs, kept sorted by insertion
+            if sent[u]:
+                continue
+            eta = max(now, fleet.available[cars[u]]) + draws.factor * travel[lsoa, fleet.position[cars[u]]]
+            if not eta < INF or (chosen == m and eta >= best_eta[m - 1]):
+                continue
+            i = min(chosen, m - 1)
+            while i > 0 and best_eta[i - 1] > eta:
+                best_eta[i], best_u[i] = best_eta[i - 1], best_u[i - 1]
+                i -= 1
+            best_eta[i], best_u[i] = eta, u
+            chosen = min(chosen + 1, m)
+        for i in range(chosen):
+            sent[best_u[i]] = True  # (indices into ``cars``)
+        if chosen:
+            sites.first_unarmed[k] = min(sites.first_unarmed[k], best_eta[0])
 
 
 @_inline
@@ -600,13 +639,17 @@ def _write_outputs(draws, sites, settings, out):
 
 
 @numba.njit(cache=True)
-def _replication(draws, fleet, travel, settings, move, out):
-    """Simulate one replication's dispatch and harm (docs/model.md, sections 4 and 5): rows of the batch."""
-    n_fleet = fleet.kind.shape[0]
-    units = _start_units(fleet, settings.aid_crew)
+def _replication(draws, fleet, roles, travel, settings, move, out):
+    """Simulate one replication's dispatch and harm (docs/model.md, sections 4 and 5): rows of the batch.
+
+    The unarmed cars (``roles.cars``) are sent before the event loop, which moves ``roles.loop``.
+    """
+    n_fleet = roles.loop.shape[0]
+    units = _start_units(fleet, roles.loop, settings.aid_crew)
     moves = _Moves(np.full(units.state.shape[0], -1, np.int64), np.full(units.state.shape[0], INF))
     sites = _start_sites(draws, settings.per_attacker)
     t_end = np.max(draws.start) + settings.horizon
+    _send_cars(draws, fleet, roles.cars, sites, settings, travel, t_end)
     aid_requested = False
     first_report_seen = False
     _take_posts(draws, units, sites, settings)
@@ -641,7 +684,7 @@ def _replication(draws, fleet, travel, settings, move, out):
                 for u in range(n_fleet):
                     if units.kind[u] == SPECIALIST and units.state[u] == _IDLE:
                         units.state[u] = _MOBILISING
-                        units.time[u] = now + fleet.specialist_delay[u]
+                        units.time[u] = now + fleet.specialist_delay[roles.loop[u]]
             if draws.static[i] and not sites.team_at[i]:
                 for u in range(n_fleet):
                     if units.state[u] == _WAITING:
@@ -673,7 +716,7 @@ def _replication(draws, fleet, travel, settings, move, out):
 
 
 @numba.njit(parallel=True, cache=True)
-def _dispatch_batch(draws, fleet, travel, settings, move, out):
+def _dispatch_batch(draws, fleet, roles, travel, settings, move, out):
     """Every replication of a batch, in parallel: each runs on its own rows of the draws and outputs."""
     for r in numba.prange(draws.site.shape[0]):
         row = SiteDraws(draws.site[r], draws.start[r], draws.report[r], draws.attackers[r], draws.static[r],
@@ -682,7 +725,7 @@ def _dispatch_batch(draws, fleet, travel, settings, move, out):
                         draws.engagement[r])
         units = FleetArrays(fleet.kind, fleet.officers, fleet.position[r], fleet.available[r],
                             fleet.specialist_delay[r])
-        _replication(row, units, travel, settings, MoveUp(move.on, move.table, move.normal, move.factor[r]),
+        _replication(row, units, roles, travel, settings, MoveUp(move.on, move.table, move.normal, move.factor[r]),
                      Outputs(out.first[r], out.enough[r], out.resolved[r], out.unarmed[r], out.stop[r],
                              out.expected[r]))
 
@@ -740,7 +783,7 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     if model.posts is not None:  # posted officers join the fleet for the attack (docs/model.md 4.7)
         fleet = FleetArrays(*(np.concatenate([a, b], axis=-1) for a, b in
                               zip(fleet, post_units(model.posts, model.n_bases, minute), strict=True)))
-    _dispatch_batch(draws, fleet, model.blue_light_minutes, Settings.of(model), MoveUp.of(model, minute), out)
+    _dispatch_batch(draws, fleet, Roles.of(fleet.kind), model.blue_light_to_sites, Settings.of(model), MoveUp.of(model, minute), out)
     deaths = poisson_deaths(uniforms(seed, Stream.DEATHS, reps, sites), out.expected).reshape(shape)
     return Outcomes(replication=reps, site=attacks.site, start=attacks.start, report=attacks.report,
                     attackers=attacks.attackers, static=attacks.static, t_first_armed=out.first,

@@ -52,6 +52,12 @@ class Model:
         return np.cumsum(self.site_table, axis=1)
 
     @cached_property
+    def blue_light_to_sites(self) -> np.ndarray:
+        """``blue_light_minutes`` transposed, ``[i, p]``: a site's minutes from every position in one row, as the
+        dispatch loop reads them (one cache line serves several units; the same values)."""
+        return np.ascontiguousarray(self.blue_light_minutes.T)
+
+    @cached_property
     def compliance_table(self) -> ComplianceTable:
         """Move-up's positions by number of free ARVs (``move_up.compliance_table``), solved on first use."""
         return compliance_table(self)
