@@ -1,5 +1,6 @@
 """Engine benchmark: the rate on the default (K = 5, workload on, both cores) against the engine before
-issue 16 and the SimPy reference in the same run, and how it scales.
+issue 16 and the SimPy reference in the same run, and how it scales; ``readiness assess`` timed the same
+way; and the shared warm-up that was considered (raw rate, and the design effect that eats it).
 
 Run with ``make bench`` (or ``python benchmarks/bench_engine.py [--quick | --full]``). The engine before
 issue 16 is the tree at the git tag ``engine-before-16``, extracted into ``benchmarks/out/`` and run in a
@@ -13,11 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+import numpy as np
 
 from machine import machine
 
@@ -25,7 +30,9 @@ from readiness._validation.reference import simulate_reference
 from readiness.config import config_from_mapping, default_config
 from readiness.engine import simulate, simulate_batches
 from readiness.model import Model, build_model, derive_model
+from readiness.scenario import UnitStarts, draw_unit_starts
 from readiness.summary import StreamingSummary
+from readiness.workload import WorkloadSampler
 
 SEED = 1
 SITES = 5
@@ -78,6 +85,69 @@ def _engine(src: Path, replications: int, sites: int = SITES) -> dict:
             "replications_per_cpu_s": row["replications"] / row["cpu_seconds"]}
 
 
+def _assess(src: Path, replications: int) -> dict:
+    """Time ``readiness assess --sites 1,...,5`` (results and report) of the engine under ``src``, fresh process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "PYTHONPATH": str(src), "READINESS_STORE": tmp}
+        args = [sys.executable, "-m", "readiness", "assess", "--sites", ",".join(map(str, range(1, SITES + 1))),
+                "--replications", str(replications), "--out", tmp, "--quiet"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall = time.perf_counter()
+        subprocess.run(args, env=env, capture_output=True, check=True)
+        wall = time.perf_counter() - wall
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    simulated = replications * SITES  # one simulation per K per replication
+    return {"replications": replications, "seconds": wall, "cpu_seconds": cpu,
+            "replications_per_s": simulated / wall, "replications_per_cpu_s": simulated / cpu}
+
+
+class SharedWarmup:
+    """The shortcut considered and not shipped: one warm-up serves ``share`` consecutive replications.
+
+    Each replication's unit states are still a full warm-up's (same distribution), but replications in
+    a group share them, so they are no longer independent: the benchmark prints the design effect.
+    """
+
+    def __init__(self, model: Model, share: int) -> None:
+        self.inner, self.share = WorkloadSampler(model), share
+
+    def __call__(self, model: Model, seed: int, reps: np.ndarray) -> UnitStarts:
+        reps = np.asarray(reps, dtype=np.int64)
+        groups, member = np.unique(reps // self.share, return_inverse=True)
+        starts = draw_unit_starts(model, seed, reps, self.inner.attack_minutes(seed, reps))
+        minute = self.inner.attack_minutes(seed, groups)
+        state = self.inner.state(model, seed, groups, minute, starts=draw_unit_starts(model, seed, groups, minute))
+        position, available = starts.position.copy(), starts.available.copy()
+        position[:, state.units] = state.position[member]
+        available[:, state.units] = state.available[member]
+        return UnitStarts(position=position, available=available, specialist_delay=starts.specialist_delay)
+
+
+def design_effect(values: np.ndarray, group: int) -> float:
+    """Variance of the mean from means of consecutive groups over the variance assuming independence."""
+    n = len(values) // group * group
+    means = values[:n].reshape(-1, group).mean(axis=1)
+    return float((means.var(ddof=1) / len(means)) / (values[:n].var(ddof=1) / n))
+
+
+def _shared_rows(model: Model, replications: int) -> list[dict]:
+    """Raw rate and design effects (groups of 16) of a warm-up shared by 1, 4, 8, 16 replications."""
+    rows = []
+    for share in (1, 4, 8, 16):
+        sampler = SharedWarmup(model, share)
+        outcomes = []
+        row = _rate(lambda n, s=sampler: outcomes.append(simulate(model, sites=SITES, replications=n, seed=SEED,
+                                                                  unit_states=s)), replications)
+        o = outcomes[0]
+        metrics = {"first_armed": np.minimum(o.t_first_armed, model.params["horizon_min"]).mean(axis=1),
+                   "share_over_10": (o.t_first_armed > 10.0).mean(axis=1), "deaths": o.deaths.sum(axis=1)}
+        effects = {name: design_effect(values, 16) for name, values in metrics.items()}
+        rows.append({**row, "share": share, "design_effect": effects,
+                     "effective_per_s": row["replications_per_s"] / effects["first_armed"]})
+    return rows
+
+
 def _rate(run, replications: int, *, memory: bool = False) -> dict:
     """Seconds, CPU seconds, replications per second and (``memory``) peak traced MiB of one call."""
     if memory:
@@ -120,6 +190,10 @@ def main() -> None:
         if before_src is not None:
             runs["before"].append(_engine(before_src, headline_reps))
     best = {name: max(rows, key=lambda r: r["replications_per_s"]) for name, rows in runs.items() if rows}
+    assess_reps = 4_000 if args.quick else 20_000
+    assess = {"current": _assess(current_src, assess_reps)}
+    if before_src is not None:
+        assess["before"] = _assess(before_src, assess_reps)
     model = build_model(default_config())
     simulate(model, sites=SITES, replications=200, seed=SEED)  # compile here too, for the scaling rows
     reference = _rate(lambda n: simulate_reference(model, sites=SITES, replications=n, seed=SEED, workload=True),
@@ -128,6 +202,9 @@ def main() -> None:
     if "before" in best:
         rows.append({"what": f"engine at {TAG} (both cores)", "sites": SITES, "armed_units": 8, **best["before"]})
     rows.append({"what": "SimPy ref. + workload (1 proc.)", "sites": SITES, "armed_units": 8, **reference})
+    rows.append({"what": "readiness assess K=1..5", "sites": SITES, "armed_units": 8, **assess["current"]})
+    if "before" in assess:
+        rows.append({"what": f"readiness assess at {TAG}", "sites": SITES, "armed_units": 8, **assess["before"]})
     scaling_reps = 5_000 if args.quick else 20_000
     for sites in (1, 2, 5, 10, 20):
         rows.append({"what": "scaling: sites", "sites": sites, "armed_units": 8,
@@ -141,9 +218,15 @@ def main() -> None:
     for reps in sizes:
         rows.append({"what": "streaming summary: replications", "sites": SITES, "armed_units": 8,
                      **_rate(lambda n: _streamed(model, n), reps, memory=True)})
+    shared = _shared_rows(model, 10_000 if args.quick else 40_000)
+    for row in shared:
+        rows.append({"what": f"shared warm-up (considered): {row['share']:>2}", "sites": SITES, "armed_units": 8,
+                     **row})
     current_rate = best["current"]["replications_per_s"]
     results = {
         "speedup_vs_simpy": current_rate / reference["replications_per_s"],
+        "assess_speedup_vs_before_16": (assess["current"]["replications_per_s"]
+                                        / assess["before"]["replications_per_s"]) if "before" in assess else None,
         "speedup_vs_before_16": (current_rate / best["before"]["replications_per_s"]) if "before" in best else None,
         "speedup_vs_before_16_cpu": (best["current"]["replications_per_cpu_s"]
                                      / best["before"]["replications_per_cpu_s"]) if "before" in best else None,
@@ -168,6 +251,14 @@ def main() -> None:
         print(f"speedup_vs_before_16 = {results['speedup_vs_before_16']:.2f} (wall, same run; "
               f"CPU time: {results['speedup_vs_before_16_cpu']:.2f}; target 10)")
     print(f"speedup_vs_simpy = {results['speedup_vs_simpy']:.0f} (target 100)")
+    if results["assess_speedup_vs_before_16"] is not None:
+        print(f"readiness assess: {results['assess_speedup_vs_before_16']:.2f} x the engine before issue 16 (wall)")
+    print("shared warm-up (considered, not shipped): share, raw reps/s, design effect (groups of 16) on mean first"
+          " armed / share over 10 min / deaths, effective reps/s for the first-armed mean")
+    for row in shared:
+        effect = row["design_effect"]
+        print(f"  {row['share']:>2} {row['replications_per_s']:>9.0f} {effect['first_armed']:>6.2f} "
+              f"{effect['share_over_10']:>6.2f} {effect['deaths']:>6.2f} {row['effective_per_s']:>9.0f}")
     print(f"load average during the run: {results['machine']['load_average']}")
 
 

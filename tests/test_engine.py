@@ -307,9 +307,11 @@ def test_unit_states_none_without_workload_means_every_unit_free(default_model):
 
 @numba.njit
 def _first_unarmed_by_send_cars(draws, fleet, cars, settings, travel, t_end):
-    sites = engine._start_sites(draws, settings.per_attacker)
-    engine._send_cars(draws, fleet, cars, sites, settings, travel, t_end)
-    return sites.first_unarmed
+    scratch = engine._scratch(1, draws.site.shape[0], cars.shape[0], settings.units_per_site, 1)
+    engine._start_sites(draws, settings.per_attacker, scratch.sites)
+    engine._send_cars(draws, fleet, cars, scratch.sites, settings, travel, t_end, scratch.sent, scratch.best_eta,
+                      scratch.best_u)
+    return scratch.sites.first_unarmed
 
 
 def _first_unarmed_one_car_at_a_time(report, site, neighbourhood, position, available, factor, travel, m, t_end):

@@ -225,6 +225,25 @@ class _Sites(NamedTuple):
     suppressed: np.ndarray  # first failed engagement (confront)
 
 
+class _Scratch(NamedTuple):
+    """One thread's working arrays, filled afresh by every replication it runs (``_scratch``).
+
+    The replication allocates nothing and runs without Numba's reference counting (``_nrt=False``):
+    with it, every inlined step that takes a state record counted a reference to each of the record's
+    arrays in and out, which cost more than the steps themselves (docs/performance.md).
+    """
+
+    units: _Units
+    sites: _Sites
+    moves: _Moves
+    by_start: np.ndarray  # (K,) sites in start order (armed posts)
+    sent: np.ndarray  # (C,) cars already sent
+    best_eta: np.ndarray  # (units_per_site,) the cars a report takes, earliest first
+    best_u: np.ndarray
+    taken: np.ndarray  # (P,) move-up: positions of the row held
+    done: np.ndarray  # (units,) move-up: units placed
+
+
 # --- the event loop -------------------------------------------------------------------------------------
 
 #: The event loop's steps are compiled into it (Numba IR inlining): as separate calls passing the state
@@ -239,9 +258,21 @@ def _is_team(kind):
 
 
 @_inline
-def _take_posts(draws, units, sites, settings):
+def _stable_order(values, order):
+    """``order`` := indices sorting ``values``, equal values in index order (a stable sort; K is small)."""
+    for i in range(values.shape[0]):
+        j = i
+        while j > 0 and values[order[j - 1]] > values[i]:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = i
+
+
+@_inline
+def _take_posts(draws, units, sites, settings, by_start):
     """A post on duty at an attacked place is on scene from the site's start (earliest-starting site first)."""
-    for k in np.argsort(draws.start, kind="mergesort"):
+    _stable_order(draws.start, by_start)
+    for k in by_start:
         for u in range(units.kind.shape[0]):
             if (units.kind[u] == POSTED and units.state[u] == _IDLE and units.site[u] < 0
                     and units.pos[u] == settings.n_bases + draws.site[k]):
@@ -249,16 +280,36 @@ def _take_posts(draws, units, sites, settings):
                 break
 
 
+@numba.njit(cache=True)
+def _scratch(n_units, k_sites, n_cars, units_per_site, n_posts):
+    """Working arrays for replications with these sizes (``_Scratch``); their values are set per replication."""
+    ints, floats = np.int64, np.float64
+    units = _Units(np.empty(n_units, ints), np.empty(n_units, ints), np.empty(n_units, ints),
+                   np.empty(n_units, floats), np.empty(n_units, ints), np.empty(n_units, ints),
+                   np.empty(n_units, floats))
+    sites = _Sites(np.empty(k_sites, floats), np.empty(k_sites, ints), np.empty(k_sites, np.bool_),
+                   np.empty(k_sites, floats), np.empty(k_sites, ints), np.empty(k_sites, ints),
+                   np.empty(k_sites, floats), np.empty(k_sites, floats), np.empty(k_sites, floats),
+                   np.empty(k_sites, floats), np.empty(k_sites, floats), np.empty(k_sites, np.bool_),
+                   np.empty(k_sites, np.bool_), np.empty(k_sites, floats), np.empty(k_sites, floats),
+                   np.empty(k_sites, ints), np.empty(k_sites, floats))
+    return _Scratch(units, sites, _Moves(np.empty(n_units, np.int64), np.empty(n_units)),
+                    np.empty(k_sites, np.int64), np.empty(n_cars, np.bool_), np.empty(max(units_per_site, 1)),
+                    np.empty(max(units_per_site, 1), np.int64), np.empty(n_posts, np.bool_),
+                    np.empty(n_units, np.bool_))
+
+
 @_inline
-def _start_units(fleet, loop, aid_crew):
+def _start_units(fleet, loop, aid_crew, units, moves):
     """Units as the attack starts: the fleet units ``loop`` free from their available time, then the
-    mutual-aid slots, unused."""
+    mutual-aid slots, unused; no unit moving up."""
     n_fleet = loop.shape[0]
-    n_units = n_fleet + MAX_MUTUAL_AID
-    units = _Units(np.empty(n_units, np.int64), np.zeros(n_units, np.int64), np.full(n_units, -1, np.int64),
-                   np.full(n_units, INF), np.full(n_units, _UNUSED, np.int64), np.full(n_units, -1, np.int64),
-                   np.full(n_units, INF))
-    for u in range(n_fleet):
+    for u in range(units.kind.shape[0]):
+        units.pos[u], units.time[u], units.state[u], units.site[u], units.engage[u] = -1, INF, _UNUSED, -1, INF
+        moves.dest[u], moves.until[u] = -1, INF
+        if u >= n_fleet:
+            units.kind[u], units.officers[u] = MUTUAL_AID, aid_crew
+            continue
         f = loop[u]
         units.kind[u] = fleet.kind[f]
         units.officers[u] = fleet.officers[f]
@@ -266,28 +317,23 @@ def _start_units(fleet, loop, aid_crew):
         if fleet.available[f] < INF:
             units.state[u] = _IDLE
             units.time[u] = fleet.available[f]
-    for u in range(n_fleet, n_units):
-        units.kind[u] = MUTUAL_AID
-        units.officers[u] = aid_crew
-    return units
 
 
 @_inline
-def _start_sites(draws, per_attacker):
+def _start_sites(draws, per_attacker, sites):
     """Sites as the attack starts: none reported; a mobile attack ends by itself after its duration."""
-    k_sites = draws.site.shape[0]
-    sites = _Sites(per_attacker * draws.attackers, np.argsort(draws.report, kind="mergesort"),
-                   np.zeros(k_sites, np.bool_), np.full(k_sites, INF), np.zeros(k_sites, np.int64),
-                   np.zeros(k_sites, np.int64), np.full(k_sites, INF), np.full(k_sites, INF),
-                   draws.first_neighbourhood.copy(), np.full(k_sites, INF), np.full(k_sites, INF),
-                   np.zeros(k_sites, np.bool_), np.zeros(k_sites, np.bool_), np.full(k_sites, INF),
-                   np.full(k_sites, INF), np.zeros(k_sites, np.int64), np.full(k_sites, INF))
-    for k in range(k_sites):
+    _stable_order(draws.report, sites.order)
+    for k in range(draws.site.shape[0]):
+        sites.needed[k] = per_attacker * draws.attackers[k]
+        sites.reported[k], sites.resolved[k], sites.assigned[k], sites.arrived[k] = False, INF, 0, 0
+        sites.first_armed[k], sites.enough[k] = INF, INF
+        sites.first_unarmed[k], sites.shoot_stop[k], sites.attack_end[k] = draws.first_neighbourhood[k], INF, INF
+        sites.stop_pending[k], sites.team_at[k], sites.team_on_scene[k] = False, False, INF
+        sites.next_arrival[k], sites.engagements[k], sites.suppressed[k] = INF, 0, INF
         if not draws.static[k]:
             sites.shoot_stop[k] = draws.start[k] + draws.mobile_duration[k]
             sites.attack_end[k] = sites.shoot_stop[k]
             sites.stop_pending[k] = True
-    return sites
 
 
 @_inline
@@ -502,15 +548,14 @@ def _report(k, now, units, sites, draws, settings, travel):
 
 
 @_inline
-def _send_cars(draws, fleet, cars, sites, settings, travel, t_end):
+def _send_cars(draws, fleet, cars, sites, settings, travel, t_end, sent, best_eta, best_u):
     """Each site reported by ``t_end``, in report order, takes the ``response.units_per_site`` free cars that
     reach it first (ties: lowest index), never re-tasked; the first to arrive may be its first unarmed
     arrival (docs/model.md 4.3). The same cars as choosing one at a time in the event loop."""
     n_cars, m = cars.shape[0], settings.units_per_site
     if n_cars == 0 or m <= 0:
         return
-    sent = np.zeros(n_cars, np.bool_)
-    best_eta, best_u = np.empty(m), np.empty(m, np.int64)
+    sent[:] = False
     for j in range(sites.order.shape[0]):
         k = sites.order[j]
         now = draws.report[k]
@@ -571,7 +616,7 @@ def _move_minutes(u, target, now, units, moves, move, n_bases):
 
 
 @_inline
-def _move_up(now, units, moves, move, n_bases, n):
+def _move_up(now, units, moves, move, n_bases, n, taken, done):
     """The ``n`` free ARVs take the compliance table's row for their number (docs/model.md 4.8).
 
     Greedy assignment: the (unit, position) pair with the fewest normal road minutes first (ties: lowest
@@ -583,8 +628,9 @@ def _move_up(now, units, moves, move, n_bases, n):
     if n == 0:
         return
     row = move.table[n]
-    taken = row < 0
-    done = np.zeros(units.state.shape[0], np.bool_)
+    for s in range(n):
+        taken[s] = row[s] < 0
+    done[:] = False
     for _ in range(n):
         best, best_u, best_s = INF, -1, -1
         for u in range(units.state.shape[0]):
@@ -638,21 +684,25 @@ def _write_outputs(draws, sites, settings, out):
                                           sites.suppressed[k] - draws.start[k], settings.suppression)
 
 
-@numba.njit(cache=True)
-def _replication(draws, fleet, roles, travel, settings, move, out):
+@numba.njit(cache=True, _nrt=False)
+def _replication(draws, fleet, roles, travel, settings, move, out, scratch):
     """Simulate one replication's dispatch and harm (docs/model.md, sections 4 and 5): rows of the batch.
 
-    The unarmed cars (``roles.cars``) are sent before the event loop, which moves ``roles.loop``.
+    The unarmed cars (``roles.cars``) are sent before the event loop, which moves ``roles.loop``; the
+    state lives in ``scratch``, set afresh here.
     """
     n_fleet = roles.loop.shape[0]
-    units = _start_units(fleet, roles.loop, settings.aid_crew)
-    moves = _Moves(np.full(units.state.shape[0], -1, np.int64), np.full(units.state.shape[0], INF))
-    sites = _start_sites(draws, settings.per_attacker)
-    t_end = np.max(draws.start) + settings.horizon
-    _send_cars(draws, fleet, roles.cars, sites, settings, travel, t_end)
+    units, sites, moves = scratch.units, scratch.sites, scratch.moves
+    _start_units(fleet, roles.loop, settings.aid_crew, units, moves)
+    _start_sites(draws, settings.per_attacker, sites)
+    t_end = -INF
+    for k in range(draws.start.shape[0]):
+        t_end = max(t_end, draws.start[k] + settings.horizon)
+    _send_cars(draws, fleet, roles.cars, sites, settings, travel, t_end, scratch.sent, scratch.best_eta,
+               scratch.best_u)
     aid_requested = False
     first_report_seen = False
-    _take_posts(draws, units, sites, settings)
+    _take_posts(draws, units, sites, settings, scratch.by_start)
 
     while True:
         now, cat, i = _next_event(units, sites, draws.report)
@@ -677,7 +727,7 @@ def _replication(draws, fleet, roles, travel, settings, move, out):
             if move.on:
                 after = _free_arvs(now, units)
                 if after < free:  # an ARV was committed: the others move up
-                    _move_up(now, units, moves, move, settings.n_bases, after)
+                    _move_up(now, units, moves, move, settings.n_bases, after, scratch.taken, scratch.done)
             # specialist teams: the first report requests them all; a waiting team takes a new static site
             if not first_report_seen:
                 first_report_seen = True
@@ -716,19 +766,36 @@ def _replication(draws, fleet, roles, travel, settings, move, out):
 
 
 @numba.njit(parallel=True, cache=True)
-def _dispatch_batch(draws, fleet, roles, travel, settings, move, out):
-    """Every replication of a batch, in parallel: each runs on its own rows of the draws and outputs."""
-    for r in numba.prange(draws.site.shape[0]):
-        row = SiteDraws(draws.site[r], draws.start[r], draws.report[r], draws.attackers[r], draws.static[r],
-                        draws.mobile_duration[r], draws.siege[r], draws.assault[r], draws.n_aid[r],
-                        draws.aid_delay[r], draws.first_neighbourhood[r], draws.kill_rate[r], draws.factor[r],
-                        draws.engagement[r])
-        units = FleetArrays(fleet.kind, fleet.officers, fleet.position[r], fleet.available[r],
-                            fleet.specialist_delay[r])
-        _replication(row, units, roles, travel, settings, MoveUp(move.on, move.table, move.normal, move.factor[r]),
-                     Outputs(out.first[r], out.enough[r], out.resolved[r], out.unarmed[r], out.stop[r],
-                             out.expected[r]))
+def _dispatch_batch(draws, fleet, roles, travel, settings, move, out, n_chunks):
+    """Every replication of a batch, in parallel: each runs on its own rows of the draws and outputs.
 
+    The replications are split into ``n_chunks`` chunks, each with its own working arrays (any split
+    gives the same numbers: a replication sets every value it reads).
+    """
+    n_reps = draws.site.shape[0]
+    for c in numba.prange(n_chunks):
+        scratch = _scratch(roles.loop.shape[0] + MAX_MUTUAL_AID, draws.site.shape[1], roles.cars.shape[0],
+                           settings.units_per_site, move.table.shape[1])
+        for r in range(c * n_reps // n_chunks, (c + 1) * n_reps // n_chunks):
+            _one(r, draws, fleet, roles, travel, settings, move, out, scratch)
+
+
+@_inline
+def _one(r, draws, fleet, roles, travel, settings, move, out, scratch):
+    """Replication ``r`` of the batch, on its rows of the draws and outputs."""
+    row = SiteDraws(draws.site[r], draws.start[r], draws.report[r], draws.attackers[r], draws.static[r],
+                    draws.mobile_duration[r], draws.siege[r], draws.assault[r], draws.n_aid[r],
+                    draws.aid_delay[r], draws.first_neighbourhood[r], draws.kill_rate[r], draws.factor[r],
+                    draws.engagement[r])
+    units = FleetArrays(fleet.kind, fleet.officers, fleet.position[r], fleet.available[r],
+                        fleet.specialist_delay[r])
+    _replication(row, units, roles, travel, settings, MoveUp(move.on, move.table, move.normal, move.factor[r]),
+                 Outputs(out.first[r], out.enough[r], out.resolved[r], out.unarmed[r], out.stop[r],
+                         out.expected[r]), scratch)
+
+
+#: Chunks of replications per thread in ``_dispatch_batch`` (several, so that threads finish together).
+_CHUNKS_PER_THREAD = 8
 
 #: Above this mean the Poisson inversion goes to SciPy (the running product would underflow).
 _POISSON_LOOP_MAX_MEAN = 200.0
@@ -783,7 +850,8 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     if model.posts is not None:  # posted officers join the fleet for the attack (docs/model.md 4.7)
         fleet = FleetArrays(*(np.concatenate([a, b], axis=-1) for a, b in
                               zip(fleet, post_units(model.posts, model.n_bases, minute), strict=True)))
-    _dispatch_batch(draws, fleet, Roles.of(fleet.kind), model.blue_light_to_sites, Settings.of(model), MoveUp.of(model, minute), out)
+    _dispatch_batch(draws, fleet, Roles.of(fleet.kind), model.blue_light_to_sites, Settings.of(model),
+                    MoveUp.of(model, minute), out, min(len(reps), _CHUNKS_PER_THREAD * numba.get_num_threads()))
     deaths = poisson_deaths(uniforms(seed, Stream.DEATHS, reps, sites), out.expected).reshape(shape)
     return Outcomes(replication=reps, site=attacks.site, start=attacks.start, report=attacks.report,
                     attackers=attacks.attackers, static=attacks.static, t_first_armed=out.first,
