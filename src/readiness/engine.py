@@ -18,6 +18,7 @@ import numpy as np
 from scipy import stats
 
 from readiness.harm import expected_deaths
+from readiness._prefetch import prefetch
 from readiness.kinds import ARMED, MUTUAL_AID, PATROL_TEAM, POSTED, SPECIALIST, UNARMED, Stream
 from readiness.model import Model
 from readiness.posts import post_units
@@ -562,6 +563,8 @@ def _send_cars(draws, fleet, cars, sites, settings, travel, t_end, sent, best_et
         if now > t_end:
             break
         lsoa, chosen = draws.site[k], 0
+        for u in range(n_cars):  # ask for the cars' minutes to the site together (one cache miss each)
+            prefetch(travel, lsoa, fleet.position[cars[u]])
         for u in range(n_cars):  # the m earliest (eta, index) pairs, kept sorted by insertion
             if sent[u]:
                 continue
