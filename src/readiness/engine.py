@@ -154,6 +154,7 @@ class Roles(NamedTuple):
 
     @staticmethod
     def of(kind: np.ndarray) -> Roles:
+        """The roles of units of these kinds (fleet order)."""
         return Roles(np.flatnonzero(kind != UNARMED), np.flatnonzero(kind == UNARMED))
 
 
@@ -181,8 +182,7 @@ class MoveUp(NamedTuple):
         """The model's move-up inputs for attacks at ``minute`` of the week (an empty table when off)."""
         on = bool(model.config.dispatch.move_up)
         table = model.compliance_table.positions if on else np.full((1, 1), -1, np.int64)
-        hour = (np.asarray(minute, dtype=np.int64) // 60) % len(model.travel_congestion)
-        return MoveUp(on, table, model.travel_minutes, model.travel_congestion[hour].astype(float))
+        return MoveUp(on, table, model.travel_minutes, model.normal_factor(minute))
 
 
 class _Moves(NamedTuple):

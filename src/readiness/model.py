@@ -77,8 +77,11 @@ class Model:
 
     def blue_light_factor(self, minute_of_week: np.ndarray | int) -> np.ndarray:
         """Congestion multiplier on blue-light minutes in the hour of each minute of the week."""
-        hour = (np.asarray(minute_of_week, dtype=np.int64) // 60) % len(self.blue_light_congestion)
-        return self.blue_light_congestion[hour].astype(float)
+        return _in_hour(self.blue_light_congestion, minute_of_week)
+
+    def normal_factor(self, minute_of_week: np.ndarray | int) -> np.ndarray:
+        """Congestion multiplier on normal road minutes in the hour of each minute of the week."""
+        return _in_hour(self.travel_congestion, minute_of_week)
 
     def attack_blue_light_factor(self) -> float:
         """The blue-light factor at the configured attack time; 1 (the week's mean) when the time is drawn."""
@@ -138,6 +141,11 @@ def _with_registry(spec: dict, params: Parameters) -> dict:
 def travel_model_for(config: Config, params: Parameters, area: Area) -> TravelModel:
     """The normal-road-speed model; the calibrated one takes its coefficients from the registry."""
     return build_travel_model(_with_registry(config.travel.normal_spec(), params), crs=area.crs)
+
+
+def _in_hour(factors: np.ndarray, minute_of_week: np.ndarray | int) -> np.ndarray:
+    """The hour-of-week ``factors`` at each minute of the week, as float64."""
+    return factors[(np.asarray(minute_of_week, dtype=np.int64) // 60) % len(factors)].astype(float)
 
 
 def blue_light_minutes_for(config: Config, params: Parameters, area: Area, origins: np.ndarray,

@@ -49,19 +49,21 @@ def compliance_table(model: Model) -> ComplianceTable:
     standard = float(model.params["dispatch.move_up_standard_min"])
     n_arvs = int(np.count_nonzero(model.fleet.kind == ARMED))
     arrays = (model.site_weights, model.blue_light_minutes)
-    key = (*map(id, arrays), model.n_bases, model.attack_blue_light_factor(), standard, n_arvs)
+    factor = model.attack_blue_light_factor()
+    key = (*map(id, arrays), model.n_bases, factor, standard, n_arvs)
     if key not in _TABLES:
-        _TABLES[key] = (arrays, _solve(model, standard, n_arvs))
+        _TABLES[key] = (arrays, _solve(model, factor, standard, n_arvs))
         if len(_TABLES) > _TABLES_KEPT:
             _TABLES.popitem(last=False)
     _TABLES.move_to_end(key)
     return _TABLES[key][1]
 
 
-def _solve(model: Model, standard: float, n_arvs: int) -> ComplianceTable:
-    """Row ``p``: MCLP of ``p`` units over the LSOA centroids, weighted by the site weights."""
+def _solve(model: Model, factor: float, standard: float, n_arvs: int) -> ComplianceTable:
+    """Row ``p``: MCLP of ``p`` units over the LSOA centroids, weighted by the site weights; blue-light
+    minutes times ``factor`` (the congestion at the attack time)."""
     weights = np.asarray(model.site_weights, dtype=float)
-    minutes = model.attack_blue_light_factor() * model.blue_light_minutes[model.n_bases:].astype(float)
+    minutes = factor * model.blue_light_minutes[model.n_bases:].astype(float)
     coverage = minutes.T <= standard  # demand LSOA x candidate LSOA centroid
     positions = np.full((n_arvs + 1, max(n_arvs, 1)), -1, dtype=np.int64)
     covered = np.zeros(n_arvs + 1)
