@@ -88,9 +88,9 @@ def _engine(src: Path, replications: int, sites: int = SITES) -> dict:
 def _assess(src: Path, replications: int) -> dict:
     """Time ``readiness assess --sites 1,...,5`` (results and report) of the engine under ``src``, fresh process."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PYTHONPATH": str(src), "READINESS_STORE": tmp}
+        env = {**os.environ, "PYTHONPATH": str(src), "READINESS_STORE": str(Path(tmp) / "runs.duckdb")}
         args = [sys.executable, "-m", "readiness", "assess", "--sites", ",".join(map(str, range(1, SITES + 1))),
-                "--replications", str(replications), "--out", tmp, "--quiet"]
+                "--replications", str(replications), "--out", str(Path(tmp) / "out"), "--quiet"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall = time.perf_counter()
         subprocess.run(args, env=env, capture_output=True, check=True)

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats
 
 from readiness.harm import expected_deaths
-from readiness._prefetch import prefetch
+from readiness.prefetch import prefetch
 from readiness.kinds import ARMED, MUTUAL_AID, PATROL_TEAM, POSTED, SPECIALIST, UNARMED, Stream
 from readiness.model import Model
 from readiness.posts import post_units
