@@ -279,7 +279,8 @@ def _service(params: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Jobs:
-    """Everyday jobs of a batch, ``(R, J)`` sorted by time (minutes relative to the first shot, ``inf`` pads)."""
+    """Everyday jobs of a batch, ``(R, J)`` sorted by time (minutes relative to the first shot, ``inf`` pads;
+    the other fields pad with 0)."""
 
     time: np.ndarray
     kind: np.ndarray  # index into JOB_CLASSES
@@ -287,9 +288,40 @@ class Jobs:
     service: np.ndarray  # minutes the ARV is committed
 
 
+@dataclass(frozen=True)
+class JobList:
+    """The same jobs without padding: replication ``r``'s are ``offset[r]:offset[r + 1]`` of the flat arrays
+    (what the warm-up reads; a padded ``(R, J)`` batch would be a third padding)."""
+
+    offset: np.ndarray  # (R + 1,) int64
+    time: np.ndarray
+    kind: np.ndarray
+    lsoa: np.ndarray
+    service: np.ndarray
+
+    def padded(self) -> Jobs:
+        """The ``(R, J)`` view, ``J`` the most jobs of a replication."""
+        counts = np.diff(self.offset)
+        shape = (len(counts), max(int(counts.max(initial=0)), 1))
+        inside = np.arange(shape[1]) < counts[:, None]
+        time, kind, lsoa, service = np.full(shape, INF), np.zeros(shape, np.int64), np.zeros(shape, np.int64), np.zeros(shape)
+        for padded, flat in ((time, self.time), (kind, self.kind), (lsoa, self.lsoa), (service, self.service)):
+            padded[inside] = flat
+        return Jobs(time=time, kind=kind, lsoa=lsoa, service=service)
+
+
 def draw_jobs(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_min: float,
               rates_per_day: np.ndarray, service_median: np.ndarray, service_sigma: np.ndarray,
               profile: np.ndarray, weights: np.ndarray) -> Jobs:
+    """Jobs arriving in the ``warmup_min`` minutes before the attack (:func:`draw_job_list`), padded."""
+    return draw_job_list(seed, reps, attack_minute, warmup_min=warmup_min, rates_per_day=rates_per_day,
+                         service_median=service_median, service_sigma=service_sigma, profile=profile,
+                         weights=weights).padded()
+
+
+def draw_job_list(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_min: float,
+                  rates_per_day: np.ndarray, service_median: np.ndarray, service_sigma: np.ndarray,
+                  profile: np.ndarray, weights: np.ndarray) -> JobList:
     """Jobs arriving in the ``warmup_min`` minutes before the attack: a Poisson process per class.
 
     The rate of class ``c`` at minute ``t`` of the week is ``rates_per_day[c] / 1440 * profile[hour(t)]``;
@@ -302,80 +334,80 @@ def draw_jobs(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_
     keys = np.stack([np.stack([replication_keys(seed, job_stream(stream, job_class.name), reps)
                                for job_class in JOB_CLASSES]) for stream in JOB_STREAMS])  # (4, C, R)
     args = (np.asarray(attack_minute, dtype=np.int64), float(warmup_min), peak, profile / profile.max(), keys)
-    counts = _count_jobs(*args)
+    offset = np.zeros(len(reps) + 1, np.int64)
+    np.cumsum(_count_jobs(*args), out=offset[1:])
     cumulative = np.cumsum(weights)
-    width = max(int(counts.max(initial=0)), 1)
-    time, kind = np.full((len(reps), width), INF), np.zeros((len(reps), width), np.int64)
-    lsoa, log_ratio = np.zeros((len(reps), width), np.int64), np.zeros((len(reps), width))
-    _fill_jobs(*args, cumulative, guide_table(cumulative), np.asarray(service_sigma, dtype=float), time, kind, lsoa,
-               log_ratio)
+    n = int(offset[-1])
+    time, kind, lsoa, service = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
+    _fill_jobs(*args, cumulative, guide_table(cumulative), np.asarray(service_sigma, dtype=float), offset, time, kind,
+               lsoa, service)
     # NumPy's exp, not the compiled one: they differ in the last bit for a few percent of arguments
-    service = np.asarray(service_median)[kind] * np.exp(log_ratio)
-    return Jobs(time=time, kind=kind, lsoa=lsoa, service=service)
+    np.exp(service, out=service)
+    service *= np.asarray(service_median, dtype=float)[kind]
+    return JobList(offset=offset, time=time, kind=kind, lsoa=lsoa, service=service)
 
 
 @numba.njit(cache=True)
-def _candidates(minute, warmup, peak, relative, gap_keys, thin_keys, r, out_time, out_index):
-    """Kept candidates of one class in one replication (times and candidate indices); returns how many.
+def _next_kept(minute, warmup, peak, relative, gap_key, thin_key, k, elapsed):
+    """The first kept candidate of one class from candidate ``k`` on (``elapsed``: the arrival of ``k - 1``
+    after ``-warmup``): its time (``inf`` when none arrives before 0), index and arrival.
 
     Candidate ``k`` arrives ``Exp(peak)`` after candidate ``k-1`` (from ``-warmup``) and is kept with
-    probability ``profile / peak`` at its hour of the week; with ``out_time`` empty it only counts.
+    probability ``profile / peak`` at its hour of the week.
     """
-    n = 0
     if peak <= 0.0:
-        return 0
-    elapsed = 0.0
-    k = 0
+        return INF, k, elapsed
     while True:
-        elapsed += -np.log(uniform_at(gap_keys[r], k)) / peak
+        elapsed += -np.log(uniform_at(gap_key, k)) / peak
         t = -warmup + elapsed
         if t >= 0.0:
-            return n
+            return INF, k, elapsed
         hour = np.int64(np.floor((minute + t) / 60.0)) % 168
-        if uniform_at(thin_keys[r], k) < relative[hour]:
-            if out_time.shape[0] > 0:
-                out_time[n] = t
-                out_index[n] = k
-            n += 1
+        if uniform_at(thin_key, k) < relative[hour]:
+            return t, k, elapsed
         k += 1
 
 
 @numba.njit(parallel=True, cache=True)
 def _count_jobs(minute, warmup, peak, relative, keys):
+    """Each replication's number of jobs (their draws are made again by ``_fill_jobs``, cheaper than a padded
+    batch the size of the busiest replication)."""
     counts = np.zeros(minute.shape[0], np.int64)
-    none_t, none_i = np.empty(0), np.empty(0, np.int64)
     for r in numba.prange(minute.shape[0]):
         for c in range(peak.shape[0]):
-            counts[r] += _candidates(minute[r], warmup, peak[c], relative, keys[0, c], keys[1, c], r, none_t, none_i)
+            t, k, elapsed = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r], keys[1, c, r], 0, 0.0)
+            while t < INF:
+                counts[r] += 1
+                t, k, elapsed = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r], keys[1, c, r], k + 1,
+                                           elapsed)
     return counts
 
 
 @numba.njit(parallel=True, cache=True)
-def _fill_jobs(minute, warmup, peak, relative, keys, cumulative, guide, sigma, time, kind, lsoa, log_ratio):
-    """Each replication's jobs in time order (ties: class order): time, class, LSOA and ``sigma * z`` of its
-    lognormal service time (``z`` by the compiled ``ndtri``; the caller takes the exponential)."""
+def _fill_jobs(minute, warmup, peak, relative, keys, cumulative, guide, sigma, offset, time, kind, lsoa, log_ratio):
+    """Each replication's jobs in time order (ties: class order) from ``offset[r]`` on: time, class, LSOA and
+    ``sigma * z`` of its lognormal service time (``z`` by the compiled ``ndtri``; the caller takes the
+    exponential). The classes' streams are merged as they are drawn, each a step ahead."""
     n_classes = peak.shape[0]
     for r in numba.prange(minute.shape[0]):
-        width = time.shape[1]
-        row_t = np.full((n_classes, width + 1), INF)  # each class's kept candidates, an inf sentinel after
-        row_k = np.zeros((n_classes, width), np.int64)
+        head_t = np.empty(n_classes)  # each class's next kept candidate: time, index, arrival
+        head_k = np.empty(n_classes, np.int64)
+        head_e = np.empty(n_classes)
         for c in range(n_classes):
-            _candidates(minute[r], warmup, peak[c], relative, keys[0, c], keys[1, c], r, row_t[c], row_k[c])
-        head = np.zeros(n_classes, np.int64)
-        for j in range(width):
-            c = 0  # merge the classes' time-ordered lists; the lower class first at equal times
+            head_t[c], head_k[c], head_e[c] = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r],
+                                                         keys[1, c, r], 0, 0.0)
+        for j in range(offset[r], offset[r + 1]):
+            c = 0  # the lower class first at equal times
             for other in range(1, n_classes):
-                if row_t[other, head[other]] < row_t[c, head[c]]:
+                if head_t[other] < head_t[c]:
                     c = other
-            t = row_t[c, head[c]]
-            if t == INF:
-                break
-            k = row_k[c, head[c]]
-            head[c] += 1
-            time[r, j] = t
-            kind[r, j] = c
-            lsoa[r, j] = pick_guided(cumulative, guide, uniform_at(keys[2, c][r], k))
-            log_ratio[r, j] = sigma[c] * ndtri(uniform_at(keys[3, c][r], k))
+            k = head_k[c]
+            time[j] = head_t[c]
+            kind[j] = c
+            lsoa[j] = pick_guided(cumulative, guide, uniform_at(keys[2, c, r], k))
+            log_ratio[j] = sigma[c] * ndtri(uniform_at(keys[3, c, r], k))
+            head_t[c], head_k[c], head_e[c] = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r],
+                                                         keys[1, c, r], k + 1, head_e[c])
 
 
 # --- the warm-up ----------------------------------------------------------------------------------------
@@ -385,13 +417,14 @@ class WarmupDraws(NamedTuple):
     """A batch's draws for the warm-up: ``(R, ...)`` arrays in a batch, one row per replication in the loop."""
 
     minute: np.ndarray  # (R,) minute of the week of the first shot
-    job_time: np.ndarray  # (R, J) ``Jobs`` fields
+    job_time: np.ndarray  # ``JobList`` fields (flat: a replication's jobs in the loop)
     job_kind: np.ndarray
     job_lsoa: np.ndarray
     job_service: np.ndarray
     start_pos: np.ndarray  # (R, U) standby positions
     absent: np.ndarray  # (R, U, S, days) missing crews (``_absences``)
     patrol_key: np.ndarray  # (R,) uint64 keys of the return-to-patrol draws (``Stream.PATROL_RETURN``)
+    job_offset: np.ndarray  # (R + 1,) ``JobList.offset`` (unused in the loop)
 
 
 class PatrolArrays(NamedTuple):
@@ -432,10 +465,21 @@ class WarmupOutputs(NamedTuple):
 
 #: Bits of the job number in a return-to-patrol draw's index (``unit key << bits | job number``).
 _JOB_BITS = 20
+#: Replications per task of the parallel warm-up, which share its scratch arrays.
+_CHUNK = 64
+
+
+class WarmupScratch(NamedTuple):
+    """Per-unit working arrays of the warm-up loop, allocated once per chunk of replications, not per one."""
+
+    jobs_taken: np.ndarray  # (U,) int64
+    duty_on: np.ndarray  # (U,) bool
+    duty_until: np.ndarray  # (U,) duty_on[u] holds until then
+    travel: np.ndarray  # (U,) the job's travel minutes from each unit's position
 
 
 @numba.njit(cache=True)
-def _warmup(draws, crews, travel, settings, patrol, out):
+def _warmup(draws, crews, travel, settings, patrol, out, scratch):
     """One replication: assign the warm-up's jobs in time order, then read every unit's state at time 0.
 
     A job takes the nearest free unit on duty (travel from its standby position); failing that, a job
@@ -444,28 +488,27 @@ def _warmup(draws, crews, travel, settings, patrol, out):
     A patrolling unit then resumes patrol at an LSOA of its layer at the hour the job ends (draw keyed by
     unit and its job number), a unit with a post goes back to it.
     """
-    minute, job_time, job_kind, job_lsoa, job_service, start_pos, absent, patrol_key = draws
+    minute, job_time, job_kind, job_lsoa, job_service, start_pos, absent, patrol_key, _ = draws
     serves, priority, divertible = crews.serves, settings.priority, settings.divertible
     k_lo, n_bases = settings.k_lo, settings.n_bases
     busy_until, kind, lsoa, on_duty, next_start, served, offered, lost, preempted, home = out
+    jobs_taken, duty_on, duty_until, job_tt = scratch
     n_units = serves.shape[0]
-    jobs_taken = np.zeros(n_units, np.int64)
     for u in range(n_units):
         home[u] = start_pos[u]
-    duty_on = np.zeros(n_units, np.bool_)
-    duty_until = np.full(n_units, -INF)  # duty_on[u] holds until then (jobs come in time order)
-    for u in range(n_units):
+        jobs_taken[u] = 0
+        duty_until[u] = -INF  # jobs come in time order
         busy_until[u] = -INF
         kind[u] = -1
     for j in range(job_time.shape[0]):
         t = job_time[j]
-        if t >= 0.0:
-            break
         c = job_kind[j]
         i = job_lsoa[j]
         counted = t >= settings.stats_from
         if counted:
             offered[c] += 1
+        for u in range(n_units):  # every unit's look-up first, free or not: the cache misses overlap
+            job_tt[u] = travel[home[u], i]
         best = -1
         best_tt = INF
         for u in range(n_units):
@@ -474,7 +517,7 @@ def _warmup(draws, crews, travel, settings, patrol, out):
             if t >= duty_until[u]:
                 duty_on[u], duty_until[u] = _duty(u, t, minute, crews, absent, k_lo)
             if duty_on[u]:
-                tt = travel[home[u], i]
+                tt = job_tt[u]
                 if tt < best_tt:
                     best_tt, best = tt, u
         begin = t
@@ -511,13 +554,19 @@ def _warmup(draws, crews, travel, settings, patrol, out):
 
 @numba.njit(parallel=True, cache=True)
 def _warmup_batch(draws, crews, travel, settings, patrol, out):
-    """Every replication of a batch, in parallel: each runs on its own rows of the draws and outputs."""
-    for r in numba.prange(draws.job_time.shape[0]):
-        row = WarmupDraws(draws.minute[r], draws.job_time[r], draws.job_kind[r], draws.job_lsoa[r],
-                          draws.job_service[r], draws.start_pos[r], draws.absent[r], draws.patrol_key[r])
-        _warmup(row, crews, travel, settings, patrol,
-                WarmupOutputs(out.busy_until[r], out.kind[r], out.lsoa[r], out.on_duty[r], out.next_start[r],
-                              out.served[r], out.offered[r], out.lost[r], out.preempted[r], out.home[r]))
+    """Every replication of a batch, chunks in parallel: each runs on its own rows of the draws and outputs."""
+    n_reps, n_units = draws.minute.shape[0], crews.serves.shape[0]
+    for chunk in numba.prange((n_reps + _CHUNK - 1) // _CHUNK):
+        scratch = WarmupScratch(np.empty(n_units, np.int64), np.empty(n_units, np.bool_), np.empty(n_units),
+                                np.empty(n_units, travel.dtype))
+        for r in range(chunk * _CHUNK, min((chunk + 1) * _CHUNK, n_reps)):
+            jobs = slice(draws.job_offset[r], draws.job_offset[r + 1])
+            row = WarmupDraws(draws.minute[r], draws.job_time[jobs], draws.job_kind[jobs], draws.job_lsoa[jobs],
+                              draws.job_service[jobs], draws.start_pos[r], draws.absent[r], draws.patrol_key[r],
+                              draws.job_offset[r:r + 2])
+            _warmup(row, crews, travel, settings, patrol,
+                    WarmupOutputs(out.busy_until[r], out.kind[r], out.lsoa[r], out.on_duty[r], out.next_start[r],
+                                  out.served[r], out.offered[r], out.lost[r], out.preempted[r], out.home[r]), scratch)
 
 
 @dataclass(frozen=True, eq=False)
@@ -601,7 +650,7 @@ class WorkloadSampler:
         serves = fleet.kind == ARMED
         units = np.flatnonzero(serves | roster.rostered)
         medians, sigmas = _service(p)
-        jobs = draw_jobs(seed, reps, attack_minute, warmup_min=self.warmup_min, rates_per_day=job_rates_per_day(p),
+        jobs = draw_job_list(seed, reps, attack_minute, warmup_min=self.warmup_min, rates_per_day=job_rates_per_day(p),
                          service_median=medians, service_sigma=sigmas, profile=self.profile,
                          weights=self.demand.weights)
         horizon = p["horizon_min"]
@@ -621,7 +670,7 @@ class WorkloadSampler:
                                   stats_from=float(-self.warmup_min if stats_from is None else stats_from),
                                   k_lo=int(k_lo), n_bases=int(model.n_bases))
         draws = WarmupDraws(attack_minute, jobs.time, jobs.kind, jobs.lsoa, jobs.service, start_pos, absent,
-                            replication_keys(seed, Stream.PATROL_RETURN, reps))
+                            replication_keys(seed, Stream.PATROL_RETURN, reps), jobs.offset)
         _warmup_batch(draws, Crews.of(roster, units, serves), model.travel_minutes, settings,
                       patrol_arrays(model, units), out)
         busy_until, kind = out.busy_until, out.kind
