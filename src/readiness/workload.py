@@ -10,6 +10,7 @@ of the week. The model and its validation are described in docs/workload.md.
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -692,23 +693,32 @@ class WorkloadSampler:
         if self._last is None or not (self._last[0] is model and self._last[1] == seed
                                       and np.array_equal(self._last[2], reps)):
             minute = self.attack_minutes(seed, reps)
-            starts = draw_unit_starts(model, seed, reps, minute)
+            starts = draw_unit_starts(model, seed, reps, minute)  # fresh arrays: the workload's units go in them
             state = self.state(model, seed, reps, minute, starts=starts)
-            position, available = starts.position.copy(), starts.available.copy()
-            position[:, state.units] = state.position
-            available[:, state.units] = state.available
-            result = UnitStarts(position=position, available=available, specialist_delay=starts.specialist_delay)
-            self._last = (model, seed, reps.copy(), result)
+            starts.position[:, state.units] = state.position
+            starts.available[:, state.units] = state.available
+            self._last = (model, seed, reps.copy(), starts)
         kept = self._last[3]
         return UnitStarts(position=kept.position.copy(), available=kept.available.copy(),
                           specialist_delay=kept.specialist_delay.copy())
 
 
+#: A sampler per model, never called, whose inputs the model's samplers share (``unit_state_sampler``); it
+#: holds no model, so an entry goes with its model.
+_SAMPLER_INPUTS: weakref.WeakKeyDictionary[Model, WorkloadSampler] = weakref.WeakKeyDictionary()
+
+
 def unit_state_sampler(model: Model) -> UnitStateSampler:
-    """The sampler of unit states at the attack's start: the workload model, or all free when disabled."""
+    """The sampler of unit states at the attack's start: the workload model, or all free when disabled.
+
+    Each call gives a sampler with an empty cache, but the inputs (shift patterns, incident data, profile)
+    are read once per model: ``simulate`` asks for one on every call.
+    """
     if not model.config.workload.enabled:
         return draw_unit_starts
-    return WorkloadSampler(model)
+    if model not in _SAMPLER_INPUTS:
+        _SAMPLER_INPUTS[model] = WorkloadSampler(model)
+    return _SAMPLER_INPUTS[model].at(model.config.workload.attack_time)
 
 
 def resolve_unit_states(model: Model, unit_states: UnitStateSampler | None) -> UnitStateSampler:
