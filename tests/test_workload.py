@@ -13,6 +13,7 @@ import yaml
 from conftest import model_from
 from scipy import special, stats
 
+from readiness import workload
 from readiness.config import config_from_mapping, default_config, load_config, parse_week_time
 from readiness.engine import simulate
 from readiness.errors import ConfigError, DataError
@@ -26,6 +27,7 @@ from readiness.workload import (
     WorkloadSampler,
     coverage_by_lsoa,
     coverage_results,
+    draw_job_list,
     draw_jobs,
     job_rates_per_day,
     rostered_on_duty,
@@ -369,3 +371,16 @@ def test_drawn_jobs_are_the_thinned_poisson_process_of_their_streams() -> None:
         np.testing.assert_array_equal(jobs.kind[row, :n], [job[1] for job in expected])
         np.testing.assert_array_equal(jobs.lsoa[row, :n], [job[2] for job in expected])
         np.testing.assert_allclose(jobs.service[row, :n], [job[3] for job in expected], rtol=1e-12)
+
+
+def test_jobs_that_outgrow_their_room_are_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk of replications with more jobs than the room it was given is drawn again, to the same jobs."""
+    args = dict(warmup_min=1440.0, rates_per_day=np.array([2.0, 30.0]), service_median=np.array([90.0, 45.0]),
+                service_sigma=np.array([0.6, 0.8]), profile=np.ones(168), weights=np.ones(50))
+    reps = np.arange(150)
+    expected = draw_job_list(3, reps, reps * 67 % 10080, **args)
+    monkeypatch.setattr(workload, "_ROOM_SDS", -10.0)  # room for a fraction of the mean
+    again = draw_job_list(3, reps, reps * 67 % 10080, **args)
+    for name in ("offset", "time", "kind", "lsoa", "service"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(expected, name))
+    assert draw_job_list(3, reps[:0], reps[:0], **args).offset.tolist() == [0]

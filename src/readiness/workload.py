@@ -251,6 +251,11 @@ def rostered_on_duty(model: Model, minutes: np.ndarray) -> np.ndarray:
 
 # --- everyday jobs ------------------------------------------------------------------------------------
 
+#: Replications per task of the parallel job draws and warm-up (they share its scratch arrays).
+_CHUNK = 64
+#: Standard deviations above its mean number of candidates for which a chunk's jobs are given room.
+_ROOM_SDS = 10.0
+
 
 @dataclass(frozen=True)
 class JobClass:
@@ -305,7 +310,8 @@ class JobList:
         counts = np.diff(self.offset)
         shape = (len(counts), max(int(counts.max(initial=0)), 1))
         inside = np.arange(shape[1]) < counts[:, None]
-        time, kind, lsoa, service = np.full(shape, INF), np.zeros(shape, np.int64), np.zeros(shape, np.int64), np.zeros(shape)
+        time, service = np.full(shape, INF), np.zeros(shape)
+        kind, lsoa = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
         for padded, flat in ((time, self.time), (kind, self.kind), (lsoa, self.lsoa), (service, self.service)):
             padded[inside] = flat
         return Jobs(time=time, kind=kind, lsoa=lsoa, service=service)
@@ -334,14 +340,26 @@ def draw_job_list(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, war
     peak = np.asarray(rates_per_day, dtype=float) / MINUTES_PER_DAY * profile.max()
     keys = np.stack([np.stack([replication_keys(seed, job_stream(stream, job_class.name), reps)
                                for job_class in JOB_CLASSES]) for stream in JOB_STREAMS])  # (4, C, R)
-    args = (np.asarray(attack_minute, dtype=np.int64), float(warmup_min), peak, profile / profile.max(), keys)
-    offset = np.zeros(len(reps) + 1, np.int64)
-    np.cumsum(_count_jobs(*args), out=offset[1:])
     cumulative = np.cumsum(weights)
+    args = (np.asarray(attack_minute, dtype=np.int64), float(warmup_min), peak, profile / profile.max(), keys,
+            cumulative, guide_table(cumulative), np.asarray(service_sigma, dtype=float))
+    n_chunks = -(-len(reps) // _CHUNK)
+    mean = _CHUNK * float(peak.sum()) * warmup_min  # candidates of a chunk: Poisson, at least as many as its jobs
+    capacity = max(int(mean + _ROOM_SDS * np.sqrt(mean)), 1)
+    while True:
+        counts = np.empty(len(reps), np.int64)
+        drawn = (np.empty(n_chunks * capacity), np.empty(n_chunks * capacity, np.int64),
+                 np.empty(n_chunks * capacity, np.int64), np.empty(n_chunks * capacity))
+        _draw_jobs(*args, capacity, counts, *drawn)
+        busiest = int(np.add.reduceat(counts, np.arange(0, len(reps), _CHUNK)).max(initial=0))
+        if busiest <= capacity:
+            break
+        capacity = busiest  # drawn again: the busiest chunk's jobs did not all fit
+    offset = np.zeros(len(reps) + 1, np.int64)
+    np.cumsum(counts, out=offset[1:])
     n = int(offset[-1])
     time, kind, lsoa, service = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
-    _fill_jobs(*args, cumulative, guide_table(cumulative), np.asarray(service_sigma, dtype=float), offset, time, kind,
-               lsoa, service)
+    _close_gaps(offset, capacity, drawn, (time, kind, lsoa, service))
     # NumPy's exp, not the compiled one: they differ in the last bit for a few percent of arguments
     np.exp(service, out=service)
     service *= np.asarray(service_median, dtype=float)[kind]
@@ -370,45 +388,57 @@ def _next_kept(minute, warmup, peak, relative, gap_key, thin_key, k, elapsed):
 
 
 @numba.njit(parallel=True, cache=True)
-def _count_jobs(minute, warmup, peak, relative, keys):
-    """Each replication's number of jobs (their draws are made again by ``_fill_jobs``, cheaper than a padded
-    batch the size of the busiest replication)."""
-    counts = np.zeros(minute.shape[0], np.int64)
-    for r in numba.prange(minute.shape[0]):
-        for c in range(peak.shape[0]):
-            t, k, elapsed = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r], keys[1, c, r], 0, 0.0)
-            while t < INF:
-                counts[r] += 1
-                t, k, elapsed = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r], keys[1, c, r], k + 1,
-                                           elapsed)
-    return counts
+def _draw_jobs(minute, warmup, peak, relative, keys, cumulative, guide, sigma, capacity, counts, time, kind, lsoa,
+               log_ratio):
+    """Each replication's jobs in time order (ties: class order): time, class, LSOA and ``sigma * z`` of its
+    lognormal service time (``z`` by the compiled ``ndtri``; the caller takes the exponential).
 
-
-@numba.njit(parallel=True, cache=True)
-def _fill_jobs(minute, warmup, peak, relative, keys, cumulative, guide, sigma, offset, time, kind, lsoa, log_ratio):
-    """Each replication's jobs in time order (ties: class order) from ``offset[r]`` on: time, class, LSOA and
-    ``sigma * z`` of its lognormal service time (``z`` by the compiled ``ndtri``; the caller takes the
-    exponential). The classes' streams are merged as they are drawn, each a step ahead."""
-    n_classes = peak.shape[0]
-    for r in numba.prange(minute.shape[0]):
+    One pass: the classes' streams are merged as they are drawn, each a step ahead. Chunk ``b`` of
+    replications writes its jobs one after another from ``b * capacity`` on while there is room; ``counts``
+    counts them all, so the caller sees when a chunk needs more.
+    """
+    n_reps, n_classes = minute.shape[0], peak.shape[0]
+    for chunk in numba.prange((n_reps + _CHUNK - 1) // _CHUNK):
         head_t = np.empty(n_classes)  # each class's next kept candidate: time, index, arrival
         head_k = np.empty(n_classes, np.int64)
         head_e = np.empty(n_classes)
-        for c in range(n_classes):
-            head_t[c], head_k[c], head_e[c] = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r],
-                                                         keys[1, c, r], 0, 0.0)
-        for j in range(offset[r], offset[r + 1]):
-            c = 0  # the lower class first at equal times
-            for other in range(1, n_classes):
-                if head_t[other] < head_t[c]:
-                    c = other
-            k = head_k[c]
-            time[j] = head_t[c]
-            kind[j] = c
-            lsoa[j] = pick_guided(cumulative, guide, uniform_at(keys[2, c, r], k))
-            log_ratio[j] = sigma[c] * ndtri(uniform_at(keys[3, c, r], k))
-            head_t[c], head_k[c], head_e[c] = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r],
-                                                         keys[1, c, r], k + 1, head_e[c])
+        at, end = chunk * capacity, (chunk + 1) * capacity
+        for r in range(chunk * _CHUNK, min((chunk + 1) * _CHUNK, n_reps)):
+            for c in range(n_classes):
+                head_t[c], head_k[c], head_e[c] = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r],
+                                                             keys[1, c, r], 0, 0.0)
+            n = 0
+            while True:
+                c = 0  # the lower class first at equal times
+                for other in range(1, n_classes):
+                    if head_t[other] < head_t[c]:
+                        c = other
+                if head_t[c] == INF:
+                    break
+                k = head_k[c]
+                if at < end:
+                    time[at] = head_t[c]
+                    kind[at] = c
+                    lsoa[at] = pick_guided(cumulative, guide, uniform_at(keys[2, c, r], k))
+                    log_ratio[at] = sigma[c] * ndtri(uniform_at(keys[3, c, r], k))
+                    at += 1
+                n += 1
+                head_t[c], head_k[c], head_e[c] = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r],
+                                                             keys[1, c, r], k + 1, head_e[c])
+            counts[r] = n
+
+
+@numba.njit(parallel=True, cache=True)
+def _close_gaps(offset, capacity, drawn, out):
+    """Copy each chunk's jobs from ``chunk * capacity`` of the ``drawn`` arrays to ``offset`` in ``out``."""
+    n_reps = offset.shape[0] - 1
+    for chunk in numba.prange((n_reps + _CHUNK - 1) // _CHUNK):
+        first, at = offset[chunk * _CHUNK], chunk * capacity
+        n = offset[min((chunk + 1) * _CHUNK, n_reps)] - first
+        out[0][first:first + n] = drawn[0][at:at + n]
+        out[1][first:first + n] = drawn[1][at:at + n]
+        out[2][first:first + n] = drawn[2][at:at + n]
+        out[3][first:first + n] = drawn[3][at:at + n]
 
 
 # --- the warm-up ----------------------------------------------------------------------------------------
@@ -466,8 +496,6 @@ class WarmupOutputs(NamedTuple):
 
 #: Bits of the job number in a return-to-patrol draw's index (``unit key << bits | job number``).
 _JOB_BITS = 20
-#: Replications per task of the parallel warm-up, which share its scratch arrays.
-_CHUNK = 64
 
 
 class WarmupScratch(NamedTuple):
