@@ -287,6 +287,18 @@ def test_disabled_workload_gives_the_all_free_sampler() -> None:
     assert unit_state_sampler(_model(workload={"enabled": False})) is draw_unit_starts
 
 
+def test_a_models_samplers_read_its_inputs_once_and_start_empty(default_model: Model) -> None:
+    """``simulate`` asks for a sampler on every call: it gets the inputs read before, never another call's batch."""
+    first, second = unit_state_sampler(default_model), unit_state_sampler(default_model)
+    assert first is not second and first.demand is second.demand and first.patterns is second.patterns
+    reps = np.arange(50)
+    first(default_model, 3, reps)
+    assert first._last is not None and second._last is None
+    other = default_model.at_time("Mon 03:10")  # another model: its own inputs, its own attack time
+    assert unit_state_sampler(other).attack_time == "Mon 03:10"
+    assert second.attack_time == default_model.config.workload.attack_time != "Mon 03:10"
+
+
 @pytest.mark.parametrize("text", ["Someday 21:20", "Fri 25:00", "21:20", "Fri 9"])
 def test_bad_attack_time_is_a_config_error(text: str) -> None:
     with pytest.raises(ConfigError, match="attack_time"):

@@ -455,7 +455,6 @@ class WarmupDraws(NamedTuple):
     start_pos: np.ndarray  # (R, U) standby positions
     absent: np.ndarray  # (R, U, S, days) missing crews (``_absences``)
     patrol_key: np.ndarray  # (R,) uint64 keys of the return-to-patrol draws (``Stream.PATROL_RETURN``)
-    job_offset: np.ndarray  # (R + 1,) ``JobList.offset`` (unused in the loop)
 
 
 class PatrolArrays(NamedTuple):
@@ -517,7 +516,7 @@ def _warmup(draws, crews, travel, settings, patrol, out, scratch):
     A patrolling unit then resumes patrol at an LSOA of its layer at the hour the job ends (draw keyed by
     unit and its job number), a unit with a post goes back to it.
     """
-    minute, job_time, job_kind, job_lsoa, job_service, start_pos, absent, patrol_key, _ = draws
+    minute, job_time, job_kind, job_lsoa, job_service, start_pos, absent, patrol_key = draws
     serves, priority, divertible = crews.serves, settings.priority, settings.divertible
     k_lo, n_bases = settings.k_lo, settings.n_bases
     busy_until, kind, lsoa, on_duty, next_start, served, offered, lost, preempted, home = out
@@ -582,17 +581,17 @@ def _warmup(draws, crews, travel, settings, patrol, out, scratch):
 
 
 @numba.njit(parallel=True, cache=True)
-def _warmup_batch(draws, crews, travel, settings, patrol, out):
-    """Every replication of a batch, chunks in parallel: each runs on its own rows of the draws and outputs."""
+def _warmup_batch(draws, job_offset, crews, travel, settings, patrol, out):
+    """Every replication of a batch, chunks in parallel: each runs on its own rows of the draws and outputs
+    (its jobs: ``job_offset[r]:job_offset[r + 1]``, ``JobList.offset``)."""
     n_reps, n_units = draws.minute.shape[0], crews.serves.shape[0]
     for chunk in numba.prange((n_reps + _CHUNK - 1) // _CHUNK):
         scratch = WarmupScratch(np.empty(n_units, np.int64), np.empty(n_units, np.bool_), np.empty(n_units),
                                 np.empty(n_units, travel.dtype))
         for r in range(chunk * _CHUNK, min((chunk + 1) * _CHUNK, n_reps)):
-            jobs = slice(draws.job_offset[r], draws.job_offset[r + 1])
+            jobs = slice(job_offset[r], job_offset[r + 1])
             row = WarmupDraws(draws.minute[r], draws.job_time[jobs], draws.job_kind[jobs], draws.job_lsoa[jobs],
-                              draws.job_service[jobs], draws.start_pos[r], draws.absent[r], draws.patrol_key[r],
-                              draws.job_offset[r:r + 2])
+                              draws.job_service[jobs], draws.start_pos[r], draws.absent[r], draws.patrol_key[r])
             _warmup(row, crews, travel, settings, patrol,
                     WarmupOutputs(out.busy_until[r], out.kind[r], out.lsoa[r], out.on_duty[r], out.next_start[r],
                                   out.served[r], out.offered[r], out.lost[r], out.preempted[r], out.home[r]), scratch)
@@ -699,8 +698,8 @@ class WorkloadSampler:
                                   stats_from=float(-self.warmup_min if stats_from is None else stats_from),
                                   k_lo=int(k_lo), n_bases=int(model.n_bases))
         draws = WarmupDraws(attack_minute, jobs.time, jobs.kind, jobs.lsoa, jobs.service, start_pos, absent,
-                            replication_keys(seed, Stream.PATROL_RETURN, reps), jobs.offset)
-        _warmup_batch(draws, Crews.of(roster, units, serves), model.travel_minutes, settings,
+                            replication_keys(seed, Stream.PATROL_RETURN, reps))
+        _warmup_batch(draws, jobs.offset, Crews.of(roster, units, serves), model.travel_minutes, settings,
                       patrol_arrays(model, units), out)
         busy_until, kind = out.busy_until, out.kind
         busy = busy_until > 0
