@@ -1,7 +1,7 @@
 """Everyday workload and shifts: which armed units are on duty, busy or free when an attack starts.
 
 The named steps are: build the roster (which shifts crew each unit, ``build_roster``), draw the everyday
-jobs of the warm-up before the attack (``draw_jobs``), run the warm-up (the compiled loop ``_warmup``,
+jobs of the warm-up before the attack (``draw_job_list``), run the warm-up (the compiled loop ``_warmup``,
 one replication per iteration, replications in parallel), and read the units' states at the first shot
 (``WorkloadSampler``). ``coverage_results`` and ``coverage_by_lsoa`` sample the same model at every hour
 of the week. The model and its validation are described in docs/workload.md.
@@ -299,8 +299,10 @@ class Jobs:
 
 @dataclass(frozen=True)
 class JobList:
-    """The same jobs without padding: replication ``r``'s are ``offset[r]:offset[r + 1]`` of the flat arrays
-    (what the warm-up reads; a padded ``(R, J)`` batch would be a third padding)."""
+    """The same jobs without padding: replication ``r``'s are ``offset[r]:offset[r + 1]`` of the flat arrays.
+
+    The warm-up reads these: a padded batch is as wide as its busiest replication, a third of it padding.
+    """
 
     offset: np.ndarray  # (R + 1,) int64
     time: np.ndarray
@@ -517,7 +519,7 @@ def _prefetch(typingctx, array, i, j):
         pointer = cgutils.get_item_pointer(context, builder, sig.args[0], view, index, wraparound=False)
         byte_pointer, int32 = ir.IntType(8).as_pointer(), ir.IntType(32)
         function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]), "llvm.prefetch.p0")
+            builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]), "llvm.prefetch.p0i8")
         builder.call(function, [builder.bitcast(pointer, byte_pointer), int32(0), int32(3), int32(1)])  # read, keep
         return context.get_dummy_value()
 
@@ -711,9 +713,9 @@ class WorkloadSampler:
         serves = fleet.kind == ARMED
         units = np.flatnonzero(serves | roster.rostered)
         medians, sigmas = _service(p)
-        jobs = draw_job_list(seed, reps, attack_minute, warmup_min=self.warmup_min, rates_per_day=job_rates_per_day(p),
-                         service_median=medians, service_sigma=sigmas, profile=self.profile,
-                         weights=self.demand.weights)
+        jobs = draw_job_list(seed, reps, attack_minute, warmup_min=self.warmup_min,
+                             rates_per_day=job_rates_per_day(p), service_median=medians, service_sigma=sigmas,
+                             profile=self.profile, weights=self.demand.weights)
         horizon = p["horizon_min"]
         k_lo, n_days = _day_range(self.warmup_min, horizon)
         absent = _absences(roster, units, seed, reps, p["shifts.absence"], k_lo, n_days)
