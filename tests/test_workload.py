@@ -13,6 +13,7 @@ import yaml
 from conftest import model_from
 from scipy import special, stats
 
+from readiness import workload
 from readiness.config import config_from_mapping, default_config, load_config, parse_week_time
 from readiness.engine import simulate
 from readiness.errors import ConfigError, DataError
@@ -26,6 +27,7 @@ from readiness.workload import (
     WorkloadSampler,
     coverage_by_lsoa,
     coverage_results,
+    draw_job_list,
     draw_jobs,
     job_rates_per_day,
     rostered_on_duty,
@@ -285,6 +287,18 @@ def test_disabled_workload_gives_the_all_free_sampler() -> None:
     assert unit_state_sampler(_model(workload={"enabled": False})) is draw_unit_starts
 
 
+def test_a_models_samplers_read_its_inputs_once_and_start_empty(default_model: Model) -> None:
+    """``simulate`` asks for a sampler on every call: it gets the inputs read before, never another call's batch."""
+    first, second = unit_state_sampler(default_model), unit_state_sampler(default_model)
+    assert first is not second and first.demand is second.demand and first.patterns is second.patterns
+    reps = np.arange(50)
+    first(default_model, 3, reps)
+    assert first._last is not None and second._last is None
+    other = default_model.at_time("Mon 03:10")  # another model: its own inputs, its own attack time
+    assert unit_state_sampler(other).attack_time == "Mon 03:10"
+    assert second.attack_time == default_model.config.workload.attack_time != "Mon 03:10"
+
+
 @pytest.mark.parametrize("text", ["Someday 21:20", "Fri 25:00", "21:20", "Fri 9"])
 def test_bad_attack_time_is_a_config_error(text: str) -> None:
     with pytest.raises(ConfigError, match="attack_time"):
@@ -369,3 +383,16 @@ def test_drawn_jobs_are_the_thinned_poisson_process_of_their_streams() -> None:
         np.testing.assert_array_equal(jobs.kind[row, :n], [job[1] for job in expected])
         np.testing.assert_array_equal(jobs.lsoa[row, :n], [job[2] for job in expected])
         np.testing.assert_allclose(jobs.service[row, :n], [job[3] for job in expected], rtol=1e-12)
+
+
+def test_jobs_that_outgrow_their_room_are_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk of replications with more jobs than the room it was given is drawn again, to the same jobs."""
+    args = dict(warmup_min=1440.0, rates_per_day=np.array([2.0, 30.0]), service_median=np.array([90.0, 45.0]),
+                service_sigma=np.array([0.6, 0.8]), profile=np.ones(168), weights=np.ones(50))
+    reps = np.arange(150)
+    expected = draw_job_list(3, reps, reps * 67 % 10080, **args)
+    monkeypatch.setattr(workload, "_ROOM_SDS", -10.0)  # room for a fraction of the mean
+    again = draw_job_list(3, reps, reps * 67 % 10080, **args)
+    for name in ("offset", "time", "kind", "lsoa", "service"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(expected, name))
+    assert draw_job_list(3, reps[:0], reps[:0], **args).offset.tolist() == [0]

@@ -1,7 +1,7 @@
 """Everyday workload and shifts: which armed units are on duty, busy or free when an attack starts.
 
 The named steps are: build the roster (which shifts crew each unit, ``build_roster``), draw the everyday
-jobs of the warm-up before the attack (``draw_jobs``), run the warm-up (the compiled loop ``_warmup``,
+jobs of the warm-up before the attack (``draw_job_list``), run the warm-up (the compiled loop ``_warmup``,
 one replication per iteration, replications in parallel), and read the units' states at the first shot
 (``WorkloadSampler``). ``coverage_results`` and ``coverage_by_lsoa`` sample the same model at every hour
 of the week. The model and its validation are described in docs/workload.md.
@@ -10,6 +10,7 @@ of the week. The model and its validation are described in docs/workload.md.
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,9 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 from pydantic import ValidationError
 
 from readiness.area import data_path
@@ -250,6 +254,11 @@ def rostered_on_duty(model: Model, minutes: np.ndarray) -> np.ndarray:
 
 # --- everyday jobs ------------------------------------------------------------------------------------
 
+#: Replications per task of the parallel job draws and warm-up (they share its scratch arrays).
+_CHUNK = 64
+#: Standard deviations above its mean number of candidates for which a chunk's jobs are given room.
+_ROOM_SDS = 10.0
+
 
 @dataclass(frozen=True)
 class JobClass:
@@ -279,7 +288,8 @@ def _service(params: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Jobs:
-    """Everyday jobs of a batch, ``(R, J)`` sorted by time (minutes relative to the first shot, ``inf`` pads)."""
+    """Everyday jobs of a batch, ``(R, J)`` sorted by time (minutes relative to the first shot, ``inf`` pads;
+    the other fields pad with 0)."""
 
     time: np.ndarray
     kind: np.ndarray  # index into JOB_CLASSES
@@ -287,9 +297,43 @@ class Jobs:
     service: np.ndarray  # minutes the ARV is committed
 
 
+@dataclass(frozen=True)
+class JobList:
+    """The same jobs without padding: replication ``r``'s are ``offset[r]:offset[r + 1]`` of the flat arrays.
+
+    The warm-up reads these: a padded batch is as wide as its busiest replication, a third of it padding.
+    """
+
+    offset: np.ndarray  # (R + 1,) int64
+    time: np.ndarray
+    kind: np.ndarray
+    lsoa: np.ndarray
+    service: np.ndarray
+
+    def padded(self) -> Jobs:
+        """The ``(R, J)`` view, ``J`` the most jobs of a replication."""
+        counts = np.diff(self.offset)
+        shape = (len(counts), max(int(counts.max(initial=0)), 1))
+        inside = np.arange(shape[1]) < counts[:, None]
+        time, service = np.full(shape, INF), np.zeros(shape)
+        kind, lsoa = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+        for padded, flat in ((time, self.time), (kind, self.kind), (lsoa, self.lsoa), (service, self.service)):
+            padded[inside] = flat
+        return Jobs(time=time, kind=kind, lsoa=lsoa, service=service)
+
+
 def draw_jobs(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_min: float,
               rates_per_day: np.ndarray, service_median: np.ndarray, service_sigma: np.ndarray,
               profile: np.ndarray, weights: np.ndarray) -> Jobs:
+    """Jobs arriving in the ``warmup_min`` minutes before the attack (:func:`draw_job_list`), padded."""
+    return draw_job_list(seed, reps, attack_minute, warmup_min=warmup_min, rates_per_day=rates_per_day,
+                         service_median=service_median, service_sigma=service_sigma, profile=profile,
+                         weights=weights).padded()
+
+
+def draw_job_list(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_min: float,
+                  rates_per_day: np.ndarray, service_median: np.ndarray, service_sigma: np.ndarray,
+                  profile: np.ndarray, weights: np.ndarray) -> JobList:
     """Jobs arriving in the ``warmup_min`` minutes before the attack: a Poisson process per class.
 
     The rate of class ``c`` at minute ``t`` of the week is ``rates_per_day[c] / 1440 * profile[hour(t)]``;
@@ -301,81 +345,105 @@ def draw_jobs(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, warmup_
     peak = np.asarray(rates_per_day, dtype=float) / MINUTES_PER_DAY * profile.max()
     keys = np.stack([np.stack([replication_keys(seed, job_stream(stream, job_class.name), reps)
                                for job_class in JOB_CLASSES]) for stream in JOB_STREAMS])  # (4, C, R)
-    args = (np.asarray(attack_minute, dtype=np.int64), float(warmup_min), peak, profile / profile.max(), keys)
-    counts = _count_jobs(*args)
     cumulative = np.cumsum(weights)
-    width = max(int(counts.max(initial=0)), 1)
-    time, kind = np.full((len(reps), width), INF), np.zeros((len(reps), width), np.int64)
-    lsoa, log_ratio = np.zeros((len(reps), width), np.int64), np.zeros((len(reps), width))
-    _fill_jobs(*args, cumulative, guide_table(cumulative), np.asarray(service_sigma, dtype=float), time, kind, lsoa,
-               log_ratio)
+    args = (np.asarray(attack_minute, dtype=np.int64), float(warmup_min), peak, profile / profile.max(), keys,
+            cumulative, guide_table(cumulative), np.asarray(service_sigma, dtype=float))
+    n_chunks = -(-len(reps) // _CHUNK)
+    mean = _CHUNK * float(peak.sum()) * warmup_min  # candidates of a chunk: Poisson, at least as many as its jobs
+    capacity = max(int(mean + _ROOM_SDS * np.sqrt(mean)), 1)
+    while True:
+        counts = np.empty(len(reps), np.int64)
+        drawn = (np.empty(n_chunks * capacity), np.empty(n_chunks * capacity, np.int64),
+                 np.empty(n_chunks * capacity, np.int64), np.empty(n_chunks * capacity))
+        _draw_jobs(*args, capacity, counts, *drawn)
+        busiest = int(np.add.reduceat(counts, np.arange(0, len(reps), _CHUNK)).max(initial=0))
+        if busiest <= capacity:
+            break
+        capacity = busiest  # drawn again: the busiest chunk's jobs did not all fit
+    offset = np.zeros(len(reps) + 1, np.int64)
+    np.cumsum(counts, out=offset[1:])
+    n = int(offset[-1])
+    time, kind, lsoa, service = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
+    _close_gaps(offset, capacity, drawn, (time, kind, lsoa, service))
     # NumPy's exp, not the compiled one: they differ in the last bit for a few percent of arguments
-    service = np.asarray(service_median)[kind] * np.exp(log_ratio)
-    return Jobs(time=time, kind=kind, lsoa=lsoa, service=service)
+    np.exp(service, out=service)
+    service *= np.asarray(service_median, dtype=float)[kind]
+    return JobList(offset=offset, time=time, kind=kind, lsoa=lsoa, service=service)
 
 
 @numba.njit(cache=True)
-def _candidates(minute, warmup, peak, relative, gap_keys, thin_keys, r, out_time, out_index):
-    """Kept candidates of one class in one replication (times and candidate indices); returns how many.
+def _next_kept(minute, warmup, peak, relative, gap_key, thin_key, k, elapsed):
+    """The first kept candidate of one class from candidate ``k`` on (``elapsed``: the arrival of ``k - 1``
+    after ``-warmup``): its time (``inf`` when none arrives before 0), index and arrival.
 
     Candidate ``k`` arrives ``Exp(peak)`` after candidate ``k-1`` (from ``-warmup``) and is kept with
-    probability ``profile / peak`` at its hour of the week; with ``out_time`` empty it only counts.
+    probability ``profile / peak`` at its hour of the week.
     """
-    n = 0
     if peak <= 0.0:
-        return 0
-    elapsed = 0.0
-    k = 0
+        return INF, k, elapsed
     while True:
-        elapsed += -np.log(uniform_at(gap_keys[r], k)) / peak
+        elapsed += -np.log(uniform_at(gap_key, k)) / peak
         t = -warmup + elapsed
         if t >= 0.0:
-            return n
+            return INF, k, elapsed
         hour = np.int64(np.floor((minute + t) / 60.0)) % 168
-        if uniform_at(thin_keys[r], k) < relative[hour]:
-            if out_time.shape[0] > 0:
-                out_time[n] = t
-                out_index[n] = k
-            n += 1
+        if uniform_at(thin_key, k) < relative[hour]:
+            return t, k, elapsed
         k += 1
 
 
 @numba.njit(parallel=True, cache=True)
-def _count_jobs(minute, warmup, peak, relative, keys):
-    counts = np.zeros(minute.shape[0], np.int64)
-    none_t, none_i = np.empty(0), np.empty(0, np.int64)
-    for r in numba.prange(minute.shape[0]):
-        for c in range(peak.shape[0]):
-            counts[r] += _candidates(minute[r], warmup, peak[c], relative, keys[0, c], keys[1, c], r, none_t, none_i)
-    return counts
+def _draw_jobs(minute, warmup, peak, relative, keys, cumulative, guide, sigma, capacity, counts, time, kind, lsoa,
+               log_ratio):
+    """Each replication's jobs in time order (ties: class order): time, class, LSOA and ``sigma * z`` of its
+    lognormal service time (``z`` by the compiled ``ndtri``; the caller takes the exponential).
+
+    One pass: the classes' streams are merged as they are drawn, each a step ahead. Chunk ``b`` of
+    replications writes its jobs one after another from ``b * capacity`` on while there is room; ``counts``
+    counts them all, so the caller sees when a chunk needs more.
+    """
+    n_reps, n_classes = minute.shape[0], peak.shape[0]
+    for chunk in numba.prange((n_reps + _CHUNK - 1) // _CHUNK):
+        head_t = np.empty(n_classes)  # each class's next kept candidate: time, index, arrival
+        head_k = np.empty(n_classes, np.int64)
+        head_e = np.empty(n_classes)
+        at, end = chunk * capacity, (chunk + 1) * capacity
+        for r in range(chunk * _CHUNK, min((chunk + 1) * _CHUNK, n_reps)):
+            for c in range(n_classes):
+                head_t[c], head_k[c], head_e[c] = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r],
+                                                             keys[1, c, r], 0, 0.0)
+            n = 0
+            while True:
+                c = 0  # the lower class first at equal times
+                for other in range(1, n_classes):
+                    if head_t[other] < head_t[c]:
+                        c = other
+                if head_t[c] == INF:
+                    break
+                k = head_k[c]
+                if at < end:
+                    time[at] = head_t[c]
+                    kind[at] = c
+                    lsoa[at] = pick_guided(cumulative, guide, uniform_at(keys[2, c, r], k))
+                    log_ratio[at] = sigma[c] * ndtri(uniform_at(keys[3, c, r], k))
+                    at += 1
+                n += 1
+                head_t[c], head_k[c], head_e[c] = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r],
+                                                             keys[1, c, r], k + 1, head_e[c])
+            counts[r] = n
 
 
 @numba.njit(parallel=True, cache=True)
-def _fill_jobs(minute, warmup, peak, relative, keys, cumulative, guide, sigma, time, kind, lsoa, log_ratio):
-    """Each replication's jobs in time order (ties: class order): time, class, LSOA and ``sigma * z`` of its
-    lognormal service time (``z`` by the compiled ``ndtri``; the caller takes the exponential)."""
-    n_classes = peak.shape[0]
-    for r in numba.prange(minute.shape[0]):
-        width = time.shape[1]
-        row_t = np.full((n_classes, width + 1), INF)  # each class's kept candidates, an inf sentinel after
-        row_k = np.zeros((n_classes, width), np.int64)
-        for c in range(n_classes):
-            _candidates(minute[r], warmup, peak[c], relative, keys[0, c], keys[1, c], r, row_t[c], row_k[c])
-        head = np.zeros(n_classes, np.int64)
-        for j in range(width):
-            c = 0  # merge the classes' time-ordered lists; the lower class first at equal times
-            for other in range(1, n_classes):
-                if row_t[other, head[other]] < row_t[c, head[c]]:
-                    c = other
-            t = row_t[c, head[c]]
-            if t == INF:
-                break
-            k = row_k[c, head[c]]
-            head[c] += 1
-            time[r, j] = t
-            kind[r, j] = c
-            lsoa[r, j] = pick_guided(cumulative, guide, uniform_at(keys[2, c][r], k))
-            log_ratio[r, j] = sigma[c] * ndtri(uniform_at(keys[3, c][r], k))
+def _close_gaps(offset, capacity, drawn, out):
+    """Copy each chunk's jobs from ``chunk * capacity`` of the ``drawn`` arrays to ``offset`` in ``out``."""
+    n_reps = offset.shape[0] - 1
+    for chunk in numba.prange((n_reps + _CHUNK - 1) // _CHUNK):
+        first, at = offset[chunk * _CHUNK], chunk * capacity
+        n = offset[min((chunk + 1) * _CHUNK, n_reps)] - first
+        out[0][first:first + n] = drawn[0][at:at + n]
+        out[1][first:first + n] = drawn[1][at:at + n]
+        out[2][first:first + n] = drawn[2][at:at + n]
+        out[3][first:first + n] = drawn[3][at:at + n]
 
 
 # --- the warm-up ----------------------------------------------------------------------------------------
@@ -385,7 +453,7 @@ class WarmupDraws(NamedTuple):
     """A batch's draws for the warm-up: ``(R, ...)`` arrays in a batch, one row per replication in the loop."""
 
     minute: np.ndarray  # (R,) minute of the week of the first shot
-    job_time: np.ndarray  # (R, J) ``Jobs`` fields
+    job_time: np.ndarray  # ``JobList`` fields (flat: a replication's jobs in the loop)
     job_kind: np.ndarray
     job_lsoa: np.ndarray
     job_service: np.ndarray
@@ -432,10 +500,43 @@ class WarmupOutputs(NamedTuple):
 
 #: Bits of the job number in a return-to-patrol draw's index (``unit key << bits | job number``).
 _JOB_BITS = 20
+#: Jobs ahead whose travel look-ups the warm-up asks the cache for (2 measured best: 1 is too late, 3 no better).
+_AHEAD = 2
+
+
+@intrinsic
+def _prefetch(typingctx, array, i, j):
+    """Ask the cache for ``array[i, j]`` without waiting for it (LLVM's prefetch; results never change).
+
+    The warm-up's travel look-ups hit random rows of an 11 MB matrix, so each job waited for memory; a
+    job's look-ups asked for a few jobs ahead arrive while the jobs between are assigned.
+    """
+    signature = types.void(array, i, j)
+
+    def codegen(context, builder, sig, args):
+        view = context.make_array(sig.args[0])(context, builder, args[0])
+        index = [context.cast(builder, value, kind, types.intp) for value, kind in zip(args[1:], sig.args[1:])]
+        pointer = cgutils.get_item_pointer(context, builder, sig.args[0], view, index, wraparound=False)
+        byte_pointer, int32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]), "llvm.prefetch.p0i8")
+        builder.call(function, [builder.bitcast(pointer, byte_pointer), int32(0), int32(3), int32(1)])  # read, keep
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+class WarmupScratch(NamedTuple):
+    """Per-unit working arrays of the warm-up loop, allocated once per chunk of replications, not per one."""
+
+    jobs_taken: np.ndarray  # (U,) int64
+    duty_on: np.ndarray  # (U,) bool
+    duty_until: np.ndarray  # (U,) duty_on[u] holds until then
+    travel: np.ndarray  # (U,) the job's travel minutes from each unit's position
 
 
 @numba.njit(cache=True)
-def _warmup(draws, crews, travel, settings, patrol, out):
+def _warmup(draws, crews, travel, settings, patrol, out, scratch):
     """One replication: assign the warm-up's jobs in time order, then read every unit's state at time 0.
 
     A job takes the nearest free unit on duty (travel from its standby position); failing that, a job
@@ -448,24 +549,27 @@ def _warmup(draws, crews, travel, settings, patrol, out):
     serves, priority, divertible = crews.serves, settings.priority, settings.divertible
     k_lo, n_bases = settings.k_lo, settings.n_bases
     busy_until, kind, lsoa, on_duty, next_start, served, offered, lost, preempted, home = out
+    jobs_taken, duty_on, duty_until, job_tt = scratch
     n_units = serves.shape[0]
-    jobs_taken = np.zeros(n_units, np.int64)
     for u in range(n_units):
         home[u] = start_pos[u]
-    duty_on = np.zeros(n_units, np.bool_)
-    duty_until = np.full(n_units, -INF)  # duty_on[u] holds until then (jobs come in time order)
-    for u in range(n_units):
+        jobs_taken[u] = 0
+        duty_until[u] = -INF  # jobs come in time order
         busy_until[u] = -INF
         kind[u] = -1
-    for j in range(job_time.shape[0]):
+    n_jobs = job_time.shape[0]
+    for j in range(n_jobs):
         t = job_time[j]
-        if t >= 0.0:
-            break
         c = job_kind[j]
         i = job_lsoa[j]
         counted = t >= settings.stats_from
         if counted:
             offered[c] += 1
+        if j + _AHEAD < n_jobs:  # from where the units are now; a unit that moves asks again
+            for u in range(n_units):
+                _prefetch(travel, home[u], job_lsoa[j + _AHEAD])
+        for u in range(n_units):  # every unit's look-up first, free or not: the cache misses overlap
+            job_tt[u] = travel[home[u], i]
         best = -1
         best_tt = INF
         for u in range(n_units):
@@ -474,7 +578,7 @@ def _warmup(draws, crews, travel, settings, patrol, out):
             if t >= duty_until[u]:
                 duty_on[u], duty_until[u] = _duty(u, t, minute, crews, absent, k_lo)
             if duty_on[u]:
-                tt = travel[home[u], i]
+                tt = job_tt[u]
                 if tt < best_tt:
                     best_tt, best = tt, u
         begin = t
@@ -501,6 +605,8 @@ def _warmup(draws, crews, travel, settings, patrol, out):
             index = (patrol.unit_key[best] << _JOB_BITS) | jobs_taken[best]
             home[best] = n_bases + pick_in_layer(patrol.cumulative, patrol.guide, patrol.layer[best], hour,
                                                  uniform_at(patrol_key, index))
+            for ahead in range(j + 1, min(j + _AHEAD + 1, n_jobs)):
+                _prefetch(travel, home[best], job_lsoa[ahead])
         jobs_taken[best] += 1
     for u in range(n_units):
         if busy_until[u] <= 0.0:
@@ -510,14 +616,20 @@ def _warmup(draws, crews, travel, settings, patrol, out):
 
 
 @numba.njit(parallel=True, cache=True)
-def _warmup_batch(draws, crews, travel, settings, patrol, out):
-    """Every replication of a batch, in parallel: each runs on its own rows of the draws and outputs."""
-    for r in numba.prange(draws.job_time.shape[0]):
-        row = WarmupDraws(draws.minute[r], draws.job_time[r], draws.job_kind[r], draws.job_lsoa[r],
-                          draws.job_service[r], draws.start_pos[r], draws.absent[r], draws.patrol_key[r])
-        _warmup(row, crews, travel, settings, patrol,
-                WarmupOutputs(out.busy_until[r], out.kind[r], out.lsoa[r], out.on_duty[r], out.next_start[r],
-                              out.served[r], out.offered[r], out.lost[r], out.preempted[r], out.home[r]))
+def _warmup_batch(draws, job_offset, crews, travel, settings, patrol, out):
+    """Every replication of a batch, chunks in parallel: each runs on its own rows of the draws and outputs
+    (its jobs: ``job_offset[r]:job_offset[r + 1]``, ``JobList.offset``)."""
+    n_reps, n_units = draws.minute.shape[0], crews.serves.shape[0]
+    for chunk in numba.prange((n_reps + _CHUNK - 1) // _CHUNK):
+        scratch = WarmupScratch(np.empty(n_units, np.int64), np.empty(n_units, np.bool_), np.empty(n_units),
+                                np.empty(n_units, travel.dtype))
+        for r in range(chunk * _CHUNK, min((chunk + 1) * _CHUNK, n_reps)):
+            jobs = slice(job_offset[r], job_offset[r + 1])
+            row = WarmupDraws(draws.minute[r], draws.job_time[jobs], draws.job_kind[jobs], draws.job_lsoa[jobs],
+                              draws.job_service[jobs], draws.start_pos[r], draws.absent[r], draws.patrol_key[r])
+            _warmup(row, crews, travel, settings, patrol,
+                    WarmupOutputs(out.busy_until[r], out.kind[r], out.lsoa[r], out.on_duty[r], out.next_start[r],
+                                  out.served[r], out.offered[r], out.lost[r], out.preempted[r], out.home[r]), scratch)
 
 
 @dataclass(frozen=True, eq=False)
@@ -601,9 +713,9 @@ class WorkloadSampler:
         serves = fleet.kind == ARMED
         units = np.flatnonzero(serves | roster.rostered)
         medians, sigmas = _service(p)
-        jobs = draw_jobs(seed, reps, attack_minute, warmup_min=self.warmup_min, rates_per_day=job_rates_per_day(p),
-                         service_median=medians, service_sigma=sigmas, profile=self.profile,
-                         weights=self.demand.weights)
+        jobs = draw_job_list(seed, reps, attack_minute, warmup_min=self.warmup_min,
+                             rates_per_day=job_rates_per_day(p), service_median=medians, service_sigma=sigmas,
+                             profile=self.profile, weights=self.demand.weights)
         horizon = p["horizon_min"]
         k_lo, n_days = _day_range(self.warmup_min, horizon)
         absent = _absences(roster, units, seed, reps, p["shifts.absence"], k_lo, n_days)
@@ -622,7 +734,7 @@ class WorkloadSampler:
                                   k_lo=int(k_lo), n_bases=int(model.n_bases))
         draws = WarmupDraws(attack_minute, jobs.time, jobs.kind, jobs.lsoa, jobs.service, start_pos, absent,
                             replication_keys(seed, Stream.PATROL_RETURN, reps))
-        _warmup_batch(draws, Crews.of(roster, units, serves), model.travel_minutes, settings,
+        _warmup_batch(draws, jobs.offset, Crews.of(roster, units, serves), model.travel_minutes, settings,
                       patrol_arrays(model, units), out)
         busy_until, kind = out.busy_until, out.kind
         busy = busy_until > 0
@@ -643,23 +755,32 @@ class WorkloadSampler:
         if self._last is None or not (self._last[0] is model and self._last[1] == seed
                                       and np.array_equal(self._last[2], reps)):
             minute = self.attack_minutes(seed, reps)
-            starts = draw_unit_starts(model, seed, reps, minute)
+            starts = draw_unit_starts(model, seed, reps, minute)  # fresh arrays: the workload's units go in them
             state = self.state(model, seed, reps, minute, starts=starts)
-            position, available = starts.position.copy(), starts.available.copy()
-            position[:, state.units] = state.position
-            available[:, state.units] = state.available
-            result = UnitStarts(position=position, available=available, specialist_delay=starts.specialist_delay)
-            self._last = (model, seed, reps.copy(), result)
+            starts.position[:, state.units] = state.position
+            starts.available[:, state.units] = state.available
+            self._last = (model, seed, reps.copy(), starts)
         kept = self._last[3]
         return UnitStarts(position=kept.position.copy(), available=kept.available.copy(),
                           specialist_delay=kept.specialist_delay.copy())
 
 
+#: A sampler per model, never called, whose inputs the model's samplers share (``unit_state_sampler``); it
+#: holds no model, so an entry goes with its model.
+_SAMPLER_INPUTS: weakref.WeakKeyDictionary[Model, WorkloadSampler] = weakref.WeakKeyDictionary()
+
+
 def unit_state_sampler(model: Model) -> UnitStateSampler:
-    """The sampler of unit states at the attack's start: the workload model, or all free when disabled."""
+    """The sampler of unit states at the attack's start: the workload model, or all free when disabled.
+
+    Each call gives a sampler with an empty cache, but the inputs (shift patterns, incident data, profile)
+    are read once per model: ``simulate`` asks for one on every call.
+    """
     if not model.config.workload.enabled:
         return draw_unit_starts
-    return WorkloadSampler(model)
+    if model not in _SAMPLER_INPUTS:
+        _SAMPLER_INPUTS[model] = WorkloadSampler(model)
+    return _SAMPLER_INPUTS[model].at(model.config.workload.attack_time)
 
 
 def resolve_unit_states(model: Model, unit_states: UnitStateSampler | None) -> UnitStateSampler:
