@@ -18,9 +18,6 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
-from llvmlite import ir
-from numba.core import cgutils, types
-from numba.extending import intrinsic
 from pydantic import ValidationError
 
 from readiness.area import data_path
@@ -38,6 +35,7 @@ from readiness.errors import ConfigError, DataError, validation_error
 from readiness.kinds import ARMED, JOB_STREAMS, Stream, job_stream
 from readiness.model import Model
 from readiness.patrol import pick_in_layer
+from readiness.prefetch import prefetch
 from readiness.resources import Fleet
 from readiness.rng import guide_table, name_index, ndtri, pick_guided, replication_keys, uniform_at, uniforms
 from readiness.scenario import UnitStarts, UnitStateSampler, attack_minutes, draw_unit_starts
@@ -504,28 +502,6 @@ _JOB_BITS = 20
 _AHEAD = 2
 
 
-@intrinsic
-def _prefetch(typingctx, array, i, j):
-    """Ask the cache for ``array[i, j]`` without waiting for it (LLVM's prefetch; results never change).
-
-    The warm-up's travel look-ups hit random rows of an 11 MB matrix, so each job waited for memory; a
-    job's look-ups asked for a few jobs ahead arrive while the jobs between are assigned.
-    """
-    signature = types.void(array, i, j)
-
-    def codegen(context, builder, sig, args):
-        view = context.make_array(sig.args[0])(context, builder, args[0])
-        index = [context.cast(builder, value, kind, types.intp) for value, kind in zip(args[1:], sig.args[1:])]
-        pointer = cgutils.get_item_pointer(context, builder, sig.args[0], view, index, wraparound=False)
-        byte_pointer, int32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-        function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]), "llvm.prefetch.p0i8")
-        builder.call(function, [builder.bitcast(pointer, byte_pointer), int32(0), int32(3), int32(1)])  # read, keep
-        return context.get_dummy_value()
-
-    return signature, codegen
-
-
 class WarmupScratch(NamedTuple):
     """Per-unit working arrays of the warm-up loop, allocated once per chunk of replications, not per one."""
 
@@ -567,7 +543,7 @@ def _warmup(draws, crews, travel, settings, patrol, out, scratch):
             offered[c] += 1
         if j + _AHEAD < n_jobs:  # from where the units are now; a unit that moves asks again
             for u in range(n_units):
-                _prefetch(travel, home[u], job_lsoa[j + _AHEAD])
+                prefetch(travel, home[u], job_lsoa[j + _AHEAD])
         for u in range(n_units):  # every unit's look-up first, free or not: the cache misses overlap
             job_tt[u] = travel[home[u], i]
         best = -1
@@ -606,7 +582,7 @@ def _warmup(draws, crews, travel, settings, patrol, out, scratch):
             home[best] = n_bases + pick_in_layer(patrol.cumulative, patrol.guide, patrol.layer[best], hour,
                                                  uniform_at(patrol_key, index))
             for ahead in range(j + 1, min(j + _AHEAD + 1, n_jobs)):
-                _prefetch(travel, home[best], job_lsoa[ahead])
+                prefetch(travel, home[best], job_lsoa[ahead])
         jobs_taken[best] += 1
     for u in range(n_units):
         if busy_until[u] <= 0.0:
