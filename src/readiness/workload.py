@@ -167,7 +167,7 @@ class Crews(NamedTuple):
                      roster.days)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, _nrt=False)  # no reference counting: the warm-up calls it per unit and job
 def _duty(u, t, minute, crews, absent, k_lo):
     """Whether unit ``u`` is crewed ``t`` minutes after an attack that starts at ``minute`` of the week, and
     until when that holds at least (the end of its covering shifts, or the next crewed shift start).
@@ -511,7 +511,7 @@ class WarmupScratch(NamedTuple):
     travel: np.ndarray  # (U,) the job's travel minutes from each unit's position
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, _nrt=False)  # allocates nothing; without counting references to the records' arrays
 def _warmup(draws, crews, travel, settings, patrol, out, scratch):
     """One replication: assign the warm-up's jobs in time order, then read every unit's state at time 0.
 
