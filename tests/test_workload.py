@@ -293,7 +293,7 @@ def test_a_models_samplers_read_its_inputs_once_and_start_empty(default_model: M
     assert first is not second and first.demand is second.demand and first.patterns is second.patterns
     reps = np.arange(50)
     first(default_model, 3, reps)
-    assert first._last is not None and second._last is None
+    assert first._kept and not second._kept
     other = default_model.at_time("Mon 03:10")  # another model: its own inputs, its own attack time
     assert unit_state_sampler(other).attack_time == "Mon 03:10"
     assert second.attack_time == default_model.config.workload.attack_time != "Mon 03:10"
@@ -396,3 +396,25 @@ def test_jobs_that_outgrow_their_room_are_drawn_again(monkeypatch: pytest.Monkey
     for name in ("offset", "time", "kind", "lsoa", "service"):
         np.testing.assert_array_equal(getattr(again, name), getattr(expected, name))
     assert draw_job_list(3, reps[:0], reps[:0], **args).offset.tolist() == [0]
+
+
+def test_a_sampler_draws_each_batch_once_for_every_k(default_model: Model, monkeypatch) -> None:
+    """An assessment runs K = 1, 2, ... over the same batches: the warm-up of each batch is drawn once,
+    while the batches kept stay within ``KEPT_REPLICATIONS``; the states are the same either way."""
+    from readiness import workload
+    from readiness.engine import simulate
+
+    sampler = unit_state_sampler(default_model)
+    calls = []
+    state = sampler.state
+    monkeypatch.setattr(sampler, "state", lambda *a, **k: calls.append(len(a[2])) or state(*a, **k))
+    first = [simulate(default_model, sites=k, replications=300, seed=5, batch_size=100, unit_states=sampler)
+             for k in (1, 2)]
+    assert calls == [100, 100, 100]
+    monkeypatch.setattr(workload, "KEPT_REPLICATIONS", 200)  # one batch too few: every K draws again
+    again = unit_state_sampler(default_model)
+    second = [simulate(default_model, sites=k, replications=300, seed=5, batch_size=100, unit_states=again)
+              for k in (1, 2)]
+    assert sum(len(entry[2]) for entry in again._kept) == 200
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a.t_first_armed, b.t_first_armed)

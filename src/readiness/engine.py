@@ -797,6 +797,10 @@ def _one(r, draws, fleet, roles, travel, settings, move, out, scratch):
                          out.expected[r]), scratch)
 
 
+#: Replications per batch: the memory of one batch (a few kB a replication) stays in the allocator's pool
+#: and the last-level cache between batches; 20,000 cost a fifth more system time in page faults.
+BATCH_SIZE = 5_000
+
 #: Chunks of replications per thread in ``_dispatch_batch`` (several, so that threads finish together).
 _CHUNKS_PER_THREAD = 8
 
@@ -863,7 +867,7 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
 
 
 def simulate_batches(model: Model, *, sites: int, replications: int, seed: int, first_replication: int = 0,
-                     batch_size: int = 20_000, unit_states: UnitStateSampler | None = None,
+                     batch_size: int = BATCH_SIZE, unit_states: UnitStateSampler | None = None,
                      progress: Callable[[int], None] | None = None) -> Iterator[Outcomes]:
     """Outcomes batch by batch, for callers that aggregate as they go (memory stays flat)."""
     unit_states = resolve_unit_states(model, unit_states)  # one sampler for every batch
@@ -875,7 +879,7 @@ def simulate_batches(model: Model, *, sites: int, replications: int, seed: int, 
 
 
 def simulate(model: Model, *, sites: int, replications: int, seed: int, first_replication: int = 0,
-             batch_size: int = 20_000, unit_states: UnitStateSampler | None = None,
+             batch_size: int = BATCH_SIZE, unit_states: UnitStateSampler | None = None,
              progress: Callable[[int], None] | None = None) -> Outcomes:
     """Simulate ``replications`` attacks with ``sites`` sites each; batching never changes the numbers.
 

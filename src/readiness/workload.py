@@ -640,6 +640,11 @@ def patrol_arrays(model: Model, units: np.ndarray) -> PatrolArrays:
     return PatrolArrays(patrols.cumulative, patrols.guide, np.ascontiguousarray(patrols.unit_layer[units]), keys)
 
 
+#: Replications of unit states a sampler keeps (its latest batches): an assessment of up to this many
+#: replications draws its warm-ups once for every K.
+KEPT_REPLICATIONS = 20_000
+
+
 class WorkloadSampler:
     """Unit states at the first shot from a warm-up of everyday jobs and shifts (a ``UnitStateSampler``).
 
@@ -654,7 +659,7 @@ class WorkloadSampler:
         self.profile = load_profile(config.profile)
         self.attack_time = config.attack_time
         self.warmup_min = config.warmup_hours * 60.0
-        self._last: tuple[Model, int, np.ndarray, UnitStarts] | None = None  # the assessment asks once per K
+        self._kept: list[tuple[Model, int, np.ndarray, UnitStarts]] = []  # recent batches, newest last
         self.roster(model)  # check the shift assignments now, not in the middle of a run
 
     def at(self, attack_time: str | None) -> WorkloadSampler:
@@ -663,7 +668,7 @@ class WorkloadSampler:
             parse_week_time(attack_time)  # a bad time is a user error now, not mid-run
         other = copy.copy(self)
         other.attack_time = attack_time
-        other._last = None
+        other._kept = []
         return other
 
     def roster(self, model: Model) -> Roster:
@@ -724,19 +729,22 @@ class WorkloadSampler:
     def __call__(self, model: Model, seed: int, reps: np.ndarray) -> UnitStarts:
         """Unit states at the first shot (the engine's ``unit_states`` argument).
 
-        The states do not depend on the number of sites, so the last batch is kept: an assessment that
-        runs every K on the same replications pays for the warm-up once.
+        The states do not depend on the number of sites, so the latest batches (up to ``KEPT_REPLICATIONS``
+        replications) are kept: an assessment that runs every K on the same replications pays for the
+        warm-up once.
         """
         reps = np.asarray(reps, dtype=np.int64)
-        if self._last is None or not (self._last[0] is model and self._last[1] == seed
-                                      and np.array_equal(self._last[2], reps)):
+        kept = next((entry[3] for entry in self._kept
+                     if entry[0] is model and entry[1] == seed and np.array_equal(entry[2], reps)), None)
+        if kept is None:
             minute = self.attack_minutes(seed, reps)
-            starts = draw_unit_starts(model, seed, reps, minute)  # fresh arrays: the workload's units go in them
-            state = self.state(model, seed, reps, minute, starts=starts)
-            starts.position[:, state.units] = state.position
-            starts.available[:, state.units] = state.available
-            self._last = (model, seed, reps.copy(), starts)
-        kept = self._last[3]
+            kept = draw_unit_starts(model, seed, reps, minute)  # fresh arrays: the workload's units go in them
+            state = self.state(model, seed, reps, minute, starts=kept)
+            kept.position[:, state.units] = state.position
+            kept.available[:, state.units] = state.available
+            self._kept.append((model, seed, reps.copy(), kept))
+            while sum(len(entry[2]) for entry in self._kept) > max(KEPT_REPLICATIONS, len(reps)):
+                self._kept.pop(0)
         return UnitStarts(position=kept.position.copy(), available=kept.available.copy(),
                           specialist_delay=kept.specialist_delay.copy())
 
