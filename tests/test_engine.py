@@ -315,7 +315,7 @@ def _first_unarmed_by_send_cars(draws, fleet, cars, settings, travel, t_end):
 
 
 def _first_unarmed_one_car_at_a_time(report, site, neighbourhood, position, available, factor, travel, m, t_end):
-    """docs/model.md 4.3 as the event loop did it: at each report (report order, ties by site), m times
+    """docs/model.md 4 (report) as the event loop did it: at each report (report order, ties by site), m times
     send the free car that arrives first (ties: lowest index); a site's first unarmed arrival is the
     earliest of its cars and its neighbourhood officer."""
     first = neighbourhood.copy()

@@ -552,7 +552,7 @@ def _report(k, now, units, sites, draws, settings, travel):
 def _send_cars(draws, fleet, cars, sites, settings, travel, t_end, sent, best_eta, best_u):
     """Each site reported by ``t_end``, in report order, takes the ``response.units_per_site`` free cars that
     reach it first (ties: lowest index), never re-tasked; the first to arrive may be its first unarmed
-    arrival (docs/model.md 4.3). The same cars as choosing one at a time in the event loop."""
+    arrival (docs/model.md 4, report, and reading 3). The same cars as choosing one at a time in the loop."""
     n_cars, m = cars.shape[0], settings.units_per_site
     if n_cars == 0 or m <= 0:
         return
