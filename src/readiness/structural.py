@@ -35,8 +35,12 @@ class Switch:
     values: Mapping[str, Any]
 
     def current(self, config: Config) -> str | None:
-        """The label of the config's value, or ``None`` when it is none of the listed values."""
-        value = _get(config, self.path.split("."))
+        """The label of the config's value, or ``None`` when it is none of the listed values (or the config has
+        nothing there: a unit type it does not define)."""
+        try:
+            value = _get(config, self.path.split("."))
+        except KeyError:
+            return None
         return next((label for label, v in self.values.items() if v == value), None)
 
     def alternatives(self, config: Config) -> list[tuple[str, Config]]:
