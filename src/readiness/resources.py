@@ -113,8 +113,8 @@ def resolve_resources(config: ResourcesConfig, parameters: Mapping[str, float],
         bases = default_bases()
     if not bases and (config.units is None or any(t.deployment == "base" for t in config.unit_types.values())):
         raise ConfigError("at least one base is needed", field="resources.bases")
-    missing = [name for name in DEFAULT_UNIT_TYPE_NAMES if name not in config.unit_types]
-    if config.units is None and missing:
+    missing = [] if config.units is not None else [t for t in DEFAULT_UNIT_TYPE_NAMES if t not in config.unit_types]
+    if missing:
         raise ConfigError(f"expected unit type(s) {missing} for the default units (ARVs, response cars, a CTSFO "
                           f"team), got {sorted(config.unit_types)}; add them, or list resources.units",
                           field="resources.unit_types")
