@@ -22,6 +22,7 @@ from readiness.forces import (
     find_force,
     force_area,
     forces,
+    lookup_force,
     nearest_ctsfo_hub,
     standby_points,
 )
@@ -65,6 +66,14 @@ def test_an_ambiguous_name_lists_every_match():
 def test_an_unknown_name_suggests_the_nearest_names():
     with pytest.raises(ConfigError, match=r"unknown force 'Greater Manchster'; nearest: Greater Manchester"):
         find_force("Greater Manchster")
+
+
+def test_lookup_force_answers_none_for_what_names_no_single_force_and_keeps_each_answer():
+    assert lookup_force(" Greater Manchester Police ") is find_force("E23000005")
+    assert lookup_force("Yorkshire") is None and lookup_force("Ile-de-France") is None
+    with pytest.raises(ConfigError, match="nearest: Greater Manchester"):  # the reason survives the cache
+        find_force("Greater Manchster")
+    assert lookup_force("Greater Manchster") is None
 
 
 def test_the_config_takes_the_force_name_as_the_display_name_unless_given():

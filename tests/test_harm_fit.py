@@ -228,6 +228,9 @@ def test_command_writes_predicted_and_recorded_per_row_and_a_usable_parameters_f
         for key in ("predicted", "loo"):
             assert row[key]["p5"] <= row[key]["mean"] <= row[key]["p95"]
     assert set(results["checks"]) == {"fbi", "loo"}
+    loo = results["checks"]["loo"]
+    assert loo["within_p5_p95"] == sum(r["loo"]["p5"] <= r["recorded"] <= r["loo"]["p95"] for r in results["rows"])
+    assert loo["share_within_p5_p95"] == loo["within_p5_p95"] / loo["rows"]
     assert (out / "figures" / "harm_fit.png").stat().st_size > 0
     config = load_config(out / "parameters.yaml")
     assert config.parameters == pytest.approx(results["parameters"], rel=1e-3)

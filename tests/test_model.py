@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from readiness.kinds import ARMED, UNARMED
 from readiness.model import build_model, derive_model
 
 
@@ -39,6 +40,17 @@ def test_parameters_follow_the_config_and_move_the_fleet(default_model):
     assert derived.params["arv.on_duty"] == 12
     assert derived.fleet.count(0) == build_model(config, area=default_model.area).fleet.count(0) == 12
     assert derived.travel_minutes is default_model.travel_minutes  # same bases, same travel
+
+
+@pytest.mark.parametrize(("name", "kind", "value"), [("arv.on_duty", ARMED, 5), ("response.on_duty", UNARMED, 40)])
+def test_every_count_parameter_moves_the_default_units_and_none_moves_listed_ones(default_model, name, kind, value):
+    raw = default_model.config.resources.model_copy(update={"units": None})  # counts from the registry
+    derived = derive_model(default_model, _with(default_model, resources=raw, parameters={name: value}))
+    assert derived.fleet.count(kind) == value
+    assert derived.config.resources == build_model(_with(default_model, resources=raw, parameters={name: value}),
+                                                   area=default_model.area).config.resources
+    listed = derive_model(default_model, _with(default_model, parameters={name: value}))  # units as resolved
+    assert listed.fleet.count(kind) == default_model.fleet.count(kind) and listed.params[name] == value
 
 
 def test_a_changed_travel_coefficient_rebuilds_the_travel_minutes(default_model):

@@ -167,3 +167,24 @@ def test_margin_rows_pass_a_ci_inside_the_margin_and_fail_one_across_it() -> Non
     assert share["tolerance"] == f"[{-0.01 + half:.4g}, {0.01 - half:.4g}]"
     shifted = {"mean": a["mean"] + 0.3, "share": a["share"]}
     assert not model_checks.margin_rows("x", shifted, b)[0]["ok"]
+
+
+def test_the_reference_reach_is_computed_once_for_the_equivalence_and_the_planted_check(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr(model_checks, "reach_given_states", lambda model, states: calls.append(states) or {"n": 1})
+    ctx = Context(seed=1, subset="full", cache={"reference_states": {"minute": [0]}})
+    ctx.__dict__["default_model"] = object()  # the cached_property, without building the model
+    assert model_checks._reference_reach(ctx) is model_checks._reference_reach(ctx)
+    assert calls == [{"minute": [0]}]
+
+
+def test_the_leave_one_out_check_counts_the_rows_the_fit_counted() -> None:
+    ctx = Context(seed=1, subset="full", cache={"harm": types.SimpleNamespace(checks={"loo": {
+        "rows": 20, "within_p5_p95": 17, "share_within_p5_p95": 0.85, "log_score": -2.0}})})
+    (number,) = model_checks.check_harm_loo(ctx).numbers
+    assert number["model"] == 0.85 and "of 20" in number["expected"]
+
+
+def test_each_check_compares_what_its_docstring_says() -> None:
+    assert all(check.compares == check.run.__doc__ for check in CHECKS)

@@ -86,14 +86,15 @@ def test_unknown_ids_and_too_few_replications_are_user_errors(tmp_path: Path) ->
 def test_quantiles_and_score_on_samples_with_known_percentiles() -> None:
     samples = np.arange(100.0)  # 0, 1, ..., 99: linear p5 = 4.95, p50 = 49.5, p95 = 94.05
     assert quantiles(samples) == {"mean": 49.5, "p5": 4.95, "p50": 49.5, "p95": 94.05}
-    assert score(samples, 50.0) == {"within_p5_p95": True, "percentile": 50.5}  # 50 below, one tie counted half
-    assert score(samples, 2.0) == {"within_p5_p95": False, "percentile": 2.5}
-    assert score(samples, 120.0) == {"within_p5_p95": False, "percentile": 100.0}
+    assert score(samples, 50.0, quantiles(samples)) == {"within_p5_p95": True, "percentile": 50.5}  # 50 below, one tie counted half
+    assert score(samples, 2.0, quantiles(samples)) == {"within_p5_p95": False, "percentile": 2.5}
+    assert score(samples, 120.0, quantiles(samples)) == {"within_p5_p95": False, "percentile": 100.0}
     deaths = np.array([0] * 50 + [1] * 30 + [2] * 15 + [3] * 5)  # P(0) .5, P(1) .3, P(2) .15, P(3) .05
-    assert quantiles(deaths, discrete=True) == {"mean": 0.75, "p5": 0.0, "p50": 0.0, "p95": 2.0}
-    assert score(deaths, 1, discrete=True) == {"within_p5_p95": True, "percentile": 65.0}  # mid-p: .5 + .3 / 2
-    assert score(deaths, 0, discrete=True) == {"within_p5_p95": True, "percentile": 25.0}
-    assert score(deaths, 3, discrete=True) == {"within_p5_p95": False, "percentile": 97.5}
+    band = quantiles(deaths, discrete=True)
+    assert band == {"mean": 0.75, "p5": 0.0, "p50": 0.0, "p95": 2.0}
+    assert score(deaths, 1, band) == {"within_p5_p95": True, "percentile": 65.0}  # mid-p: .5 + .3 / 2
+    assert score(deaths, 0, band) == {"within_p5_p95": True, "percentile": 25.0}
+    assert score(deaths, 3, band) == {"within_p5_p95": False, "percentile": 97.5}
 
 
 def test_summary_counts_shares_and_mean_absolute_error_of_the_median() -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import yaml
+from typer.testing import CliRunner
 
 from readiness.area import Area
+from readiness.cli import app
 from readiness.config import BNG, WGS84, Base, ResourcesConfig, UnitGroup, UnitType
 from readiness.errors import ConfigError
 from readiness.kinds import ARMED, SPECIALIST, UNARMED
@@ -127,3 +130,27 @@ def test_outside_area_bases_need_marking_and_only_specialists_start_outside(area
     with pytest.raises(ConfigError, match="only specialist teams") as caught:
         _fleet(area, [UnitGroup(type="far", count=1)], far=UnitType(kind="armed", deployment="outside"))
     assert caught.value.field == "resources.unit_types.far.deployment"
+
+
+@pytest.mark.parametrize("missing", ["arv", "response", "ctsfo"])
+def test_default_units_without_their_unit_type_are_a_config_error_not_a_key_error(missing: str) -> None:
+    types = {name: t for name, t in ResourcesConfig().unit_types.items() if name != missing}
+    with pytest.raises(ConfigError, match=rf"field 'resources.unit_types': expected unit type\(s\) \['{missing}'\]"):
+        resolve_resources(ResourcesConfig(unit_types=types), P)
+    given = ResourcesConfig(unit_types=types, units=[UnitGroup(type=next(iter(types)), base="A", count=1)])
+    assert resolve_resources(given, P, [A]).units == given.units  # listed units need no default type
+
+
+def test_a_config_without_an_arv_unit_type_fails_the_command_in_one_line_with_status_2(tmp_path) -> None:
+    config = tmp_path / "no_arv.yaml"
+    config.write_text(yaml.safe_dump({"resources": {"unit_types": {
+        "ctsfo": {"kind": "specialist", "deployment": "outside"},
+        "response": {"kind": "unarmed", "deployment": "patrol"}}}}))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["assess", str(config), "--out", str(out), "--replications", "2", "--quiet"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output and "KeyError" not in result.output
+    message = " ".join(result.output.split())
+    assert message.startswith(f"error: {config}: field 'resources.unit_types': expected unit type(s) ['arv']")
+    assert "add them, or list resources.units" in message
+    assert not out.exists()

@@ -37,6 +37,15 @@ def test_a_config_with_an_unlisted_value_gets_no_scenario_for_that_switch():
     assert travel.current(config) is None and travel.alternatives(config) == []
 
 
+def test_a_config_without_the_unit_type_a_switch_names_gets_no_scenario_for_it():
+    types = {name: t for name, t in default_config().resources.unit_types.items() if name != "arv"}
+    config = default_config().model_copy(update={"resources": default_config().resources.model_copy(
+        update={"unit_types": types})})
+    for switch in SWITCHES:
+        if switch.path.startswith("resources.unit_types.arv."):
+            assert switch.current(config) is None and switch.alternatives(config) == []
+
+
 def test_switch_names_are_unique():
     assert len({s.name for s in SWITCHES}) == len(SWITCHES)
 

@@ -17,6 +17,7 @@ from readiness.summary import (
     censored,
     mean_ci,
     paired_difference,
+    per_replication,
     rounded,
     share_ci,
     summarise_sites,
@@ -103,6 +104,16 @@ def test_summarise_sites_by_hand() -> None:
     assert result["time_to_stop_min"]["p90"] == pytest.approx(np.percentile(np.minimum(FIRST + 2, 120), 90), abs=1e-6)
     assert result["victims"]["mean"] == pytest.approx(11 / 4)
     assert result["victims_static_share"] == pytest.approx((4 + 2 + 3) / 11, abs=1e-6)
+
+
+def test_per_replication_metrics_by_hand_in_the_order_asked() -> None:
+    deaths = np.array([[1, 0, 4], [0, 0, 2], [3, 1, 0], [0, 0, 0]])
+    metrics = per_replication(_outcomes(FIRST, deaths=deaths), 120.0,
+                              ("deaths_per_attack", "time_to_first_armed_min", "share_sites_waiting_over_10_min"))
+    assert list(metrics) == ["deaths_per_attack", "time_to_first_armed_min", "share_sites_waiting_over_10_min"]
+    assert metrics["deaths_per_attack"].tolist() == [5.0, 2.0, 4.0, 0.0]
+    np.testing.assert_array_equal(metrics["time_to_first_armed_min"], np.minimum(FIRST, 120.0).mean(axis=1))
+    np.testing.assert_array_equal(metrics["share_sites_waiting_over_10_min"], [2 / 3, 1 / 3, 2 / 3, 1 / 3])
 
 
 def test_by_district_groups_sites() -> None:

@@ -28,8 +28,8 @@ from readiness.sensitivity import (
     sobol_evaluations,
     tornado,
 )
-from readiness.structural import paired_rows, run_structural
-from readiness.summary import censored, paired_difference, rounded, summarise_sites
+from readiness.structural import paired_rows, run_structural, structural_metrics_by_k
+from readiness.summary import paired_difference, per_replication, rounded, summarise_sites
 from readiness.workload import unit_state_sampler
 
 RESULTS_FORMAT = "readiness.compare/1"
@@ -60,9 +60,7 @@ class Comparison:
 
 def replication_metrics(outcomes: Outcomes, horizon: float) -> dict[str, np.ndarray]:
     """Per replication: mean minutes to first armed (censored at the horizon), share waiting > 10, deaths."""
-    return {"time_to_first_armed_min": censored(outcomes.t_first_armed, horizon).mean(axis=1),
-            "share_sites_waiting_over_10_min": (outcomes.t_first_armed > 10.0).mean(axis=1),
-            "deaths_per_attack": outcomes.deaths.sum(axis=1).astype(float)}
+    return per_replication(outcomes, horizon, METRICS)
 
 
 def disruption_probability(neighbourhood: float, params: Mapping[str, float]) -> float:
@@ -233,11 +231,13 @@ def neighbourhood_response(options: Sequence[AppliedOption], outcomes: Mapping[s
 
     One row per option that removes neighbourhood officers (response results, unlike the prevention section).
     """
+    cuts = [a for a in options if a.changes.officers_lost.get("neighbourhood", 0.0) > 0]
+    baseline = structural_metrics_by_k(outcomes[baseline_name], horizon)
     return [{"option": a.name, "neighbourhood_officers": a.model.params["neighbourhood.officers"],
              "neighbourhood_on_duty": round(on_duty(a.model.params), 1),
              "responders": bool(a.model.config.resources.neighbourhood),
-             "by_sites": paired_rows(outcomes[a.name], outcomes[baseline_name], horizon)}
-            for a in options if a.changes.officers_lost.get("neighbourhood", 0.0) > 0]
+             "by_sites": paired_rows(outcomes[a.name], baseline, horizon)}
+            for a in cuts]
 
 
 def _money_row(name: str, k: int, yearly: float, averted: Mapping[str, object],

@@ -103,8 +103,24 @@ def find_force(text: str) -> Force:
 
 def match_force(text: str) -> Force:
     """The force a name or code means, else a ValueError listing the matches or the nearest names."""
+    found = _resolve(str(text).strip())
+    if isinstance(found, str):
+        raise ValueError(found)
+    return found
+
+
+def lookup_force(text: str) -> Force | None:
+    """The force a name or code means, None when it names none (or several): for text that may name a place
+    abroad, where that is no mistake."""
+    found = _resolve(str(text).strip())
+    return None if isinstance(found, str) else found
+
+
+@cache
+def _resolve(wanted: str) -> Force | str:
+    """The force ``wanted`` means, else why not (the matches, or the nearest names); cached, as configs and
+    attack tables name the same forces again and again."""
     by_code = {f.code: f for f in forces()}
-    wanted = str(text).strip()
     if wanted.upper() in by_code:
         return by_code[wanted.upper()]
     key = _key(wanted)
@@ -118,12 +134,11 @@ def match_force(text: str) -> Force:
     if len(partial) == 1:
         return partial[0]
     if partial:
-        raise ValueError(f"{wanted!r} matches {len(partial)} forces: {', '.join(f.name for f in partial)}; "
-                         "give one of them")
+        return f"{wanted!r} matches {len(partial)} forces: {', '.join(f.name for f in partial)}; give one of them"
     names = {k: f.name for f in forces() for k in _keys(f)}
     nearest = list(dict.fromkeys(names[k] for k in difflib.get_close_matches(key, list(names), n=3, cutoff=0.4)))
     hint = f"nearest: {', '.join(nearest)}" if nearest else "see `readiness areas list`"
-    raise ValueError(f"unknown force {wanted!r}; {hint} (a name or code from `readiness areas list`)")
+    return f"unknown force {wanted!r}; {hint} (a name or code from `readiness areas list`)"
 
 
 def is_west_midlands(config: Config) -> bool:

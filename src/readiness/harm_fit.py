@@ -503,8 +503,8 @@ def fit_harm(table: AttackTable, *, seed: int = 0, loo: bool = True, diagnosis: 
         records.append(record)
     checks: dict[str, object] = {"fbi": fbi_check(posterior, rows, seed, diagnosis=diagnosis)}
     if loo:
-        checks["loo"] = {"rows": len(rows.ids), "share_within_p5_p95": loo_hits / len(rows.ids),
-                         "log_score": loo_log_score,
+        checks["loo"] = {"rows": len(rows.ids), "within_p5_p95": loo_hits,
+                         "share_within_p5_p95": loo_hits / len(rows.ids), "log_score": loo_log_score,
                          "note": "each row predicted by a fit without it; 90% intervals should hold about 90%"}
     estimates = _estimates(posterior, seed)
     return HarmFitResult(source=table.source, seed=seed, posterior=posterior, rows=records,

@@ -12,9 +12,8 @@ predicted percentile (mid-p). No recorded column enters a simulation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ from readiness.attacks import (
 from readiness.config import WEEKDAYS, WGS84, NamedSite, config_from_mapping
 from readiness.engine import Outcomes, simulate
 from readiness.errors import ConfigError, DataError
-from readiness.forces import Force, match_force
+from readiness.forces import Force, lookup_force
 from readiness.model import Model, build_model, derive_model
 from readiness.registry import Parameters
 from readiness.summary import censored, rounded
@@ -104,9 +103,9 @@ def run_replay(table: AttackTable | None = None, *, replications: int = 1000, se
         runnable = [row for row in group if _not_run(row) is None]
         predicted: dict[str, dict[str, object]] = {}
         if runnable:
-            model = models.attack(runnable, numbers, table.source)
+            model, positions = models.attack(runnable, numbers, table.source)
             outcomes = simulate(model, sites=len(runnable), replications=replications, seed=seed)
-            predicted = _predictions(model, runnable, outcomes)
+            predicted = _predictions(model, runnable, positions, outcomes)
             if progress is not None:
                 progress(replications)
         for row in group:
@@ -133,10 +132,10 @@ def quantiles(samples: np.ndarray, *, discrete: bool = False) -> dict[str, float
     return {"mean": rounded(values.mean()), "p5": rounded(p5), "p50": rounded(p50), "p95": rounded(p95)}
 
 
-def score(samples: np.ndarray, recorded: float, *, discrete: bool = False) -> dict[str, object]:
-    """Whether a recorded value lies in the predicted p5-p95 band, and its predicted mid-p percentile."""
+def score(samples: np.ndarray, recorded: float, band: Mapping[str, float | None]) -> dict[str, object]:
+    """Whether a recorded value lies in the predicted p5-p95 ``band`` (the samples' :func:`quantiles`, computed
+    once for the results), and its predicted mid-p percentile."""
     values = np.asarray(samples, dtype=float)
-    band = quantiles(values, discrete=discrete)
     below, equal = float(np.mean(values < recorded)), float(np.mean(values == recorded))
     return {"within_p5_p95": bool(band["p5"] <= recorded <= band["p95"]),
             "percentile": rounded(100.0 * (below + equal / 2.0))}
@@ -203,20 +202,11 @@ def _groups(rows: Sequence[AttackRow]) -> list[list[AttackRow]]:
     return list(groups.values())
 
 
-@cache
-def _force_named(text: str) -> Force | None:
-    """``match_force`` without its error (a name abroad is not a mistake here); cached, as rows repeat forces."""
-    try:
-        return match_force(text)
-    except ValueError:
-        return None
-
-
 def _not_run(row: AttackRow) -> str | None:
     """Why a row cannot be simulated (None: it can): a bomb, outside England and Wales, no start time."""
     if row.weapon == "bomb":
         return UNSCORED_BOMB
-    if _force_named(row.force) is None:
+    if lookup_force(row.force) is None:
         return UNSCORED_ABROAD
     if row.start_local is None:
         return UNSCORED_NO_START
@@ -236,14 +226,16 @@ class _ForceModels:
                                                                        source=f"force {force.name}"))
         return self._models[force.code]
 
-    def attack(self, rows: Sequence[AttackRow], numbers: dict[str, int], source: str) -> Model:
-        """The force's model with the attack's rows as named sites, at the local time of its earliest row."""
-        force = _force_named(rows[0].force)
+    def attack(self, rows: Sequence[AttackRow], numbers: dict[str, int],
+               source: str) -> tuple[Model, list[tuple[float, float]]]:
+        """The force's model with the attack's rows as named sites, at the local time of its earliest row, and
+        the rows' positions in the area's CRS."""
+        force = lookup_force(rows[0].force)
         assert force is not None  # runnable rows name a force
         base = self.base(force)
         first = min(row.start_local for row in rows)  # type: ignore[type-var]
-        for row in rows:
-            x, y = to_area_crs(row.lon, row.lat, WGS84, base.area.crs)
+        positions = [to_area_crs(row.lon, row.lat, WGS84, base.area.crs) for row in rows]
+        for row, (x, y) in zip(rows, positions):
             if not base.area.contains(x, y):
                 raise DataError(f"row {numbers[row.id]} (id {row.id!r}), column 'lat'/'lon': expected a position "
                                 f"in {force.name}, got ({row.lat:g}, {row.lon:g})", source=source)
@@ -254,10 +246,9 @@ class _ForceModels:
         time = f"{WEEKDAYS[first.weekday()]} {first:%H:%M}"
         config = base.config.model_copy(update={
             "scenario": base.config.scenario.model_copy(update={
-                "named_sites": sites, "sites": [len(sites)], "attack_time": time,
-                "weapons": {rows[0].weapon: 1.0}}),
+                "named_sites": sites, "sites": [len(sites)], "attack_time": time}),
             "workload": base.config.workload.model_copy(update={"attack_time": time})})
-        return derive_model(base, config)
+        return derive_model(base, config), positions
 
     def records(self) -> list[dict[str, object]]:
         """The forces run: code, name, LSOAs, armed units on duty, and parameters that differ from the registry."""
@@ -279,15 +270,16 @@ def call_offset(model: Model, outcomes: Outcomes) -> np.ndarray:
     return share * (outcomes.report - outcomes.start)
 
 
-def _predictions(model: Model, rows: Sequence[AttackRow], outcomes: Outcomes) -> dict[str, dict[str, object]]:
-    """Each row's predicted samples summarised, where it was placed, and its samples (for scoring)."""
+def _predictions(model: Model, rows: Sequence[AttackRow], positions: Sequence[tuple[float, float]],
+                 outcomes: Outcomes) -> dict[str, dict[str, object]]:
+    """Each row's predicted samples summarised, where it was placed (``positions``: the rows' in the area's
+    CRS), and its samples (for scoring)."""
     horizon = float(model.params["horizon_min"])
     first = censored(outcomes.t_first_armed, horizon)
     call = first - call_offset(model, outcomes)
     predicted = {}
-    for j, row in enumerate(rows):
+    for j, (row, (x, y)) in enumerate(zip(rows, positions)):
         lsoa = int(model.named_sites[j])  # type: ignore[index]
-        x, y = to_area_crs(row.lon, row.lat, WGS84, model.area.crs)
         samples = {"call_to_first_armed_min": call[:, j], "start_to_first_armed_min": first[:, j],
                    "deaths": outcomes.deaths[:, j]}
         predicted[row.id] = {
@@ -308,7 +300,7 @@ def _incident(row: AttackRow, prediction: dict[str, object] | None) -> dict[str,
     samples: dict[str, np.ndarray] = {} if prediction is None else prediction["samples"]  # type: ignore[assignment]
     predicted = {m: quantiles(s, discrete=m == "deaths") for m, s in samples.items()} if samples else None
     comparison = {} if predicted is None or reason is not None else {
-        m: score(samples[m], float(v), discrete=m == "deaths") for m, v in recorded.items() if v is not None}
+        m: score(samples[m], float(v), predicted[m]) for m, v in recorded.items() if v is not None}
     simulation = None if prediction is None else prediction["simulation"]
     return {"id": row.id, "attack_id": row.attack_id, "force": row.force, "place": row.place,
             "start_local": row.start_local.isoformat() if row.start_local else None,

@@ -69,6 +69,10 @@ def spread(unit_type: str, count: int, bases: list[Base]) -> list[UnitGroup]:
     return [UnitGroup(type=unit_type, base=base.name, count=n) for base, n in zip(bases, per_base) if n]
 
 
+#: The unit types :func:`default_units` fills (``resources.units`` left out needs all of them).
+DEFAULT_UNIT_TYPE_NAMES = ("arv", "response", "ctsfo")
+
+
 def default_units(bases: list[Base], parameters: Mapping[str, float]) -> list[UnitGroup]:
     """ARVs spread round-robin over the bases (their patrol areas' centres), patrolling response cars, one
     regional CTSFO team."""
@@ -109,6 +113,11 @@ def resolve_resources(config: ResourcesConfig, parameters: Mapping[str, float],
         bases = default_bases()
     if not bases and (config.units is None or any(t.deployment == "base" for t in config.unit_types.values())):
         raise ConfigError("at least one base is needed", field="resources.bases")
+    missing = [] if config.units is not None else [t for t in DEFAULT_UNIT_TYPE_NAMES if t not in config.unit_types]
+    if missing:
+        raise ConfigError(f"expected unit type(s) {missing} for the default units (ARVs, response cars, a CTSFO "
+                          f"team), got {sorted(config.unit_types)}; add them, or list resources.units",
+                          field="resources.unit_types")
     units = config.units if config.units is not None else default_units(bases, parameters)
     if any(group.base == ANY_BASE for group in units):
         units = expand_any(units, bases, config.unit_types)

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from readiness.config import Config
 from readiness.engine import Outcomes
 from readiness.model import Model, derive_model
-from readiness.summary import censored, mean_ci, paired_difference
+from readiness.summary import mean_ci, paired_difference, per_replication
 
 #: What each scenario reports, per replication (mean over sites, or the attack's total).
 STRUCTURAL_METRICS: tuple[str, ...] = ("time_to_first_armed_min", "time_to_first_unarmed_min",
@@ -35,8 +35,12 @@ class Switch:
     values: Mapping[str, Any]
 
     def current(self, config: Config) -> str | None:
-        """The label of the config's value, or ``None`` when it is none of the listed values."""
-        value = _get(config, self.path.split("."))
+        """The label of the config's value, or ``None`` when it is none of the listed values (or the config has
+        nothing there: a unit type it does not define)."""
+        try:
+            value = _get(config, self.path.split("."))
+        except KeyError:
+            return None
         return next((label for label, v in self.values.items() if v == value), None)
 
     def alternatives(self, config: Config) -> list[tuple[str, Config]]:
@@ -88,18 +92,21 @@ def scenario_count(config: Config, switches: Sequence[Switch] = SWITCHES) -> int
 
 def structural_metrics(outcomes: Outcomes, horizon: float) -> dict[str, np.ndarray]:
     """Per replication: mean minutes to first armed and first unarmed (censored), share waiting > 10, deaths."""
-    return {"time_to_first_armed_min": censored(outcomes.t_first_armed, horizon).mean(axis=1),
-            "time_to_first_unarmed_min": censored(outcomes.t_first_unarmed, horizon).mean(axis=1),
-            "share_sites_waiting_over_10_min": (outcomes.t_first_armed > 10.0).mean(axis=1),
-            "deaths_per_attack": outcomes.deaths.sum(axis=1).astype(float)}
+    return per_replication(outcomes, horizon, STRUCTURAL_METRICS)
 
 
-def paired_rows(option: Mapping[int, Outcomes], baseline: Mapping[int, Outcomes],
+def structural_metrics_by_k(outcomes: Mapping[int, Outcomes], horizon: float) -> dict[int, dict[str, np.ndarray]]:
+    """:func:`structural_metrics` at each K: the baseline's, computed once for all the rows paired with it."""
+    return {k: structural_metrics(o, horizon) for k, o in outcomes.items()}
+
+
+def paired_rows(option: Mapping[int, Outcomes], baseline: Mapping[int, Mapping[str, np.ndarray]],
                 horizon: float) -> list[dict[str, object]]:
-    """Per K: each metric's baseline mean, scenario mean and paired difference with its 95% CI."""
+    """Per K: each metric's baseline mean, scenario mean and paired difference with its 95% CI (``baseline``:
+    the baseline's :func:`structural_metrics_by_k`)."""
     rows = []
-    for k in baseline:
-        ours, theirs = structural_metrics(option[k], horizon), structural_metrics(baseline[k], horizon)
+    for k, theirs in baseline.items():
+        ours = structural_metrics(option[k], horizon)
         rows.append({"sites": k, **{m: {"baseline": mean_ci(theirs[m])["mean"], "scenario": mean_ci(ours[m])["mean"],
                                         "difference": paired_difference(ours[m], theirs[m])}
                                     for m in STRUCTURAL_METRICS}})
@@ -111,8 +118,9 @@ def run_structural(baseline: Model, baseline_outcomes: Mapping[int, Outcomes],
                    switches: Sequence[Switch] = SWITCHES) -> dict[str, object]:
     """The ``structural`` section: each scenario against the baseline's outcomes on the same seed."""
     horizon = baseline.params["horizon_min"]
+    theirs = structural_metrics_by_k(baseline_outcomes, horizon)
     scenarios = [{"name": s.name, "switch": s.switch, "value": s.value, "baseline_value": s.baseline_value,
-                  "by_sites": paired_rows(simulate_k(s.model), baseline_outcomes, horizon)}
+                  "by_sites": paired_rows(simulate_k(s.model), theirs, horizon)}
                  for s in structural_scenarios(baseline, switches)]
     return {"metrics": list(STRUCTURAL_METRICS), "scenarios": scenarios}
 

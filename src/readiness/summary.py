@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from readiness.engine import Outcomes
@@ -39,6 +41,21 @@ def paired_difference(option: np.ndarray, baseline: np.ndarray) -> dict[str, flo
 def censored(times: np.ndarray, horizon: float) -> np.ndarray:
     """Times with 'not reached' (inf) set to the horizon: means become lower bounds, stated as such."""
     return np.minimum(times, horizon)
+
+
+#: Each per-replication metric of the results by its name: the mean over an attack's sites (minutes censored at
+#: the horizon), or the attack's total.
+REPLICATION_METRICS: dict[str, Callable[[Outcomes, float], np.ndarray]] = {
+    "time_to_first_armed_min": lambda o, horizon: censored(o.t_first_armed, horizon).mean(axis=1),
+    "time_to_first_unarmed_min": lambda o, horizon: censored(o.t_first_unarmed, horizon).mean(axis=1),
+    "share_sites_waiting_over_10_min": lambda o, horizon: (o.t_first_armed > 10.0).mean(axis=1),
+    "deaths_per_attack": lambda o, horizon: o.deaths.sum(axis=1).astype(float),
+}
+
+
+def per_replication(outcomes: Outcomes, horizon: float, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The named :data:`REPLICATION_METRICS` of each replication: one definition for every section that pairs them."""
+    return {name: REPLICATION_METRICS[name](outcomes, horizon) for name in names}
 
 
 def summarise_sites(outcomes: Outcomes, horizon: float) -> dict[str, object]:
