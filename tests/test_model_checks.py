@@ -72,8 +72,8 @@ def test_a_skip_says_why_and_an_exception_is_a_named_failure() -> None:
         raise ValueError("bad shape")
 
     ctx = Context(seed=1, subset="full")
-    skip = model_checks._run_one(Check("a", "g", "compares", "means", missing, False), ctx)
-    fail = model_checks._run_one(Check("b", "g", "compares", "means", broken, False), ctx)
+    skip = model_checks._run_one(Check("a", "g", "means", missing, False), ctx)
+    fail = model_checks._run_one(Check("b", "g", "means", broken, False), ctx)
     assert (skip["status"], skip["note"]) == ("skip", "spopt is not installed")
     assert (fail["status"], fail["note"]) == ("fail", "ValueError: bad shape")
 

@@ -94,10 +94,10 @@ def by_start_time(model: Model, *, replications: int, seed: int, times: tuple[st
     Common random numbers: every start time sees the same delays and attackers, and its sites are picked
     by the same uniforms from that hour's weights.
     """
-    from readiness.workload import WorkloadSampler
+    from readiness.workload import workload_sampler
 
     horizon = model.params["horizon_min"]
-    inputs = WorkloadSampler(model)  # reads shift patterns, incidents and profile once
+    inputs = workload_sampler(model)
     rows = []
     for start in times:
         sampler, timed = inputs.at(start), model.at_time(start)

@@ -24,7 +24,7 @@ from readiness.model import Model
 from readiness.posts import post_units
 from readiness.rng import uniforms
 from readiness.scenario import MAX_MUTUAL_AID, Attacks, UnitStateSampler, attack_minutes, draw_attacks
-from readiness.workload import resolve_unit_states
+from readiness.workload import CHUNK, resolve_unit_states
 
 INF = np.inf
 
@@ -282,7 +282,7 @@ def _take_posts(draws, units, sites, settings, by_start):
 
 
 @numba.njit(cache=True)
-def _scratch(n_units, k_sites, n_cars, units_per_site, n_posts):
+def _scratch(n_units, k_sites, n_cars, units_per_site, n_positions):
     """Working arrays for replications with these sizes (``_Scratch``); their values are set per replication."""
     ints, floats = np.int64, np.float64
     units = _Units(np.empty(n_units, ints), np.empty(n_units, ints), np.empty(n_units, ints),
@@ -296,7 +296,7 @@ def _scratch(n_units, k_sites, n_cars, units_per_site, n_posts):
                    np.empty(k_sites, ints), np.empty(k_sites, floats))
     return _Scratch(units, sites, _Moves(np.empty(n_units, np.int64), np.empty(n_units)),
                     np.empty(k_sites, np.int64), np.empty(n_cars, np.bool_), np.empty(max(units_per_site, 1)),
-                    np.empty(max(units_per_site, 1), np.int64), np.empty(n_posts, np.bool_),
+                    np.empty(max(units_per_site, 1), np.int64), np.empty(n_positions, np.bool_),
                     np.empty(n_units, np.bool_))
 
 
@@ -769,17 +769,17 @@ def _replication(draws, fleet, roles, travel, settings, move, out, scratch):
 
 
 @numba.njit(parallel=True, cache=True)
-def _dispatch_batch(draws, fleet, roles, travel, settings, move, out, n_chunks):
+def _dispatch_batch(draws, fleet, roles, travel, settings, move, out):
     """Every replication of a batch, in parallel: each runs on its own rows of the draws and outputs.
 
-    The replications are split into ``n_chunks`` chunks, each with its own working arrays (any split
+    Chunks of ``workload.CHUNK`` replications run in parallel, each with its own working arrays (any split
     gives the same numbers: a replication sets every value it reads).
     """
     n_reps = draws.site.shape[0]
-    for c in numba.prange(n_chunks):
+    for chunk in numba.prange((n_reps + CHUNK - 1) // CHUNK):
         scratch = _scratch(roles.loop.shape[0] + MAX_MUTUAL_AID, draws.site.shape[1], roles.cars.shape[0],
                            settings.units_per_site, move.table.shape[1])
-        for r in range(c * n_reps // n_chunks, (c + 1) * n_reps // n_chunks):
+        for r in range(chunk * CHUNK, min((chunk + 1) * CHUNK, n_reps)):
             _one(r, draws, fleet, roles, travel, settings, move, out, scratch)
 
 
@@ -800,9 +800,6 @@ def _one(r, draws, fleet, roles, travel, settings, move, out, scratch):
 #: Replications per batch: the memory of one batch (a few kB a replication) stays in the allocator's pool
 #: and the last-level cache between batches; 20,000 cost a fifth more system time in page faults.
 BATCH_SIZE = 5_000
-
-#: Chunks of replications per thread in ``_dispatch_batch`` (several, so that threads finish together).
-_CHUNKS_PER_THREAD = 8
 
 #: Above this mean the Poisson inversion goes to SciPy (the running product would underflow).
 _POISSON_LOOP_MAX_MEAN = 200.0
@@ -858,7 +855,7 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
         fleet = FleetArrays(*(np.concatenate([a, b], axis=-1) for a, b in
                               zip(fleet, post_units(model.posts, model.n_bases, minute), strict=True)))
     _dispatch_batch(draws, fleet, Roles.of(fleet.kind), model.blue_light_to_sites, Settings.of(model),
-                    MoveUp.of(model, minute), out, min(len(reps), _CHUNKS_PER_THREAD * numba.get_num_threads()))
+                    MoveUp.of(model, minute), out)
     deaths = poisson_deaths(uniforms(seed, Stream.DEATHS, reps, sites), out.expected).reshape(shape)
     return Outcomes(replication=reps, site=attacks.site, start=attacks.start, report=attacks.report,
                     attackers=attacks.attackers, static=attacks.static, t_first_armed=out.first,

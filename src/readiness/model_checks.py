@@ -207,7 +207,7 @@ def _flat_profile(folder: Path) -> str:
 def check_erlang_b(ctx: Context) -> Outcome:
     """The workload warm-up as an M/G/c/c loss system: P(all ARVs busy) and the lost share equal Erlang B."""
     from readiness.config import parse_week_time
-    from readiness.workload import WorkloadSampler
+    from readiness.workload import workload_sampler
 
     arvs, jobs_per_day, median, sigma = 4, 60.0, 60.0, 0.5
     reps = 5_000 if ctx.fast else 20_000
@@ -218,7 +218,7 @@ def check_erlang_b(ctx: Context) -> Outcome:
             "parameters": {"response.on_duty": 0, "shifts.absence": 0.0, "workload.force_share": 0.0,
                            "workload.other_jobs_per_day": jobs_per_day, "workload.other_service_median_min": median,
                            "workload.other_service_sigma": sigma}})
-        state = WorkloadSampler(model).state(model, ctx.seed, np.arange(reps),
+        state = workload_sampler(model).state(model, ctx.seed, np.arange(reps),
                                              np.full(reps, parse_week_time("Wed 12:00")))
     load = jobs_per_day / 1440.0 * median * math.exp(sigma**2 / 2)  # erlangs: the lognormal's mean service
     blocking = float(erlang_b(load, arvs))
@@ -555,46 +555,46 @@ class Check:
 
     name: str
     group: str
-    compares: str
     failure_means: str
     run: Callable[[Context], Outcome]
     ci: bool
 
-
-def _doc(check: Callable[[Context], Outcome]) -> str:
-    """What a check compares, as its docstring says (the command, the tests and docs/validation.md show it)."""
-    return check.__doc__ or ""
+    @property
+    def compares(self) -> str:
+        """What the check compares: its function's docstring (the command, the tests and docs/validation.md
+        show it)."""
+        return self.run.__doc__ or ""
 
 
 CHECKS: tuple[Check, ...] = (
-    Check("one unit, fixed delays", "closed forms", _doc(check_one_unit),
+    Check("one unit, fixed delays", "closed forms",
           "the engine's travel, notification or dispatch timing is wrong", check_one_unit, True),
-    Check("Erlang B: workload warm-up", "closed forms", _doc(check_erlang_b),
+    Check("Erlang B: workload warm-up", "closed forms",
           "the everyday workload (arrivals, service times, losses) does not simulate the queue it claims to",
           check_erlang_b, True),
-    Check("Erlang B and C: hypercube with one order", "closed forms", _doc(check_erlang_c),
+    Check("Erlang B and C: hypercube with one order", "closed forms",
           "the hypercube solver's balance equations or its queue are wrong", check_erlang_c, True),
-    Check("Larson and Odoni 5.3.3: two-unit city", "hypercube", _doc(check_two_unit_city),
+    Check("Larson and Odoni 5.3.3: two-unit city", "hypercube",
           "dispatch fractions or travel weighting of the hypercube are wrong", check_two_unit_city, True),
-    Check("Larson and Odoni 5.4.3: three units, exact", "hypercube", _doc(check_three_unit_exact),
+    Check("Larson and Odoni 5.4.3: three units, exact", "hypercube",
           "the exact hypercube does not reproduce the textbook", check_three_unit_exact, True),
-    Check("Larson and Odoni 5.5.3: approximation", "hypercube", _doc(check_three_unit_approx),
+    Check("Larson and Odoni 5.5.3: approximation", "hypercube",
           "Larson's correction factors or approximation are wrong", check_three_unit_approx, True),
-    Check("SimPy reference: equivalence", "reference", _doc(check_equivalence),
+    Check("SimPy reference: equivalence", "reference",
           "the engine and the independent SimPy implementation of docs/model.md disagree: one of them (or the "
           "spec) is wrong", check_equivalence, False),
-    Check("SimPy reference: planted 10% travel error", "reference", _doc(check_planted_error),
+    Check("SimPy reference: planted 10% travel error", "reference",
           "the equivalence test is too weak to catch a 10% travel error: its margins or sizes need work",
           check_planted_error, False),
-    Check("spopt parity: MCLP and LSCP", "location", _doc(check_spopt),
+    Check("spopt parity: MCLP and LSCP", "location",
           "our location models give worse (or impossible) optima than an independent solver", check_spopt, False),
-    Check("harm fit: leave-one-out", "harm fit", _doc(check_harm_loo),
+    Check("harm fit: leave-one-out", "harm fit",
           "the harm model's predictive intervals are too narrow for real attacks (over-confident deaths)",
           check_harm_loo, False),
-    Check("harm fit: FBI active shooters", "harm fit", _doc(check_harm_fbi),
+    Check("harm fit: FBI active shooters", "harm fit",
           "the fitted kill rates, scaled by one factor, do not carry over to later firearm incidents", check_harm_fbi,
           False),
-    Check("replay of the shipped attack table", "replay", _doc(check_replay),
+    Check("replay of the shipped attack table", "replay",
           "the model's response times or deaths do not match what happened in real attacks", check_replay, True),
 )
 

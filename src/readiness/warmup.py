@@ -61,11 +61,11 @@ def unit_series(model: Model, *, seed: int, replications: int, hours: float, ste
     from readiness.config import MINUTES_PER_WEEK
     from readiness.resources import ARMED
     from readiness.scenario import draw_unit_starts
-    from readiness.workload import WorkloadSampler
+    from readiness.workload import workload_sampler
 
     if not model.config.workload.enabled:
         raise ReadinessError("workload.enabled is false: there is no everyday workload to warm up")
-    sampler = WorkloadSampler(model).at(None)  # empty starts uniform over the week
+    sampler = workload_sampler(model).at(None)  # empty starts uniform over the week
     reps = np.arange(replications, dtype=np.int64)
     begin = sampler.attack_minutes(seed, reps)
     starts = draw_unit_starts(model, seed, reps)

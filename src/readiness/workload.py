@@ -252,8 +252,9 @@ def rostered_on_duty(model: Model, minutes: np.ndarray) -> np.ndarray:
 
 # --- everyday jobs ------------------------------------------------------------------------------------
 
-#: Replications per task of the parallel job draws and warm-up (they share its scratch arrays).
-_CHUNK = 64
+#: Replications per task of the parallel loops (job draws, warm-up, dispatch): a task's working arrays
+#: serve each of its replications in turn.
+CHUNK = 64
 #: Standard deviations above its mean number of candidates for which a chunk's jobs are given room.
 _ROOM_SDS = 10.0
 
@@ -346,15 +347,15 @@ def draw_job_list(seed: int, reps: np.ndarray, attack_minute: np.ndarray, *, war
     cumulative = np.cumsum(weights)
     args = (np.asarray(attack_minute, dtype=np.int64), float(warmup_min), peak, profile / profile.max(), keys,
             cumulative, guide_table(cumulative), np.asarray(service_sigma, dtype=float))
-    n_chunks = -(-len(reps) // _CHUNK)
-    mean = _CHUNK * float(peak.sum()) * warmup_min  # candidates of a chunk: Poisson, at least as many as its jobs
+    n_chunks = -(-len(reps) // CHUNK)
+    mean = CHUNK * float(peak.sum()) * warmup_min  # candidates of a chunk: Poisson, at least as many as its jobs
     capacity = max(int(mean + _ROOM_SDS * np.sqrt(mean)), 1)
     while True:
         counts = np.empty(len(reps), np.int64)
         drawn = (np.empty(n_chunks * capacity), np.empty(n_chunks * capacity, np.int64),
                  np.empty(n_chunks * capacity, np.int64), np.empty(n_chunks * capacity))
         _draw_jobs(*args, capacity, counts, *drawn)
-        busiest = int(np.add.reduceat(counts, np.arange(0, len(reps), _CHUNK)).max(initial=0))
+        busiest = int(np.add.reduceat(counts, np.arange(0, len(reps), CHUNK)).max(initial=0))
         if busiest <= capacity:
             break
         capacity = busiest  # drawn again: the busiest chunk's jobs did not all fit
@@ -401,12 +402,12 @@ def _draw_jobs(minute, warmup, peak, relative, keys, cumulative, guide, sigma, c
     counts them all, so the caller sees when a chunk needs more.
     """
     n_reps, n_classes = minute.shape[0], peak.shape[0]
-    for chunk in numba.prange((n_reps + _CHUNK - 1) // _CHUNK):
+    for chunk in numba.prange((n_reps + CHUNK - 1) // CHUNK):
         head_t = np.empty(n_classes)  # each class's next kept candidate: time, index, arrival
         head_k = np.empty(n_classes, np.int64)
         head_e = np.empty(n_classes)
         at, end = chunk * capacity, (chunk + 1) * capacity
-        for r in range(chunk * _CHUNK, min((chunk + 1) * _CHUNK, n_reps)):
+        for r in range(chunk * CHUNK, min((chunk + 1) * CHUNK, n_reps)):
             for c in range(n_classes):
                 head_t[c], head_k[c], head_e[c] = _next_kept(minute[r], warmup, peak[c], relative, keys[0, c, r],
                                                              keys[1, c, r], 0, 0.0)
@@ -435,9 +436,9 @@ def _draw_jobs(minute, warmup, peak, relative, keys, cumulative, guide, sigma, c
 def _close_gaps(offset, capacity, drawn, out):
     """Copy each chunk's jobs from ``chunk * capacity`` of the ``drawn`` arrays to ``offset`` in ``out``."""
     n_reps = offset.shape[0] - 1
-    for chunk in numba.prange((n_reps + _CHUNK - 1) // _CHUNK):
-        first, at = offset[chunk * _CHUNK], chunk * capacity
-        n = offset[min((chunk + 1) * _CHUNK, n_reps)] - first
+    for chunk in numba.prange((n_reps + CHUNK - 1) // CHUNK):
+        first, at = offset[chunk * CHUNK], chunk * capacity
+        n = offset[min((chunk + 1) * CHUNK, n_reps)] - first
         out[0][first:first + n] = drawn[0][at:at + n]
         out[1][first:first + n] = drawn[1][at:at + n]
         out[2][first:first + n] = drawn[2][at:at + n]
@@ -596,10 +597,10 @@ def _warmup_batch(draws, job_offset, crews, travel, settings, patrol, out):
     """Every replication of a batch, chunks in parallel: each runs on its own rows of the draws and outputs
     (its jobs: ``job_offset[r]:job_offset[r + 1]``, ``JobList.offset``)."""
     n_reps, n_units = draws.minute.shape[0], crews.serves.shape[0]
-    for chunk in numba.prange((n_reps + _CHUNK - 1) // _CHUNK):
+    for chunk in numba.prange((n_reps + CHUNK - 1) // CHUNK):
         scratch = WarmupScratch(np.empty(n_units, np.int64), np.empty(n_units, np.bool_), np.empty(n_units),
                                 np.empty(n_units, travel.dtype))
-        for r in range(chunk * _CHUNK, min((chunk + 1) * _CHUNK, n_reps)):
+        for r in range(chunk * CHUNK, min((chunk + 1) * CHUNK, n_reps)):
             jobs = slice(job_offset[r], job_offset[r + 1])
             row = WarmupDraws(draws.minute[r], draws.job_time[jobs], draws.job_kind[jobs], draws.job_lsoa[jobs],
                               draws.job_service[jobs], draws.start_pos[r], draws.absent[r], draws.patrol_key[r])
@@ -754,17 +755,17 @@ class WorkloadSampler:
 _SAMPLER_INPUTS: weakref.WeakKeyDictionary[Model, WorkloadSampler] = weakref.WeakKeyDictionary()
 
 
-def unit_state_sampler(model: Model) -> UnitStateSampler:
-    """The sampler of unit states at the attack's start: the workload model, or all free when disabled.
-
-    Each call gives a sampler with an empty cache, but the inputs (shift patterns, incident data, profile)
-    are read once per model: ``simulate`` asks for one on every call.
-    """
-    if not model.config.workload.enabled:
-        return draw_unit_starts
+def workload_sampler(model: Model) -> WorkloadSampler:
+    """The workload model's sampler for ``model``, with an empty cache; its inputs (shift patterns, incident
+    data, profile) are read once per model, as ``simulate`` asks for a sampler on every call."""
     if model not in _SAMPLER_INPUTS:
         _SAMPLER_INPUTS[model] = WorkloadSampler(model)
     return _SAMPLER_INPUTS[model].at(model.config.workload.attack_time)
+
+
+def unit_state_sampler(model: Model) -> UnitStateSampler:
+    """The sampler of unit states at the attack's start: the workload model, or all free when disabled."""
+    return workload_sampler(model) if model.config.workload.enabled else draw_unit_starts
 
 
 def resolve_unit_states(model: Model, unit_states: UnitStateSampler | None) -> UnitStateSampler:
@@ -819,7 +820,7 @@ def weekly_share_within(model: Model, *, seed: int, first: int, count: int,
     """Per replication ``first .. first + count - 1``: the share of residents a free armed unit reaches within
     ``threshold_min``, averaged over the 168 hours (the weekly headline of ``coverage``, one value a week)."""
     residents = model.area.residents / model.area.residents.sum()
-    sampler = WorkloadSampler(model)
+    sampler = workload_sampler(model)
     total = np.zeros(count)
     for hour, state in enumerate(_hourly(model, sampler, seed, count, first=first)):
         total += (_reach(model, state, hour) <= threshold_min) @ residents
@@ -862,7 +863,7 @@ def coverage_analysis(model: Model, *, seed: int, replications: int,
     busy_time = np.zeros(model.fleet.n)
     hits = np.zeros(model.area.n)
     working_time = np.zeros(model.fleet.n)
-    sampler = WorkloadSampler(model)
+    sampler = workload_sampler(model)
     for hour, state in enumerate(_hourly(model, sampler, seed, replications)):
         reach = _reach(model, state, hour)
         hits += (reach <= threshold_min).sum(axis=0)
