@@ -60,3 +60,15 @@ def test_a_changed_travel_coefficient_rebuilds_the_travel_minutes(default_model)
     np.testing.assert_array_equal(derived.travel_minutes,
                                   build_model(config, area=default_model.area).travel_minutes)
     assert derived.travel_minutes.mean() == pytest.approx(default_model.travel_minutes.mean() + 2.0, abs=0.05)
+
+
+def test_derived_models_share_the_dispatch_transpose_and_a_replaced_matrix_gets_its_own(default_model):
+    """The dispatch reads ``blue_light_to_sites``: one copy for models sharing travel, a new one for new minutes."""
+    import dataclasses
+
+    derived = derive_model(default_model, _with(default_model, parameters={"horizon_min": 100.0}))
+    assert derived.blue_light_minutes is default_model.blue_light_minutes
+    assert derived.blue_light_to_sites is default_model.blue_light_to_sites
+    slower = dataclasses.replace(default_model, blue_light_minutes=default_model.blue_light_minutes * 1.1)
+    np.testing.assert_array_equal(slower.blue_light_to_sites, slower.blue_light_minutes.T)
+    assert slower.blue_light_to_sites.flags.c_contiguous

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -55,7 +56,7 @@ class Model:
     def blue_light_to_sites(self) -> np.ndarray:
         """``blue_light_minutes`` transposed, ``[i, p]``: a site's minutes from every position in one row, as the
         dispatch loop reads them (one cache line serves several units; the same values)."""
-        return np.ascontiguousarray(self.blue_light_minutes.T)
+        return _transposed(self.blue_light_minutes)
 
     @cached_property
     def compliance_table(self) -> ComplianceTable:
@@ -141,6 +142,20 @@ def _with_registry(spec: dict, params: Parameters) -> dict:
 def travel_model_for(config: Config, params: Parameters, area: Area) -> TravelModel:
     """The normal-road-speed model; the calibrated one takes its coefficients from the registry."""
     return build_travel_model(_with_registry(config.travel.normal_spec(), params), crs=area.crs)
+
+
+#: Transposed copies by the id of the array they copy (``_transposed``), dropped with that array.
+_TRANSPOSED: dict[int, np.ndarray] = {}
+
+
+def _transposed(minutes: np.ndarray) -> np.ndarray:
+    """A C-contiguous transpose of ``minutes``, made once per array: the models ``derive_model`` makes from
+    one another (options, sweeps, scenarios) share their travel arrays, and so their 11 MB transposes."""
+    key = id(minutes)
+    if key not in _TRANSPOSED:
+        _TRANSPOSED[key] = np.ascontiguousarray(minutes.T)
+        weakref.finalize(minutes, _TRANSPOSED.pop, key, None)
+    return _TRANSPOSED[key]
 
 
 def _in_hour(factors: np.ndarray, minute_of_week: np.ndarray | int) -> np.ndarray:
