@@ -17,6 +17,7 @@ from readiness.move_up import ComplianceTable, compliance_table
 from readiness.patrol import Patrols, build_patrols
 from readiness.posts import Posts, resolve_posts
 from readiness.registry import Parameters
+from readiness.nearest import DistanceOrder, distance_order
 from readiness.resources import Fleet, build_fleet, resolve_resources
 from readiness.travel import TravelModel, build_travel_model, congestion_profile
 
@@ -57,6 +58,11 @@ class Model:
         """``blue_light_minutes`` transposed, ``[i, p]``: a site's minutes from every position in one row, as the
         dispatch loop reads them (one cache line serves several units; the same values)."""
         return _transposed(self.blue_light_minutes)
+
+    @cached_property
+    def travel_order(self) -> DistanceOrder:
+        """``travel_minutes`` with the LSOA columns the warm-up may search by distance (``nearest``)."""
+        return distance_order(self.travel_minutes, self.positions, self.n_bases)
 
     @cached_property
     def compliance_table(self) -> ComplianceTable:

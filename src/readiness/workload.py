@@ -34,6 +34,7 @@ from readiness.demand import DemandWeights, load_demand_weights, load_profile
 from readiness.errors import ConfigError, DataError, validation_error
 from readiness.kinds import ARMED, JOB_STREAMS, Stream, job_stream
 from readiness.model import Model
+from readiness.nearest import nearest_in_band, squared_distance
 from readiness.patrol import pick_in_layer
 from readiness.prefetch import prefetch
 from readiness.resources import Fleet
@@ -510,6 +511,7 @@ class WarmupScratch(NamedTuple):
     duty_on: np.ndarray  # (U,) bool
     duty_until: np.ndarray  # (U,) duty_on[u] holds until then
     travel: np.ndarray  # (U,) the job's travel minutes from each unit's position
+    near: np.ndarray  # (U,) float64: a free unit's squared distance (or minutes) to the job, inf if not free
 
 
 @numba.njit(cache=True, _nrt=False)  # allocates nothing; without counting references to the records' arrays
@@ -526,7 +528,8 @@ def _warmup(draws, crews, travel, settings, patrol, out, scratch):
     serves, priority, divertible = crews.serves, settings.priority, settings.divertible
     k_lo, n_bases = settings.k_lo, settings.n_bases
     busy_until, kind, lsoa, on_duty, next_start, served, offered, lost, preempted, home = out
-    jobs_taken, duty_on, duty_until, job_tt = scratch
+    jobs_taken, duty_on, duty_until, job_tt, near = scratch
+    minutes = travel.minutes
     n_units = serves.shape[0]
     for u in range(n_units):
         home[u] = start_pos[u]
@@ -542,28 +545,35 @@ def _warmup(draws, crews, travel, settings, patrol, out, scratch):
         counted = t >= settings.stats_from
         if counted:
             offered[c] += 1
-        if j + _AHEAD < n_jobs:  # from where the units are now; a unit that moves asks again
+        ahead = job_lsoa[j + _AHEAD] if j + _AHEAD < n_jobs else -1
+        if ahead >= 0 and not travel.ordered[ahead]:  # from where the units are now; a unit that moves asks again
             for u in range(n_units):
-                prefetch(travel, home[u], job_lsoa[j + _AHEAD])
-        for u in range(n_units):  # every unit's look-up first, free or not: the cache misses overlap
-            job_tt[u] = travel[home[u], i]
-        best = -1
-        best_tt = INF
+                prefetch(minutes, home[u], ahead)
+        ordered = travel.ordered[i]
+        if not ordered:
+            for u in range(n_units):  # every unit's look-up first, free or not: the cache misses overlap
+                job_tt[u] = minutes[home[u], i]
+        least_at, least, second = -1, INF, INF  # by squared distance (an ordered column) or by minutes
         for u in range(n_units):
+            near[u] = INF
             if not serves[u] or busy_until[u] > t:
                 continue
             if t >= duty_until[u]:
                 duty_on[u], duty_until[u] = _duty(u, t, minute, crews, absent, k_lo)
             if duty_on[u]:
-                tt = job_tt[u]
-                if tt < best_tt:
-                    best_tt, best = tt, u
+                near[u] = squared_distance(travel.xy, home[u], n_bases + i) if ordered else job_tt[u]
+                if near[u] < least:
+                    least_at, least, second = u, near[u], least
+                elif near[u] < second:
+                    second = near[u]
+        best = nearest_in_band(travel, home, near, least_at, least, second, i) if ordered else least_at
+        best_tt = INF
         begin = t
         if best < 0:
             for u in range(n_units):
                 k = kind[u]
                 if serves[u] and busy_until[u] > t and divertible[k] and priority[k] > priority[c]:
-                    tt = travel[n_bases + lsoa[u], i]
+                    tt = minutes[n_bases + lsoa[u], i]
                     if tt < best_tt:
                         best_tt, best = tt, u
             if best < 0:
@@ -582,8 +592,9 @@ def _warmup(draws, crews, travel, settings, patrol, out, scratch):
             index = (patrol.unit_key[best] << _JOB_BITS) | jobs_taken[best]
             home[best] = n_bases + pick_in_layer(patrol.cumulative, patrol.guide, patrol.layer[best], hour,
                                                  uniform_at(patrol_key, index))
-            for ahead in range(j + 1, min(j + _AHEAD + 1, n_jobs)):
-                prefetch(travel, home[best], job_lsoa[ahead])
+            for later in range(j + 1, min(j + _AHEAD + 1, n_jobs)):
+                if not travel.ordered[job_lsoa[later]]:
+                    prefetch(minutes, home[best], job_lsoa[later])
         jobs_taken[best] += 1
     for u in range(n_units):
         if busy_until[u] <= 0.0:
@@ -599,7 +610,7 @@ def _warmup_batch(draws, job_offset, crews, travel, settings, patrol, out):
     n_reps, n_units = draws.minute.shape[0], crews.serves.shape[0]
     for chunk in numba.prange((n_reps + CHUNK - 1) // CHUNK):
         scratch = WarmupScratch(np.empty(n_units, np.int64), np.empty(n_units, np.bool_), np.empty(n_units),
-                                np.empty(n_units, travel.dtype))
+                                np.empty(n_units, travel.minutes.dtype), np.empty(n_units))
         for r in range(chunk * CHUNK, min((chunk + 1) * CHUNK, n_reps)):
             jobs = slice(job_offset[r], job_offset[r + 1])
             row = WarmupDraws(draws.minute[r], draws.job_time[jobs], draws.job_kind[jobs], draws.job_lsoa[jobs],
@@ -716,7 +727,7 @@ class WorkloadSampler:
                                   k_lo=int(k_lo), n_bases=int(model.n_bases))
         draws = WarmupDraws(attack_minute, jobs.time, jobs.kind, jobs.lsoa, jobs.service, start_pos, absent,
                             replication_keys(seed, Stream.PATROL_RETURN, reps))
-        _warmup_batch(draws, jobs.offset, Crews.of(roster, units, serves), model.travel_minutes, settings,
+        _warmup_batch(draws, jobs.offset, Crews.of(roster, units, serves), model.travel_order, settings,
                       patrol_arrays(model, units), out)
         busy_until, kind = out.busy_until, out.kind
         busy = busy_until > 0
