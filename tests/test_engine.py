@@ -362,3 +362,9 @@ def test_cars_sent_before_the_loop_are_the_cars_sent_one_at_a_time(default_model
     got = _first_unarmed_by_send_cars(draws, fleet, np.arange(n_cars), run_settings, travel, t_end)
     want = _first_unarmed_one_car_at_a_time(report, site, neighbourhood, position, available, factor, travel, m, t_end)
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("replications", [0, -3])
+def test_no_replications_is_a_clear_error(default_model, replications: int) -> None:
+    with pytest.raises(ValueError, match="replications and batch_size must be at least 1"):
+        simulate(default_model, sites=1, replications=replications, seed=1)

@@ -867,6 +867,8 @@ def simulate_batches(model: Model, *, sites: int, replications: int, seed: int, 
                      batch_size: int = BATCH_SIZE, unit_states: UnitStateSampler | None = None,
                      progress: Callable[[int], None] | None = None) -> Iterator[Outcomes]:
     """Outcomes batch by batch, for callers that aggregate as they go (memory stays flat)."""
+    if replications < 1 or batch_size < 1:
+        raise ValueError(f"replications and batch_size must be at least 1, got {replications} and {batch_size}")
     unit_states = resolve_unit_states(model, unit_states)  # one sampler for every batch
     for lo in range(first_replication, first_replication + replications, batch_size):
         hi = min(lo + batch_size, first_replication + replications)
