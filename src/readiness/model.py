@@ -14,10 +14,10 @@ from readiness.errors import ConfigError
 from readiness.exposure import ExposureLayer, site_layer, weights_for
 from readiness.forces import default_bases_for, parameters_for
 from readiness.move_up import ComplianceTable, compliance_table
+from readiness.nearest import DistanceOrder, distance_order
 from readiness.patrol import Patrols, build_patrols
 from readiness.posts import Posts, resolve_posts
 from readiness.registry import Parameters
-from readiness.nearest import DistanceOrder, distance_order
 from readiness.resources import Fleet, build_fleet, resolve_resources
 from readiness.travel import TravelModel, build_travel_model, congestion_profile
 

@@ -3,9 +3,10 @@
 The warm-up gives each of its ~90 everyday jobs the free unit with the fewest minutes to it: each look-up
 of a unit's minutes is a random entry of an 11 MB matrix (on the West Midlands), which waits for memory,
 while the coordinates of every position fit in the fastest cache. (The dispatch's cars were tried too and
-measured slower: a site's minutes from all 100 cars lie in one 7 kB row, asked for together.) The shipped travel models (calibrated road minutes, the RAND blue-light curve, their minimum) are
-increasing functions of straight-line distance, so the unit nearest in distance is the unit nearest in
-minutes, except where two distances are so close that the matrix's float32 minutes could tie.
+measured slower: a site's minutes from all 100 cars lie in one 7 kB row, asked for together.) The shipped
+travel models (calibrated road minutes, the RAND blue-light curve, their minimum) are increasing functions
+of straight-line distance, so the unit nearest in distance is the unit nearest in minutes, except where
+two distances are so close that the matrix's float32 minutes could tie.
 
 ``distance_order`` checks that, column by column, on the matrix itself: LSOA ``i``'s column is *ordered*
 when every position whose squared distance to ``i`` exceeds another's by more than the factor ``BAND``
@@ -112,10 +113,11 @@ def distance_order(minutes: np.ndarray, xy: np.ndarray, n_bases: int) -> Distanc
     key = id(minutes)
     known = _CHECKED.get(key)
     if known is None or known[1] != n_bases or not np.array_equal(known[0], xy):
-        if minutes.ndim != 2 or xy.shape != (minutes.shape[0], 2) or minutes.shape[0] - n_bases != minutes.shape[1]:
-            ordered = np.zeros(minutes.shape[-1], np.bool_)
-        else:
+        rows = minutes.shape[0]
+        if minutes.ndim == 2 and xy.shape == (rows, 2) and rows - n_bases == minutes.shape[1]:
             ordered = _ordered_columns(minutes, xy, n_bases)
+        else:  # not positions x LSOAs: nothing is searched by distance
+            ordered = np.zeros(minutes.shape[-1], np.bool_)
         if known is None:
             weakref.finalize(minutes, _CHECKED.pop, key, None)
         known = _CHECKED[key] = (xy, int(n_bases), ordered)

@@ -518,7 +518,8 @@ class WarmupScratch(NamedTuple):
 def _warmup(draws, crews, travel, settings, patrol, out, scratch):
     """One replication: assign the warm-up's jobs in time order, then read every unit's state at time 0.
 
-    A job takes the nearest free unit on duty (travel from its standby position); failing that, a job
+    A job takes the nearest free unit on duty (normal road minutes from where it is; found by squared
+    distance where ``travel``'s column is ordered by it, ``nearest.distance_order``); failing that, a job
     may pre-empt the nearest unit on a divertible job of lower priority, which starts it after the release
     delay; failing that, it is lost (handled without an ARV). A unit finishes a job after its shift ends.
     A patrolling unit then resumes patrol at an LSOA of its layer at the hour the job ends (draw keyed by
