@@ -52,3 +52,13 @@ def test_a_users_cache_folder_is_kept(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.delenv(OWN, raising=False)
     use_source_keyed_cache(_package(tmp_path))
     assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "mine")
+
+
+def test_nowhere_to_write_leaves_numba_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.delenv(OWN, raising=False)
+    use_source_keyed_cache(_package(tmp_path))
+    assert "NUMBA_CACHE_DIR" not in os.environ

@@ -35,13 +35,13 @@ def use_source_keyed_cache(package: Path) -> None:
     chosen = os.environ.get("NUMBA_CACHE_DIR")
     if chosen and chosen != os.environ.get(OWN):
         return
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "readiness" / "numba"
-    folder = root / source_digest(package)
     try:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "readiness" / "numba"
+        folder = root / source_digest(package)
         folder.mkdir(parents=True, exist_ok=True)
         os.utime(folder)
-    except OSError:
-        return  # nowhere to write: Numba keeps its own locations
+    except (OSError, RuntimeError):  # no home folder, or nowhere to write: Numba keeps its own locations
+        return
     for other in root.iterdir():
         if other != folder and other.is_dir() and time.time() - other.stat().st_mtime > UNUSED_DAYS * 86_400:
             shutil.rmtree(other, ignore_errors=True)
