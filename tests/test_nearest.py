@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readiness.model import Model
-from readiness.nearest import BAND, DistanceOrder, distance_order, nearest_in_band, squared_distance
+from readiness.nearest import (BAND, DistanceOrder, distance_order, keep_two_least, nearest_in_band,
+                               squared_distance)
 from readiness.travel.emergency import EmergencyModel
+from readiness.workload import workload_sampler
 
 N_BASES = 2
 
@@ -88,10 +90,7 @@ def _by_distance(order, position, candidate, i, d2):
         d2[u] = np.inf
         if candidate[u]:
             d2[u] = squared_distance(order.xy, position[u], order.n_bases + i)
-            if d2[u] < least:
-                least_at, least, second = u, d2[u], least
-            elif d2[u] < second:
-                second = d2[u]
+            least_at, least, second = keep_two_least(u, d2[u], least_at, least, second)
     return nearest_in_band(order, position, d2, least_at, least, second, i)
 
 
@@ -121,8 +120,6 @@ def test_the_band_is_wider_than_float32_minutes_resolve() -> None:
 def test_the_warm_up_searching_by_distance_gives_the_states_of_the_scan() -> None:
     """Bit for bit, on a busy workload (pre-emption, lost jobs, units on the same LSOA) at every hour."""
     model = model_from({"parameters": {"workload.other_jobs_per_day": 150.0, "workload.force_share": 0.1}})
-    from readiness.workload import workload_sampler
-
     reps = np.arange(3_000)
     minute = (reps * 47) % (7 * 1440)
     searched = workload_sampler(model).state(model, 11, reps, minute)

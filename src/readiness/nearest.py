@@ -82,6 +82,17 @@ def _ordered_columns(minutes, xy, n_bases):
 
 
 @numba.njit(inline="always")
+def keep_two_least(u, value, least_at, least, second):
+    """The least value so far, where it is, and the second least, after candidate ``u``'s ``value`` (a tie
+    leaves the earlier candidate least, as a scan's strict comparison does): what ``nearest_in_band`` takes."""
+    if value < least:
+        return u, value, least
+    if value < second:
+        return least_at, least, value
+    return least_at, least, second
+
+
+@numba.njit(inline="always")
 def nearest_in_band(order, position, d2, least_at, least, second, i):
     """The index ``u`` of the fewest minutes ``order.minutes[position[u], i]`` (ties: the lowest ``u``) among
     the candidates ``d2[u] < inf``, given the least squared distance (at ``least_at``) and the second least.

@@ -34,7 +34,7 @@ from readiness.demand import DemandWeights, load_demand_weights, load_profile
 from readiness.errors import ConfigError, DataError, validation_error
 from readiness.kinds import ARMED, JOB_STREAMS, Stream, job_stream
 from readiness.model import Model
-from readiness.nearest import nearest_in_band, squared_distance
+from readiness.nearest import keep_two_least, nearest_in_band, squared_distance
 from readiness.patrol import pick_in_layer
 from readiness.prefetch import prefetch
 from readiness.resources import Fleet
@@ -563,10 +563,7 @@ def _warmup(draws, crews, travel, settings, patrol, out, scratch):
                 duty_on[u], duty_until[u] = _duty(u, t, minute, crews, absent, k_lo)
             if duty_on[u]:
                 near[u] = squared_distance(travel.xy, home[u], n_bases + i) if ordered else job_tt[u]
-                if near[u] < least:
-                    least_at, least, second = u, near[u], least
-                elif near[u] < second:
-                    second = near[u]
+                least_at, least, second = keep_two_least(u, near[u], least_at, least, second)
         best = nearest_in_band(travel, home, near, least_at, least, second, i) if ordered else least_at
         best_tt = INF
         begin = t
