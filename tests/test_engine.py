@@ -12,6 +12,7 @@ from readiness.engine import simulate
 from readiness.harm import expected_deaths
 from readiness.kinds import UNARMED
 from readiness.model_checks import one_unit_config
+from readiness.nearest import nearest_positions
 
 
 def blue(model, base_index: int, lsoa: int) -> float:
@@ -306,39 +307,41 @@ def test_unit_states_none_without_workload_means_every_unit_free(default_model):
 # --- the unarmed cars, sent before the event loop (engine._send_cars) ---------------------------------
 
 @numba.njit
-def _first_unarmed_by_send_cars(draws, fleet, cars, settings, travel, t_end):
-    scratch = engine._scratch(1, draws.site.shape[0], cars.shape[0], settings.units_per_site, 1)
+def _first_unarmed_by_send_cars(draws, fleet, cars, settings, travel, nearest, t_end):
+    scratch = engine._scratch(1, draws.site.shape[0], cars.shape[0], settings.units_per_site, 1, travel.shape[1])
     engine._start_sites(draws, settings.per_attacker, scratch.sites)
-    engine._send_cars(draws, fleet, cars, scratch.sites, settings, travel, t_end, scratch.sent, scratch.best_eta,
-                      scratch.best_u)
-    return scratch.sites.first_unarmed
+    engine._send_cars(draws, fleet, cars, scratch.sites, settings, travel, nearest, t_end, scratch)
+    return scratch.sites.first_unarmed, scratch.sent, scratch.car_at
 
 
 def _first_unarmed_one_car_at_a_time(report, site, neighbourhood, position, available, factor, travel, m, t_end):
     """docs/model.md 4 (report) as the event loop did it: at each report (report order, ties by site), m times
     send the free car that arrives first (ties: lowest index); a site's first unarmed arrival is the
-    earliest of its cars and its neighbourhood officer."""
+    earliest of its cars and its neighbourhood officer. Returns those and which cars were sent."""
     first = neighbourhood.copy()
     free = np.isfinite(available)
     for k in sorted(range(len(report)), key=lambda k: (report[k], k)):
         if report[k] > t_end:
             break
         for _ in range(m):
-            etas = [(max(report[k], available[u]) + factor * travel[site[k], position[u]], u)
-                    for u in range(len(position)) if free[u]]
+            with np.errstate(invalid="ignore"):  # no factor times no road: nan, no arrival (as in the engine)
+                etas = [(max(report[k], available[u]) + factor * travel[site[k], position[u]], u)
+                        for u in range(len(position)) if free[u]]
             etas = [e for e in etas if e[0] < np.inf]
             if not etas:
                 break
             eta, u = min(etas)
             free[u] = False
             first[k] = min(first[k], eta)
-    return first
+    return first, np.isfinite(available) & ~free
 
 
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
 def test_cars_sent_before_the_loop_are_the_cars_sent_one_at_a_time(default_model, data):
-    """Integer minutes make ties common: the order of reports, of cars and the lowest index must all agree."""
+    """Integer minutes make ties common: the order of reports, of cars and the lowest index must all agree,
+    whether the cars are found by walking the nearest positions (all kept, or a few: then the walk may run
+    out and every car is read) or, with no congestion factor to order them, by reading every car."""
     k = data.draw(st.integers(1, 5))
     n_cars = data.draw(st.integers(0, 12))
     m = data.draw(st.integers(0, 4))
@@ -351,7 +354,8 @@ def test_cars_sent_before_the_loop_are_the_cars_sent_one_at_a_time(default_model
     position = ints(n_cars, 0, n_pos - 1).astype(np.int64)
     available = ints(n_cars, 0, 2)
     available[available == 2] = np.inf  # off duty
-    t_end, factor = float(data.draw(st.integers(0, 5))), data.draw(st.sampled_from([1.0, 1.5]))
+    t_end, factor = float(data.draw(st.integers(0, 5))), data.draw(st.sampled_from([1.0, 1.5, 0.0]))
+    nearest = nearest_positions(travel, kept=data.draw(st.integers(1, n_pos)))
     zeros = np.zeros(k)
     draws = engine.SiteDraws(site, zeros, report, np.ones(k, np.int64), np.ones(k, np.bool_), zeros,
                              np.zeros(k, np.bool_), zeros, 0, np.zeros(8), neighbourhood, zeros, factor,
@@ -359,9 +363,14 @@ def test_cars_sent_before_the_loop_are_the_cars_sent_one_at_a_time(default_model
     fleet = engine.FleetArrays(np.full(n_cars, UNARMED, np.int64), np.zeros(n_cars, np.int64), position, available,
                                np.full(n_cars, np.inf))
     run_settings = engine.Settings.of(default_model)._replace(units_per_site=m)
-    got = _first_unarmed_by_send_cars(draws, fleet, np.arange(n_cars), run_settings, travel, t_end)
-    want = _first_unarmed_one_car_at_a_time(report, site, neighbourhood, position, available, factor, travel, m, t_end)
+    got, sent, car_at = _first_unarmed_by_send_cars(draws, fleet, np.arange(n_cars), run_settings, travel, nearest,
+                                                    t_end)
+    want, want_sent = _first_unarmed_one_car_at_a_time(report, site, neighbourhood, position, available, factor,
+                                                       travel, m, t_end)
     np.testing.assert_array_equal(got, want)
+    if m > 0 and n_cars > 0:  # (with none to send, ``sent`` is not set)
+        np.testing.assert_array_equal(sent, want_sent)  # the same cars, not only the same times
+    assert (car_at == -1).all()  # left as found, for the next replication
 
 
 @pytest.mark.parametrize("replications", [0, -3])

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from readiness.model import Model
 from readiness.nearest import (BAND, DistanceOrder, distance_order, keep_two_least, nearest_in_band,
-                               squared_distance)
+                               nearest_positions, squared_distance)
 from readiness.travel.emergency import EmergencyModel
 from readiness.workload import workload_sampler
 
@@ -134,3 +134,34 @@ def test_the_warm_up_searching_by_distance_gives_the_states_of_the_scan() -> Non
     assert scanned.lost.sum() > 0 and scanned.preempted.sum() > 0  # the busy paths ran
     for field in dataclasses.fields(scanned):
         np.testing.assert_array_equal(getattr(searched, field.name), getattr(scanned, field.name), err_msg=field.name)
+
+
+# --- the positions nearest each LSOA (the dispatch's walk for response cars) -------------------------
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), kept=st.integers(1, 12), n_positions=st.integers(1, 12))
+def test_nearest_positions_are_the_fewest_minutes_first_and_the_rest_are_no_nearer(seed: int, kept: int,
+                                                                                   n_positions: int) -> None:
+    """Integer minutes (many ties) with some unreachable: the kept positions are distinct, their minutes are
+    the matrix's, in order, and no position left out has fewer minutes than the last kept."""
+    rng = np.random.default_rng(seed)
+    to_sites = rng.integers(0, 4, size=(5, n_positions)).astype(np.float32)
+    to_sites[to_sites == 3] = np.inf
+    nearest = nearest_positions(to_sites, kept=kept)
+    assert nearest.position.shape == (5, min(kept, n_positions)) and nearest.position.dtype == np.int32
+    for i in range(5):
+        row = nearest.position[i]
+        assert len(set(row.tolist())) == len(row)
+        np.testing.assert_array_equal(nearest.minutes[i], to_sites[i, row])
+        assert (nearest.minutes[i, 1:] >= nearest.minutes[i, :-1]).all()
+        left_out = np.setdiff1d(np.arange(n_positions), row)
+        assert (to_sites[i, left_out] >= nearest.minutes[i, -1]).all()
+
+
+def test_derived_models_share_the_nearest_positions(default_model: Model) -> None:
+    """Made once per blue-light matrix: an option's model (the same travel arrays) reuses them."""
+    from readiness.model import derive_model
+
+    option = derive_model(default_model, default_model.config.model_copy())
+    assert option.nearest_to_sites is default_model.nearest_to_sites
+    assert option.blue_light_to_sites is default_model.blue_light_to_sites

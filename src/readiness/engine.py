@@ -243,6 +243,8 @@ class _Scratch(NamedTuple):
     best_u: np.ndarray
     taken: np.ndarray  # (P,) move-up: positions of the row held
     done: np.ndarray  # (units,) move-up: units placed
+    car_at: np.ndarray  # (positions,) the lowest-index car at each position, -1 none (all -1 between replications)
+    next_car: np.ndarray  # (C,) the next car at the same position, -1 none
 
 
 # --- the event loop -------------------------------------------------------------------------------------
@@ -282,7 +284,7 @@ def _take_posts(draws, units, sites, settings, by_start):
 
 
 @numba.njit(cache=True)
-def _scratch(n_units, k_sites, n_cars, units_per_site, n_positions):
+def _scratch(n_units, k_sites, n_cars, units_per_site, n_positions, n_travel):
     """Working arrays for replications with these sizes (``_Scratch``); their values are set per replication."""
     ints, floats = np.int64, np.float64
     units = _Units(np.empty(n_units, ints), np.empty(n_units, ints), np.empty(n_units, ints),
@@ -297,7 +299,7 @@ def _scratch(n_units, k_sites, n_cars, units_per_site, n_positions):
     return _Scratch(units, sites, _Moves(np.empty(n_units, np.int64), np.empty(n_units)),
                     np.empty(k_sites, np.int64), np.empty(n_cars, np.bool_), np.empty(max(units_per_site, 1)),
                     np.empty(max(units_per_site, 1), np.int64), np.empty(n_positions, np.bool_),
-                    np.empty(n_units, np.bool_))
+                    np.empty(n_units, np.bool_), np.full(n_travel, -1, np.int64), np.empty(n_cars, np.int64))
 
 
 @_inline
@@ -548,39 +550,103 @@ def _report(k, now, units, sites, draws, settings, travel):
         _send_armed(u, k, eta, units, sites)
 
 
+#: Entries of a site's nearest positions asked for before the walk (about how far a walk goes: 49 on average
+#: on the default), and the entries of 4 bytes in a cache line of 64.
+_WALK_AHEAD = 64
+_LINE = 16
+
+
 @_inline
-def _send_cars(draws, fleet, cars, sites, settings, travel, t_end, sent, best_eta, best_u):
+def _keep_earliest(c, eta, chosen, m, best_eta, best_u):
+    """The ``m`` earliest (eta, car) pairs so far, sorted, after car ``c`` (ties: the lower index, in any order
+    of candidates); returns how many are kept. A car that cannot arrive (eta not finite) is not kept."""
+    if not eta < INF:
+        return chosen
+    if chosen == m and not (eta < best_eta[m - 1] or (eta == best_eta[m - 1] and c < best_u[m - 1])):
+        return chosen
+    i = min(chosen, m - 1)
+    while i > 0 and (best_eta[i - 1] > eta or (best_eta[i - 1] == eta and best_u[i - 1] > c)):
+        best_eta[i], best_u[i] = best_eta[i - 1], best_u[i - 1]
+        i -= 1
+    best_eta[i], best_u[i] = eta, c
+    return min(chosen + 1, m)
+
+
+@_inline
+def _cars_by_scan(now, lsoa, draws, fleet, cars, travel, m, sent, best_eta, best_u):
+    """The cars a report at ``lsoa`` takes, every car's minutes read (asked for together: the misses overlap)."""
+    for c in range(cars.shape[0]):
+        prefetch(travel, lsoa, fleet.position[cars[c]])
+    chosen = 0
+    for c in range(cars.shape[0]):
+        if not sent[c]:
+            eta = max(now, fleet.available[cars[c]]) + draws.factor * travel[lsoa, fleet.position[cars[c]]]
+            chosen = _keep_earliest(c, eta, chosen, m, best_eta, best_u)
+    return chosen
+
+
+@_inline
+def _cars_by_nearest(now, lsoa, draws, fleet, cars, travel, nearest, m, car_at, next_car, sent, best_eta, best_u):
+    """The cars a report at ``lsoa`` takes, walking the positions nearest it (``nearest.nearest_positions``)
+    and reading minutes only where a car is, until no car further away can be earlier (its eta is at least
+    ``now`` plus its minutes, which only grow); -1 when the walk cannot tell (the kept positions ran out)."""
+    row, minutes = nearest.position[lsoa], nearest.minutes[lsoa]
+    chosen = 0
+    for r in range(row.shape[0]):
+        c = car_at[row[r]]
+        if c < 0:
+            continue
+        drive = draws.factor * minutes[r]
+        soonest = now + drive
+        if not soonest < INF or (chosen == m and soonest > best_eta[m - 1]):
+            return chosen
+        while c >= 0:
+            if not sent[c]:
+                chosen = _keep_earliest(c, max(now, fleet.available[cars[c]]) + drive, chosen, m, best_eta, best_u)
+            c = next_car[c]
+    return chosen if row.shape[0] == travel.shape[1] else -1
+
+
+@_inline
+def _send_cars(draws, fleet, cars, sites, settings, travel, nearest, t_end, scratch):
     """Each site reported by ``t_end``, in report order, takes the ``response.units_per_site`` free cars that
     reach it first (ties: lowest index), never re-tasked; the first to arrive may be its first unarmed
-    arrival (docs/model.md 4, report, and reading 3). The same cars as choosing one at a time in the loop."""
+    arrival (docs/model.md 4, report, and reading 3). The same cars as choosing one at a time in the loop.
+
+    Cars are found by walking the positions nearest the site (``_cars_by_nearest``, a few look-ups) and by
+    reading every car's minutes (``_cars_by_scan``) where the walk cannot tell: the same cars either way.
+    """
     n_cars, m = cars.shape[0], settings.units_per_site
     if n_cars == 0 or m <= 0:
         return
+    sent, best_eta, best_u, car_at, next_car = scratch.sent, scratch.best_eta, scratch.best_u, scratch.car_at, \
+        scratch.next_car
+    for k in range(draws.site.shape[0]):  # the start of every site's walk, asked for together
+        for ahead in range(0, min(_WALK_AHEAD, nearest.position.shape[1]), _LINE):
+            prefetch(nearest.position, draws.site[k], ahead)
+            prefetch(nearest.minutes, draws.site[k], ahead)
     sent[:] = False
+    for c in range(n_cars - 1, -1, -1):  # each position's cars, lowest index first
+        p = fleet.position[cars[c]]
+        next_car[c] = car_at[p]
+        car_at[p] = c
+    by_walk = draws.factor > 0.0  # minutes times the factor grow with the minutes
     for j in range(sites.order.shape[0]):
         k = sites.order[j]
         now = draws.report[k]
         if now > t_end:
             break
-        lsoa, chosen = draws.site[k], 0
-        for u in range(n_cars):  # ask for the cars' minutes to the site together (one cache miss each)
-            prefetch(travel, lsoa, fleet.position[cars[u]])
-        for u in range(n_cars):  # the m earliest (eta, index) pairs, kept sorted by insertion
-            if sent[u]:
-                continue
-            eta = max(now, fleet.available[cars[u]]) + draws.factor * travel[lsoa, fleet.position[cars[u]]]
-            if not eta < INF or (chosen == m and eta >= best_eta[m - 1]):
-                continue
-            i = min(chosen, m - 1)
-            while i > 0 and best_eta[i - 1] > eta:
-                best_eta[i], best_u[i] = best_eta[i - 1], best_u[i - 1]
-                i -= 1
-            best_eta[i], best_u[i] = eta, u
-            chosen = min(chosen + 1, m)
+        lsoa = draws.site[k]
+        chosen = _cars_by_nearest(now, lsoa, draws, fleet, cars, travel, nearest, m, car_at, next_car, sent,
+                                  best_eta, best_u) if by_walk else -1
+        if chosen < 0:
+            chosen = _cars_by_scan(now, lsoa, draws, fleet, cars, travel, m, sent, best_eta, best_u)
         for i in range(chosen):
             sent[best_u[i]] = True  # (indices into ``cars``)
         if chosen:
             sites.first_unarmed[k] = min(sites.first_unarmed[k], best_eta[0])
+    for c in range(n_cars):
+        car_at[fleet.position[cars[c]]] = -1
 
 
 @_inline
@@ -688,7 +754,7 @@ def _write_outputs(draws, sites, settings, out):
 
 
 @numba.njit(cache=True, _nrt=False)
-def _replication(draws, fleet, roles, travel, settings, move, out, scratch):
+def _replication(draws, fleet, roles, travel, nearest, settings, move, out, scratch):
     """Simulate one replication's dispatch and harm (docs/model.md, sections 4 and 5): rows of the batch.
 
     The unarmed cars (``roles.cars``) are sent before the event loop, which moves ``roles.loop``; the
@@ -701,8 +767,7 @@ def _replication(draws, fleet, roles, travel, settings, move, out, scratch):
     t_end = -INF
     for k in range(draws.start.shape[0]):
         t_end = max(t_end, draws.start[k] + settings.horizon)
-    _send_cars(draws, fleet, roles.cars, sites, settings, travel, t_end, scratch.sent, scratch.best_eta,
-               scratch.best_u)
+    _send_cars(draws, fleet, roles.cars, sites, settings, travel, nearest, t_end, scratch)
     aid_requested = False
     first_report_seen = False
     _take_posts(draws, units, sites, settings, scratch.by_start)
@@ -769,7 +834,7 @@ def _replication(draws, fleet, roles, travel, settings, move, out, scratch):
 
 
 @numba.njit(parallel=True, cache=True)
-def _dispatch_batch(draws, fleet, roles, travel, settings, move, out):
+def _dispatch_batch(draws, fleet, roles, travel, nearest, settings, move, out):
     """Every replication of a batch, in parallel: each runs on its own rows of the draws and outputs.
 
     Chunks of ``workload.CHUNK`` replications run in parallel, each with its own working arrays (any split
@@ -778,13 +843,13 @@ def _dispatch_batch(draws, fleet, roles, travel, settings, move, out):
     n_reps = draws.site.shape[0]
     for chunk in numba.prange((n_reps + CHUNK - 1) // CHUNK):
         scratch = _scratch(roles.loop.shape[0] + MAX_MUTUAL_AID, draws.site.shape[1], roles.cars.shape[0],
-                           settings.units_per_site, move.table.shape[1])
+                           settings.units_per_site, move.table.shape[1], travel.shape[1])
         for r in range(chunk * CHUNK, min((chunk + 1) * CHUNK, n_reps)):
-            _one(r, draws, fleet, roles, travel, settings, move, out, scratch)
+            _one(r, draws, fleet, roles, travel, nearest, settings, move, out, scratch)
 
 
 @_inline
-def _one(r, draws, fleet, roles, travel, settings, move, out, scratch):
+def _one(r, draws, fleet, roles, travel, nearest, settings, move, out, scratch):
     """Replication ``r`` of the batch, on its rows of the draws and outputs."""
     row = SiteDraws(draws.site[r], draws.start[r], draws.report[r], draws.attackers[r], draws.static[r],
                     draws.mobile_duration[r], draws.siege[r], draws.assault[r], draws.n_aid[r],
@@ -792,7 +857,7 @@ def _one(r, draws, fleet, roles, travel, settings, move, out, scratch):
                     draws.engagement[r])
     units = FleetArrays(fleet.kind, fleet.officers, fleet.position[r], fleet.available[r],
                         fleet.specialist_delay[r])
-    _replication(row, units, roles, travel, settings, MoveUp(move.on, move.table, move.normal, move.factor[r]),
+    _replication(row, units, roles, travel, nearest, settings, MoveUp(move.on, move.table, move.normal, move.factor[r]),
                  Outputs(out.first[r], out.enough[r], out.resolved[r], out.unarmed[r], out.stop[r],
                          out.expected[r]), scratch)
 
@@ -854,7 +919,8 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     if model.posts is not None:  # posted officers join the fleet for the attack (docs/model.md 4.7)
         fleet = FleetArrays(*(np.concatenate([a, b], axis=-1) for a, b in
                               zip(fleet, post_units(model.posts, model.n_bases, minute), strict=True)))
-    _dispatch_batch(draws, fleet, Roles.of(fleet.kind), model.blue_light_to_sites, Settings.of(model),
+    _dispatch_batch(draws, fleet, Roles.of(fleet.kind), model.blue_light_to_sites, model.nearest_to_sites,
+                    Settings.of(model),
                     MoveUp.of(model, minute), out)
     deaths = poisson_deaths(uniforms(seed, Stream.DEATHS, reps, sites), out.expected).reshape(shape)
     return Outcomes(replication=reps, site=attacks.site, start=attacks.start, report=attacks.report,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -14,7 +16,7 @@ from readiness.errors import ConfigError
 from readiness.exposure import ExposureLayer, site_layer, weights_for
 from readiness.forces import default_bases_for, parameters_for
 from readiness.move_up import ComplianceTable, compliance_table
-from readiness.nearest import DistanceOrder, distance_order
+from readiness.nearest import DistanceOrder, NearestPositions, distance_order, nearest_positions
 from readiness.patrol import Patrols, build_patrols
 from readiness.posts import Posts, resolve_posts
 from readiness.registry import Parameters
@@ -57,7 +59,13 @@ class Model:
     def blue_light_to_sites(self) -> np.ndarray:
         """``blue_light_minutes`` transposed, ``[i, p]``: a site's minutes from every position in one row, as the
         dispatch loop reads them (one cache line serves several units; the same values)."""
-        return _transposed(self.blue_light_minutes)
+        return _made_once(self.blue_light_minutes, _transposed)
+
+    @cached_property
+    def nearest_to_sites(self) -> NearestPositions:
+        """For each LSOA, the positions fewest blue-light minutes from it, fewest first: where the dispatch
+        looks for a site's nearest response cars (``nearest.nearest_positions``)."""
+        return _made_once(self.blue_light_to_sites, nearest_positions)
 
     @cached_property
     def travel_order(self) -> DistanceOrder:
@@ -150,18 +158,25 @@ def travel_model_for(config: Config, params: Parameters, area: Area) -> TravelMo
     return build_travel_model(_with_registry(config.travel.normal_spec(), params), crs=area.crs)
 
 
-#: Transposed copies by the id of the array they copy (``_transposed``), dropped with that array.
-_TRANSPOSED: dict[int, np.ndarray] = {}
+#: Arrays made from a travel array, by (what, the id of the array they are made from) (``_made_once``),
+#: each dropped with that array.
+_MADE: dict[tuple[str, int], Any] = {}
+Made = TypeVar("Made")
+
+
+def _made_once(minutes: np.ndarray, make: Callable[[np.ndarray], Made]) -> Made:
+    """``make(minutes)``, made once per array: the models ``derive_model`` makes from one another (options,
+    sweeps, scenarios) share their travel arrays, and so what is made from them (an 11 MB transpose)."""
+    key = (make.__name__, id(minutes))
+    if key not in _MADE:
+        _MADE[key] = make(minutes)
+        weakref.finalize(minutes, _MADE.pop, key, None)
+    return _MADE[key]
 
 
 def _transposed(minutes: np.ndarray) -> np.ndarray:
-    """A C-contiguous transpose of ``minutes``, made once per array: the models ``derive_model`` makes from
-    one another (options, sweeps, scenarios) share their travel arrays, and so their 11 MB transposes."""
-    key = id(minutes)
-    if key not in _TRANSPOSED:
-        _TRANSPOSED[key] = np.ascontiguousarray(minutes.T)
-        weakref.finalize(minutes, _TRANSPOSED.pop, key, None)
-    return _TRANSPOSED[key]
+    """A C-contiguous transpose of ``minutes``."""
+    return np.ascontiguousarray(minutes.T)
 
 
 def _in_hour(factors: np.ndarray, minute_of_week: np.ndarray | int) -> np.ndarray:
