@@ -398,6 +398,21 @@ def test_jobs_that_outgrow_their_room_are_drawn_again(monkeypatch: pytest.Monkey
     assert draw_job_list(3, reps[:0], reps[:0], **args).offset.tolist() == [0]
 
 
+def test_a_sampler_shares_its_kept_states_read_only(default_model: Model) -> None:
+    """The kept states are handed out without a copy, so no caller may change what the next one gets: a
+    write is refused, and the next call gets the same arrays with the same values."""
+    sampler = unit_state_sampler(default_model)
+    reps = np.arange(50)
+    starts = sampler(default_model, 4, reps)
+    before = starts.available.copy()
+    for array in (starts.position, starts.available, starts.specialist_delay):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0, 0] = 0
+    again = sampler(default_model, 4, reps)
+    assert again.available is starts.available
+    np.testing.assert_array_equal(again.available, before)
+
+
 def test_a_sampler_draws_each_batch_once_for_every_k(default_model: Model, monkeypatch) -> None:
     """An assessment runs K = 1, 2, ... over the same batches: the warm-up of each batch is drawn once,
     while the batches kept stay within ``KEPT_REPLICATIONS``; the states are the same either way."""

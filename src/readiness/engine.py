@@ -896,6 +896,20 @@ def poisson_deaths(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return out
 
 
+#: The fleet's per-replication starts, passed to the compiled loop read-only whoever made them (the workload's
+#: kept states are read-only), so that it is compiled for one type of array, not two.
+_PER_REPLICATION = ("position", "available", "specialist_delay")
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view of ``array`` (itself if already read-only)."""
+    if not array.flags.writeable:
+        return array
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
 def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndarray,
                    unit_states: UnitStateSampler | None = None) -> Outcomes:
     """Outcomes of the given global replication indices (any batch gives the same numbers).
@@ -919,6 +933,7 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
     if model.posts is not None:  # posted officers join the fleet for the attack (docs/model.md 4.7)
         fleet = FleetArrays(*(np.concatenate([a, b], axis=-1) for a, b in
                               zip(fleet, post_units(model.posts, model.n_bases, minute), strict=True)))
+    fleet = fleet._replace(**{name: _read_only(getattr(fleet, name)) for name in _PER_REPLICATION})
     _dispatch_batch(draws, fleet, Roles.of(fleet.kind), model.blue_light_to_sites, model.nearest_to_sites,
                     Settings.of(model),
                     MoveUp.of(model, minute), out)

@@ -737,11 +737,12 @@ class WorkloadSampler:
                              preempted=out.preempted)
 
     def __call__(self, model: Model, seed: int, reps: np.ndarray) -> UnitStarts:
-        """Unit states at the first shot (the engine's ``unit_states`` argument).
+        """Unit states at the first shot (the engine's ``unit_states`` argument), as read-only arrays.
 
         The states do not depend on the number of sites, so the latest batches (up to ``KEPT_REPLICATIONS``
         replications) are kept: an assessment that runs every K on the same replications pays for the
-        warm-up once.
+        warm-up once. Every caller gets the kept arrays themselves, read-only (a copy per call cost 9 us a
+        replication on the Metropolitan Police's 521 units).
         """
         reps = np.asarray(reps, dtype=np.int64)
         kept = next((entry[3] for entry in self._kept
@@ -752,11 +753,12 @@ class WorkloadSampler:
             state = self.state(model, seed, reps, minute, starts=kept)
             kept.position[:, state.units] = state.position
             kept.available[:, state.units] = state.available
+            for array in (kept.position, kept.available, kept.specialist_delay):
+                array.flags.writeable = False  # shared with every caller: none may change what later ones get
             self._kept.append((model, seed, reps.copy(), kept))
             while sum(len(entry[2]) for entry in self._kept) > max(KEPT_REPLICATIONS, len(reps)):
                 self._kept.pop(0)
-        return UnitStarts(position=kept.position.copy(), available=kept.available.copy(),
-                          specialist_delay=kept.specialist_delay.copy())
+        return kept
 
 
 #: A sampler per model, never called, whose inputs the model's samplers share (``unit_state_sampler``); it
