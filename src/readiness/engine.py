@@ -340,12 +340,14 @@ def _start_sites(draws, per_attacker, sites):
 
 
 @_inline
-def _next_event(units, sites, report):
-    """The next event ``(time, category, unit or site)``; at equal times the lower category comes first."""
+def _next_event(units, sites, report, n_units):
+    """The next event ``(time, category, unit or site)``; at equal times the lower category comes first.
+
+    Only the first ``n_units`` units can have one (the mutual-aid slots not called in stay unused)."""
     best_t = INF
     best_cat = 99
     best_i = -1
-    for u in range(units.state.shape[0]):
+    for u in range(n_units):
         s = units.state[u]
         cat = 99
         if s == _ENROUTE:
@@ -772,8 +774,9 @@ def _replication(draws, fleet, roles, travel, nearest, settings, move, out, scra
     first_report_seen = False
     _take_posts(draws, units, sites, settings, scratch.by_start)
 
+    in_play = n_fleet  # units that may have an event: the fleet, then the mutual aid called in
     while True:
-        now, cat, i = _next_event(units, sites, draws.report)
+        now, cat, i = _next_event(units, sites, draws.report, in_play)
         if now > t_end:
             break
         if cat == _ARRIVAL:
@@ -811,6 +814,7 @@ def _replication(draws, fleet, roles, travel, nearest, settings, move, out, scra
             # mutual aid once more than `threshold` sites are active
             if not aid_requested and _active_sites(sites) > settings.threshold:
                 aid_requested = True
+                in_play = n_fleet + draws.n_aid
                 for j in range(draws.n_aid):
                     units.state[n_fleet + j] = _INCOMING
                     units.time[n_fleet + j] = now + draws.aid_delay[j]
