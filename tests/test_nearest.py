@@ -112,9 +112,23 @@ def test_the_search_by_distance_finds_the_unit_a_scan_finds(data: st.DataObject)
     assert found == _scan(_ORDER.minutes, position, candidate, i)
 
 
-def test_the_band_is_wider_than_float32_minutes_resolve() -> None:
-    """Beyond the band, squared distances differ by 0.1 %: minutes differ by far more than float32's step."""
-    assert BAND - 1.0 > 1e3 * np.finfo(np.float32).eps
+def test_positions_too_close_in_distance_for_float32_are_compared_by_minutes() -> None:
+    """Two bases a micrometre apart in distance to an LSOA have the same float32 minutes: the scan gives the
+    job to the lower index, the farther one; the nearer by distance alone would be the other. The band makes
+    the search compare their minutes, and the column still counts as ordered."""
+    xy = _positions(20, seed=5)
+    lsoa = 3
+    centre = xy[N_BASES + lsoa]
+    xy[0] = centre + [1_000.0 + 1e-6, 0.0]  # base 0: farther by a micrometre
+    xy[1] = centre + [1_000.0, 0.0]
+    minutes = _minutes(xy)
+    assert minutes[0, lsoa] == minutes[1, lsoa]
+    order = distance_order(minutes, xy, N_BASES)
+    assert order.ordered[lsoa]
+    position, candidate = np.array([0, 1]), np.array([True, True])
+    assert _scan(minutes, position, candidate, lsoa) == 0
+    assert _by_distance(order, position, candidate, lsoa, np.empty(2)) == 0
+    assert BAND > 1.0 + 1e3 * np.finfo(np.float32).eps  # far wider than float32 resolves: ties stay rare
 
 
 def test_the_warm_up_searching_by_distance_gives_the_states_of_the_scan() -> None:
