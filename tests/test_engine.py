@@ -13,6 +13,7 @@ from readiness.harm import expected_deaths
 from readiness.kinds import UNARMED
 from readiness.model_checks import one_unit_config
 from readiness.nearest import nearest_positions
+from readiness.rng import uniforms
 
 
 def blue(model, base_index: int, lsoa: int) -> float:
@@ -377,3 +378,19 @@ def test_cars_sent_before_the_loop_are_the_cars_sent_one_at_a_time(default_model
 def test_no_replications_is_a_clear_error(default_model, replications: int) -> None:
     with pytest.raises(ValueError, match="replications and batch_size must be at least 1"):
         simulate(default_model, sites=1, replications=replications, seed=1)
+
+
+def test_poisson_deaths_are_scipys_inverse_cdf_below_and_above_the_loops_limit() -> None:
+    """The compiled inversion (means up to 200) and SciPy's (above): the same counts as
+    ``scipy.stats.poisson.ppf``, except where a uniform lies on a CDF step within rounding."""
+    from scipy import stats
+
+    mean = np.repeat([0.0, 0.3, 4.0, 37.5, 199.0, 200.0, 250.0, 900.0], 2_000)
+    u = uniforms(3, "poisson-check", np.arange(len(mean)), 1).ravel()
+    got = engine.poisson_deaths(u, mean)
+    want = stats.poisson.ppf(u, mean).astype(np.int64)
+    differ = got != want
+    near_a_step = np.abs(stats.poisson.cdf(np.minimum(got, want), mean) - u) < 1e-9
+    assert not (differ & ~near_a_step).any()
+    assert differ.mean() < 1e-3
+    assert got[mean == 0.0].max() == 0 and abs(got[mean == 900.0].mean() - 900.0) < 3.0

@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
-from scipy import stats
 
 from readiness.harm import expected_deaths
 from readiness.prefetch import prefetch
@@ -896,6 +895,8 @@ def poisson_deaths(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     _poisson_inverse(u, np.minimum(mean, _POISSON_LOOP_MAX_MEAN), out)
     large = mean > _POISSON_LOOP_MAX_MEAN
     if large.any():
+        from scipy import stats  # here: importing it costs 0.9 s, and means this large are rare
+
         out[large] = stats.poisson.ppf(u[large], mean[large]).astype(np.int64)
     return out
 
