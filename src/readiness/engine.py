@@ -620,8 +620,8 @@ def _send_cars(draws, fleet, cars, sites, settings, travel, nearest, t_end, scra
     n_cars, m = cars.shape[0], settings.units_per_site
     if n_cars == 0 or m <= 0:
         return
-    sent, best_eta, best_u, car_at, next_car = scratch.sent, scratch.best_eta, scratch.best_u, scratch.car_at, \
-        scratch.next_car
+    sent, best_eta, best_u = scratch.sent, scratch.best_eta, scratch.best_u
+    car_at, next_car = scratch.car_at, scratch.next_car
     for k in range(draws.site.shape[0]):  # the start of every site's walk, asked for together
         for ahead in range(0, min(_WALK_AHEAD, nearest.position.shape[1]), _LINE):
             prefetch(nearest.position, draws.site[k], ahead)
@@ -860,7 +860,8 @@ def _one(r, draws, fleet, roles, travel, nearest, settings, move, out, scratch):
                     draws.engagement[r])
     units = FleetArrays(fleet.kind, fleet.officers, fleet.position[r], fleet.available[r],
                         fleet.specialist_delay[r])
-    _replication(row, units, roles, travel, nearest, settings, MoveUp(move.on, move.table, move.normal, move.factor[r]),
+    _replication(row, units, roles, travel, nearest, settings,
+                 MoveUp(move.on, move.table, move.normal, move.factor[r]),
                  Outputs(out.first[r], out.enough[r], out.resolved[r], out.unarmed[r], out.stop[r],
                          out.expected[r]), scratch)
 
@@ -940,8 +941,7 @@ def simulate_batch(model: Model, *, sites: int, seed: int, replications: np.ndar
                               zip(fleet, post_units(model.posts, model.n_bases, minute), strict=True)))
     fleet = fleet._replace(**{name: _read_only(getattr(fleet, name)) for name in _PER_REPLICATION})
     _dispatch_batch(draws, fleet, Roles.of(fleet.kind), model.blue_light_to_sites, model.nearest_to_sites,
-                    Settings.of(model),
-                    MoveUp.of(model, minute), out)
+                    Settings.of(model), MoveUp.of(model, minute), out)
     deaths = poisson_deaths(uniforms(seed, Stream.DEATHS, reps, sites), out.expected).reshape(shape)
     return Outcomes(replication=reps, site=attacks.site, start=attacks.start, report=attacks.report,
                     attackers=attacks.attackers, static=attacks.static, t_first_armed=out.first,
