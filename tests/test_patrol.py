@@ -86,6 +86,23 @@ def test_adding_a_unit_never_moves_another(default_model: Model) -> None:
     assert np.array_equal(before, after[:, [index[n] for n in default_model.fleet.names]])
 
 
+def test_a_derived_model_shares_the_patrols_only_while_its_layers_are_the_same(default_model: Model) -> None:
+    """Another attack time or doctrine: the same layers, so the same tables (no 250 MB rebuilt on the Met).
+    Another armed mix or one more unit: tables of their own, as a model built afresh has them."""
+    timed = default_model.at_time("Mon 04:00")
+    assert timed.patrols is default_model.patrols
+    mixed = derive_model(default_model, config_from_mapping({**default_model.config.model_dump(mode="json"),
+                                                             "parameters": {"patrol.demand_share": 0.9}}))
+    fresh = build_model(mixed.config)
+    assert mixed.patrols is not default_model.patrols
+    np.testing.assert_array_equal(mixed.patrols.cumulative, fresh.patrols.cumulative)
+    assert not np.array_equal(mixed.patrols.cumulative, default_model.patrols.cumulative)
+    units = [g.model_dump() for g in default_model.config.resources.units]
+    grown = _with_units(default_model, [{**g, "count": g["count"] + (g["type"] == "response")} for g in units])
+    assert grown.patrols is not default_model.patrols
+    np.testing.assert_array_equal(grown.patrols.unit_layer, build_model(grown.config).patrols.unit_layer)
+
+
 def test_a_unit_resumes_patrol_after_a_job_and_a_based_unit_goes_home(default_model: Model) -> None:
     sampler = WorkloadSampler(default_model)
     minute = np.full(len(REPS), 5 * 1440 + 21 * 60, np.int64)
