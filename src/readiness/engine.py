@@ -574,27 +574,28 @@ def _keep_earliest(c, eta, chosen, m, best_eta, best_u):
 
 
 @_inline
-def _cars_by_scan(now, lsoa, draws, fleet, cars, travel, m, sent, best_eta, best_u):
+def _cars_by_scan(now, lsoa, draws, fleet, cars, travel, m, scratch):
     """The cars a report at ``lsoa`` takes, every car's minutes read (asked for together: the misses overlap)."""
     for c in range(cars.shape[0]):
         prefetch(travel, lsoa, fleet.position[cars[c]])
     chosen = 0
     for c in range(cars.shape[0]):
-        if not sent[c]:
+        if not scratch.sent[c]:
             eta = max(now, fleet.available[cars[c]]) + draws.factor * travel[lsoa, fleet.position[cars[c]]]
-            chosen = _keep_earliest(c, eta, chosen, m, best_eta, best_u)
+            chosen = _keep_earliest(c, eta, chosen, m, scratch.best_eta, scratch.best_u)
     return chosen
 
 
 @_inline
-def _cars_by_nearest(now, lsoa, draws, fleet, cars, travel, nearest, m, car_at, next_car, sent, best_eta, best_u):
+def _cars_by_nearest(now, lsoa, draws, fleet, cars, travel, nearest, m, scratch):
     """The cars a report at ``lsoa`` takes, walking the positions nearest it (``nearest.nearest_positions``)
     and reading minutes only where a car is, until no car further away can be earlier (its eta is at least
     ``now`` plus its minutes, which only grow); -1 when the walk cannot tell (the kept positions ran out)."""
     row, minutes = nearest.position[lsoa], nearest.minutes[lsoa]
+    best_eta, best_u = scratch.best_eta, scratch.best_u
     chosen = 0
     for r in range(row.shape[0]):
-        c = car_at[row[r]]
+        c = scratch.car_at[row[r]]
         if c < 0:
             continue
         drive = draws.factor * minutes[r]
@@ -602,9 +603,9 @@ def _cars_by_nearest(now, lsoa, draws, fleet, cars, travel, nearest, m, car_at, 
         if not soonest < INF or (chosen == m and soonest > best_eta[m - 1]):
             return chosen
         while c >= 0:
-            if not sent[c]:
+            if not scratch.sent[c]:
                 chosen = _keep_earliest(c, max(now, fleet.available[cars[c]]) + drive, chosen, m, best_eta, best_u)
-            c = next_car[c]
+            c = scratch.next_car[c]
     return chosen if row.shape[0] == travel.shape[1] else -1
 
 
@@ -620,8 +621,7 @@ def _send_cars(draws, fleet, cars, sites, settings, travel, nearest, t_end, scra
     n_cars, m = cars.shape[0], settings.units_per_site
     if n_cars == 0 or m <= 0:
         return
-    sent, best_eta, best_u = scratch.sent, scratch.best_eta, scratch.best_u
-    car_at, next_car = scratch.car_at, scratch.next_car
+    sent, car_at, next_car = scratch.sent, scratch.car_at, scratch.next_car
     for k in range(draws.site.shape[0]):  # the start of every site's walk, asked for together
         for ahead in range(0, min(_WALK_AHEAD, nearest.position.shape[1]), _LINE):
             prefetch(nearest.position, draws.site[k], ahead)
@@ -638,14 +638,13 @@ def _send_cars(draws, fleet, cars, sites, settings, travel, nearest, t_end, scra
         if now > t_end:
             break
         lsoa = draws.site[k]
-        chosen = _cars_by_nearest(now, lsoa, draws, fleet, cars, travel, nearest, m, car_at, next_car, sent,
-                                  best_eta, best_u) if by_walk else -1
+        chosen = _cars_by_nearest(now, lsoa, draws, fleet, cars, travel, nearest, m, scratch) if by_walk else -1
         if chosen < 0:
-            chosen = _cars_by_scan(now, lsoa, draws, fleet, cars, travel, m, sent, best_eta, best_u)
+            chosen = _cars_by_scan(now, lsoa, draws, fleet, cars, travel, m, scratch)
         for i in range(chosen):
-            sent[best_u[i]] = True  # (indices into ``cars``)
+            sent[scratch.best_u[i]] = True  # (indices into ``cars``)
         if chosen:
-            sites.first_unarmed[k] = min(sites.first_unarmed[k], best_eta[0])
+            sites.first_unarmed[k] = min(sites.first_unarmed[k], scratch.best_eta[0])
     for c in range(n_cars):
         car_at[fleet.position[cars[c]]] = -1
 
