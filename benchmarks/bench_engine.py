@@ -1,6 +1,7 @@
 """Engine benchmark: the rate on the default (K = 5, workload on, both cores) against the engine before
 issue 16 and the SimPy reference in the same run, and how it scales; ``readiness assess`` timed the same
-way; and the shared warm-up that was considered (raw rate, and the design effect that eats it).
+way; the opt-in shortcut (a warm-up as short as ``warmup.end_state_check`` allows); and the shared warm-up
+that was considered (raw rate, and the design effect that eats it).
 
 Run with ``make bench`` (or ``python benchmarks/bench_engine.py [--quick | --full]``). The engine before
 issue 16 is the tree at the git tag ``engine-before-16``, extracted into ``benchmarks/out/`` and run in a
@@ -32,6 +33,7 @@ from readiness.engine import simulate, simulate_batches
 from readiness.model import Model, build_model, derive_model
 from readiness.scenario import UnitStarts, draw_unit_starts
 from readiness.summary import StreamingSummary
+from readiness.warmup import end_state_check
 from readiness.workload import WorkloadSampler
 
 SEED = 1
@@ -41,14 +43,16 @@ TAG = "engine-before-16"
 BEFORE_COMMIT = "574b31ef3db91366138620015b3913b638c8298e"
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-#: Run in a subprocess on one engine tree: compile, then time ``simulate`` as configured (workload on).
+#: Run in a subprocess on one engine tree: compile, then time ``simulate`` as configured (workload on), or
+#: with the warm-up of ``sys.argv[3]`` hours.
 _TIMED = """
 import json, sys, time
-from readiness.config import default_config
+from readiness.config import config_from_mapping, default_config
 from readiness.engine import simulate
 from readiness.model import build_model
 sites, replications = int(sys.argv[1]), int(sys.argv[2])
-model = build_model(default_config())
+model = build_model(default_config() if len(sys.argv) < 4 else
+                    config_from_mapping({"workload": {"warmup_hours": float(sys.argv[3])}}))
 simulate(model, sites=sites, replications=200, seed=1)
 wall, cpu = time.perf_counter(), time.process_time()
 simulate(model, sites=sites, replications=replications, seed=1)
@@ -75,10 +79,12 @@ def _before_tree() -> Path | None:
     return target / "src"
 
 
-def _engine(src: Path, replications: int, sites: int = SITES) -> dict:
-    """Time ``simulate`` of the engine under ``src`` in a fresh process (both cores, workload on)."""
+def _engine(src: Path, replications: int, sites: int = SITES, warmup_hours: float | None = None) -> dict:
+    """Time ``simulate`` of the engine under ``src`` in a fresh process (both cores, workload on; the
+    configured warm-up, or ``warmup_hours``)."""
     env = {**os.environ, "PYTHONPATH": str(src)}
-    done = subprocess.run([sys.executable, "-c", _TIMED, str(sites), str(replications)], env=env,
+    warmup = [] if warmup_hours is None else [str(warmup_hours)]
+    done = subprocess.run([sys.executable, "-c", _TIMED, str(sites), str(replications), *warmup], env=env,
                           capture_output=True, text=True, check=True)
     row = json.loads(done.stdout.strip().splitlines()[-1])
     return {**row, "replications_per_s": row["replications"] / row["seconds"],
@@ -183,24 +189,30 @@ def main() -> None:
     headline_reps = 20_000 if args.quick else 100_000
     current_src = ROOT / "src"
     before_src = _before_tree()
-    # alternate the two engines, two rounds each, and keep each one's best: the least disturbed by load
-    runs: dict[str, list[dict]] = {"current": [], "before": []}
+    model = build_model(default_config())
+    # the opt-in shortcut: the shortest warm-up whose state at the first shot is the configured one's
+    short_hours = end_state_check(model, seed=SEED, replications=20_000,
+                                  reference_hours=model.config.workload.warmup_hours)["recommended_hours"]
+    # alternate the engines, two rounds each, and keep each one's best: the least disturbed by load
+    runs: dict[str, list[dict]] = {"current": [], "before": [], "short_warmup": []}
     for _ in range(1 if args.quick else 2):
         runs["current"].append(_engine(current_src, headline_reps))
         if before_src is not None:
             runs["before"].append(_engine(before_src, headline_reps))
+        runs["short_warmup"].append(_engine(current_src, headline_reps, warmup_hours=short_hours))
     best = {name: max(rows, key=lambda r: r["replications_per_s"]) for name, rows in runs.items() if rows}
     assess_reps = 4_000 if args.quick else 20_000
     assess = {"current": _assess(current_src, assess_reps)}
     if before_src is not None:
         assess["before"] = _assess(before_src, assess_reps)
-    model = build_model(default_config())
     simulate(model, sites=SITES, replications=200, seed=SEED)  # compile here too, for the scaling rows
     reference = _rate(lambda n: simulate_reference(model, sites=SITES, replications=n, seed=SEED, workload=True),
                       50 if args.quick else 200)
     rows = [{"what": "engine + workload (both cores)", "sites": SITES, "armed_units": 8, **best["current"]}]
     if "before" in best:
         rows.append({"what": f"engine at {TAG} (both cores)", "sites": SITES, "armed_units": 8, **best["before"]})
+    rows.append({"what": f"engine, opt-in {short_hours:g} h warm-up", "sites": SITES, "armed_units": 8,
+                 **best["short_warmup"]})
     rows.append({"what": "SimPy ref. + workload (1 proc.)", "sites": SITES, "armed_units": 8, **reference})
     rows.append({"what": "readiness assess K=1..5", "sites": SITES, "armed_units": 8, **assess["current"]})
     if "before" in assess:
@@ -230,6 +242,9 @@ def main() -> None:
         "speedup_vs_before_16": (current_rate / best["before"]["replications_per_s"]) if "before" in best else None,
         "speedup_vs_before_16_cpu": (best["current"]["replications_per_cpu_s"]
                                      / best["before"]["replications_per_cpu_s"]) if "before" in best else None,
+        "short_warmup_hours": short_hours,
+        "short_warmup_speedup_vs_before_16": (best["short_warmup"]["replications_per_s"]
+                                              / best["before"]["replications_per_s"]) if "before" in best else None,
         "scenario": (f"default West Midlands, 8 ARVs, K = {SITES}, everyday workload and shifts on (a 24-hour "
                      "warm-up per replication, attack Fri 21:20), every row; the two engines each in a fresh "
                      "process, alternating, best of the rounds"),
@@ -250,6 +265,9 @@ def main() -> None:
     else:
         print(f"speedup_vs_before_16 = {results['speedup_vs_before_16']:.2f} (wall, same run; "
               f"CPU time: {results['speedup_vs_before_16_cpu']:.2f}; target 10)")
+    if results["short_warmup_speedup_vs_before_16"] is not None:
+        print(f"opt-in shortcut, a {short_hours:g}-hour warm-up (the end-state check's shortest equivalent to the "
+              f"configured one): {results['short_warmup_speedup_vs_before_16']:.2f} x the engine before issue 16")
     print(f"speedup_vs_simpy = {results['speedup_vs_simpy']:.0f} (target 100)")
     if results["assess_speedup_vs_before_16"] is not None:
         print(f"readiness assess: {results['assess_speedup_vs_before_16']:.2f} x the engine before issue 16 (wall)")

@@ -27,6 +27,7 @@ from readiness.precision import (
     DEFAULT_MINIMUM,
 )
 from readiness.runs_cli import NoStoreOpt, StoreOpt, record_outputs, runs_app
+from readiness.warmup import CANDIDATE_HOURS, CHECK_REPLICATIONS, EQUIVALENCE_MARGIN, warmup_analysis
 
 if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command, to start fast
     from readiness.config import Config
@@ -544,19 +545,24 @@ def warmup(config: ConfigArg = None, out: OutOpt = Path("out-warmup"),
            replications: Annotated[int, typer.Option("--replications", help="trajectories from an empty start")] = 20,
            hours: Annotated[float, typer.Option("--hours", help="hours followed after the empty start")] = 72.0,
            step: Annotated[float, typer.Option("--step", help="minutes between readings")] = 5.0,
+           check_replications: Annotated[int, typer.Option(
+               "--check-replications", help="replications of each warm-up in the end-state check")] = CHECK_REPLICATIONS,
+           margin: Annotated[float, typer.Option(
+               "--margin", help="end-state check: equivalence margin, relative to the reference")] = EQUIVALENCE_MARGIN,
            seed: SeedOpt = 2015, quiet: QuietOpt = False, store: StoreOpt = None,
            no_store: NoStoreOpt = False) -> None:
-    """How long a warm-up the everyday workload needs: MSER-5 on ARVs busy and on duty from an empty start."""
+    """How long a warm-up the everyday workload needs: MSER-5 on ARVs busy and on duty from an empty start,
+    and the state at the first shot after shorter warm-ups checked against the longest (--hours)."""
     from readiness.report import prepare_out_dir, run_record, warmup_outputs, write_outputs
-    from readiness.warmup import warmup_analysis
 
     began = time.perf_counter()
     prepare_out_dir(out)
     model = load_model(config)
     readings = round(hours * 60.0 / step) if step > 0 and hours > 0 else 0
-    with progress_bar(readings, quiet, "warming up") as advance:
+    checks = sum(1 for h in CANDIDATE_HOURS if h < hours)
+    with progress_bar(readings + checks, quiet, "warming up") as advance:
         results, series = warmup_analysis(model, seed=seed, replications=replications, hours=hours, step_min=step,
-                                          progress=advance)
+                                          check_replications=check_replications, margin=margin, progress=advance)
     tables, figures, html = warmup_outputs(model, results, series)
     run = run_record(command="warmup", out=out, seconds=time.perf_counter() - began,
                      extra={"config_file": str(config.resolve()) if config else None})
@@ -564,7 +570,9 @@ def warmup(config: ConfigArg = None, out: OutOpt = Path("out-warmup"),
     record_outputs(store, no_store, command="warmup", out=out, results=results, run=run, files=written, quiet=quiet)
     if not quiet:
         console.print(f"warm-up: ARVs busy settle after {results['mser']['arvs_busy']['hours']} h (MSER-5); "
-                      f"recommended {results['recommended_warmup_hours']:g} h, configured "
+                      f"the state at the first shot after {results['end_state']['recommended_hours']:g} h is "
+                      f"that after {hours:g} h (end-state check); recommended "
+                      f"{results['recommended_warmup_hours']:g} h, configured "
                       f"{results['configured_warmup_hours']:g} h; report: {(out / 'report.html').resolve()}")
 
 

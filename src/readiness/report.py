@@ -649,7 +649,8 @@ def comparison_outputs(comparison: Comparison) -> tuple[dict[str, pd.DataFrame],
 
 def warmup_outputs(model: Model, results: Mapping[str, object], series: UnitSeries
                    ) -> tuple[dict[str, pd.DataFrame], list[Figure], str]:
-    """Tables, chart and HTML of ``readiness warmup`` (ARVs busy and on duty from an empty start, MSER-5)."""
+    """Tables, chart and HTML of ``readiness warmup`` (ARVs busy and on duty from an empty start, MSER-5;
+    the end-state check of shorter warm-ups)."""
     hours = series.minutes / 60.0
     table = pd.DataFrame({"hours_since_empty_start": np.round(hours, 6),
                           "arvs_busy_mean": np.round(series.busy.mean(axis=0), 6),
@@ -661,6 +662,8 @@ def warmup_outputs(model: Model, results: Mapping[str, object], series: UnitSeri
     for name, style in (("arvs_busy", "--"), ("arvs_on_duty", ":")):
         ax.axvline(results["mser"][name]["hours"], color="grey", linestyle=style,
                    label=f"MSER-5 truncation, {name.replace('_', ' ')}")
+    ax.axvline(results["end_state"]["recommended_hours"], color="#8e44ad", linestyle="-.",
+               label="shortest warm-up passing the end-state check")
     ax.axvline(results["configured_warmup_hours"], color="#27ae60", label="configured warm-up")
     ax.set_xlabel("hours since an empty start")
     ax.set_ylabel("ARVs")
@@ -669,9 +672,14 @@ def warmup_outputs(model: Model, results: Mapping[str, object], series: UnitSeri
     chart = render_figure(fig, "warmup", "ARVs busy and on duty from an empty start",
                           f"Mean over {results['replications']} replications, every "
                           f"{results['method']['step_min']:g} minutes; vertical lines: the MSER-5 truncation "
-                          f"points and the configured warm-up ({results['configured_warmup_hours']:g} h).")
+                          f"points, the end-state check's shortest warm-up and the configured warm-up ({results['configured_warmup_hours']:g} h).")
+    checked = pd.DataFrame([{"warmup_hours": c["hours"], "equivalent": c["equivalent"],
+                             **{f"{measure}_{field}": c[measure][field] for measure in ("arvs_busy", "arv_minutes_committed")
+                                for field in ("mean", "difference", "se", "bound_90", "allowed")}}
+                            for c in results["end_state"]["candidates"]])
     html = render_html("warmup.html.j2", results=results, figures=[chart], parameters=model.params.entries())
-    return {"warmup_series": table, "parameters": parameter_table(model.params)}, [chart], html
+    return ({"warmup_series": table, "warmup_end_state": checked, "parameters": parameter_table(model.params)},
+            [chart], html)
 
 
 def site_weights_text(model: Model) -> str:

@@ -7,6 +7,13 @@ the longer ones (job ``k`` of a class is keyed by ``k`` and its arrival counts f
 readings trace one trajectory per replication. Empty starts are uniform over the week, so after the
 transient the mean over replications is flat and MSER-5 (White 1997; Hoad, Robinson and Davies 2010) finds
 where the transient ends.
+
+MSER-5 answers how much of one long run to discard before averaging the rest; the engine instead reads the
+state at the very end of each warm-up, so the warm-up must be long enough that the state *there* has the
+steady-state distribution, a stronger demand (a level MSER-5 accepts can still be several percent low at
+its truncation point). :func:`end_state_check` asks that directly: at the configured attack time, ARVs busy
+and the ARV-minutes still committed after warm-ups of a few hours, each against a long reference warm-up
+on independent replications, by two one-sided tests (Schuirmann 1987) with a relative margin.
 """
 
 from __future__ import annotations
@@ -27,6 +34,17 @@ if TYPE_CHECKING:
 
 WARMUP_FORMAT = "readiness.warmup/1"
 MSER_BATCH = 5
+#: Warm-ups the end-state check tries (hours; those shorter than its reference).
+CANDIDATE_HOURS = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 18.0, 24.0, 36.0, 48.0)
+#: Equivalence margin of the end-state check, relative to the reference's mean: an assumption (range 2% to
+#: 10%). On the default 5% of ARVs busy is 0.14 of the 2.8 busy ARVs, and at the shortest warm-up that passes
+#: (4 h) the time to first armed and the deaths moved by under 1% (docs/workload.md).
+EQUIVALENCE_MARGIN = 0.05
+#: Replications of each warm-up in the end-state check: at 20,000 the 90% bound on ARV-minutes committed
+#: (heavy-tailed: firearms jobs) is about 0.7 of the default's 23, inside a 5% margin of 1.2.
+CHECK_REPLICATIONS = 20_000
+#: Two one-sided tests at 5% each: the 90% interval of the difference must lie inside the margin.
+TOST_Z = 1.6448536269514722
 
 
 def mser(series: np.ndarray, batch: int = MSER_BATCH) -> int:
@@ -83,7 +101,73 @@ def unit_series(model: Model, *, seed: int, replications: int, hours: float, ste
     return UnitSeries(minutes=minutes, busy=busy, on_duty=on_duty)
 
 
+def end_state(model: Model, *, seed: int, reps: np.ndarray, hours: float) -> dict[str, np.ndarray]:
+    """Per replication, at the configured attack time after a warm-up of ``hours`` from an empty start: ARVs
+    busy, and ARV-minutes committed (a busy ARV's minutes until it can be sent, to the horizon)."""
+    from readiness.resources import ARMED
+    from readiness.workload import workload_sampler
+
+    sampler = copy.copy(workload_sampler(model))
+    sampler.warmup_min = float(hours) * 60.0
+    state = sampler.state(model, seed, reps, sampler.attack_minutes(seed, reps))
+    armed = model.fleet.kind[state.units] == ARMED
+    busy = state.busy[:, armed]
+    committed = np.where(busy, np.minimum(state.available[:, armed], model.params["horizon_min"]), 0.0)
+    return {"arvs_busy": busy.sum(axis=1).astype(float), "arv_minutes_committed": committed.sum(axis=1)}
+
+
+def equivalence(candidate: np.ndarray, reference: np.ndarray, margin: float) -> dict[str, float | bool | None]:
+    """Two one-sided tests of independent samples: is the candidate's mean within ``margin`` (relative to the
+    reference's mean) of the reference's, with 90% confidence?"""
+    from readiness.summary import rounded
+
+    difference = float(candidate.mean() - reference.mean())
+    se = math.sqrt(candidate.var(ddof=1) / len(candidate) + reference.var(ddof=1) / len(reference))
+    allowed = margin * abs(float(reference.mean()))
+    bound = abs(difference) + TOST_Z * se
+    return {"reference_mean": rounded(reference.mean()), "mean": rounded(candidate.mean()),
+            "difference": rounded(difference), "se": rounded(se), "bound_90": rounded(bound),
+            "allowed": rounded(allowed), "equivalent": bool(bound <= allowed)}
+
+
+def end_state_check(model: Model, *, seed: int, replications: int, reference_hours: float,
+                    margin: float = EQUIVALENCE_MARGIN, candidate_hours: tuple[float, ...] = CANDIDATE_HOURS,
+                    progress: Callable[[int], None] | None = None) -> dict[str, object]:
+    """Which warm-ups leave the state at the first shot as a ``reference_hours`` warm-up leaves it.
+
+    The reference runs on replications ``replications`` to ``2 * replications - 1``, the candidates on
+    ``0`` to ``replications - 1``, so the samples compared are independent. The recommendation is the
+    shortest candidate that, with every longer one, is equivalent on both measures (the reference itself
+    when none is).
+    """
+    if replications < 2:
+        raise ReadinessError(f"--check-replications must be at least 2, got {replications}")
+    if not (math.isfinite(margin) and 0 < margin < 1):
+        raise ReadinessError(f"--margin must be a finite number between 0 and 1, got {margin}")
+    reps = np.arange(replications, dtype=np.int64)
+    reference = end_state(model, seed=seed, reps=reps + replications, hours=reference_hours)
+    candidates = []
+    for hours in (h for h in candidate_hours if h < reference_hours):
+        measured = end_state(model, seed=seed, reps=reps, hours=hours)
+        tests = {name: equivalence(measured[name], reference[name], margin) for name in reference}
+        candidates.append({"hours": hours, **tests, "equivalent": all(t["equivalent"] for t in tests.values())})
+        if progress is not None:
+            progress(1)
+    recommended = reference_hours
+    for candidate in reversed(candidates):
+        if not candidate["equivalent"]:
+            break
+        recommended = candidate["hours"]
+    attack_time = model.config.workload.attack_time
+    return {"reference_hours": reference_hours, "replications": replications, "margin": margin,
+            "observed_at": attack_time if attack_time is not None else "uniform over the week",
+            "rule": "two one-sided tests (90% interval of the difference inside the margin) on the mean of "
+                    "ARVs busy and of ARV-minutes committed, each candidate against the reference",
+            "candidates": candidates, "recommended_hours": recommended}
+
+
 def warmup_analysis(model: Model, *, seed: int, replications: int, hours: float = 72.0, step_min: float = 5.0,
+                    check_replications: int = CHECK_REPLICATIONS, margin: float = EQUIVALENCE_MARGIN,
                     progress: Callable[[int], None] | None = None) -> tuple[dict[str, object], UnitSeries]:
     """The results document of ``readiness warmup`` and the series it was computed from."""
     from readiness.config import portable_config
@@ -94,6 +178,8 @@ def warmup_analysis(model: Model, *, seed: int, replications: int, hours: float 
             raise ReadinessError(f"{name} must be a finite number above zero, got {value}")
     if replications < 1:
         raise ReadinessError(f"--replications must be at least 1, got {replications}")
+    check = end_state_check(model, seed=seed, replications=check_replications, reference_hours=hours,
+                            margin=margin, progress=progress)
     series = unit_series(model, seed=seed, replications=replications, hours=hours, step_min=step_min,
                          progress=progress)
     truncation = {}
@@ -101,7 +187,8 @@ def warmup_analysis(model: Model, *, seed: int, replications: int, hours: float 
         points = mser(values.mean(axis=0))
         truncation[name] = {"points": points, "hours": rounded(points * step_min / 60.0),
                             "mean_after": rounded(values[:, points:].mean())}
-    recommended = float(math.ceil(max(t["hours"] for t in truncation.values())))
+    by_mser = float(math.ceil(max(t["hours"] for t in truncation.values())))
+    recommended = max(by_mser, float(check["recommended_hours"]))
     configured = model.config.workload.warmup_hours
     results: dict[str, object] = {
         "format": WARMUP_FORMAT, "version": __version__, "seed": seed, "replications": replications,
@@ -110,6 +197,8 @@ def warmup_analysis(model: Model, *, seed: int, replications: int, hours: float 
                    "empty_start": "all units free; start uniform over the week", "hours": hours,
                    "step_min": step_min},
         "mser": truncation,
+        "mser_recommended_hours": by_mser,
+        "end_state": check,
         "recommended_warmup_hours": recommended,
         "configured_warmup_hours": configured,
         "configured_is_enough": bool(configured >= recommended),
