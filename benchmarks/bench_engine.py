@@ -246,7 +246,8 @@ def main() -> None:
         "short_warmup_speedup_vs_before_16": (best["short_warmup"]["replications_per_s"]
                                               / best["before"]["replications_per_s"]) if "before" in best else None,
         "scenario": (f"default West Midlands, 8 ARVs, K = {SITES}, everyday workload and shifts on (a 24-hour "
-                     "warm-up per replication, attack Fri 21:20), every row; the two engines each in a fresh "
+                     "warm-up per replication, attack Fri 21:20), every row but the opt-in one (the end-state "
+                     "check's shortest warm-up, short_warmup_hours); the two engines each in a fresh "
                      "process, alternating, best of the rounds"),
         "machine": {**machine(("numpy", "numba", "scipy", "simpy")),
                     "load_average": list(os.getloadavg())},

@@ -172,7 +172,8 @@ def _initialisation(results: Mapping[str, Any]) -> str:
     if isinstance(workload, Mapping) and workload.get("enabled"):
         return (f"Warm-up: each attack starts after {workload.get('warmup_hours')} hours of everyday armed workload "
                 "and shifts from an empty start (workload.warmup_hours); the length is checked by MSER-5 on ARVs "
-                "busy and on duty over time (readiness warmup, docs/workload.md).")
+                "busy and on duty over time and by the state at the first shot after shorter warm-ups against a "
+                "long one (readiness warmup, docs/workload.md).")
     if isinstance(workload, Mapping):
         return "No warm-up: the everyday workload is off, so every unit starts free at its start position."
     return "Not a simulation of the workload: no warm-up."
