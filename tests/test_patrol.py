@@ -14,7 +14,8 @@ from readiness.config import config_from_mapping, default_config
 from readiness.errors import ConfigError
 from readiness.kinds import ARMED, UNARMED
 from readiness.model import Model, build_model, derive_model
-from readiness.patrol import demand_table
+from readiness.patrol import demand_table, place_patrols
+from readiness.rng import name_index, replication_keys, uniforms
 from readiness.scenario import draw_unit_starts
 from readiness.workload import WorkloadSampler
 
@@ -26,6 +27,24 @@ def _with_units(model: Model, units: list[dict], **resources: object) -> Model:
     data.update({"units": units, **resources})
     config = config_from_mapping({**model.config.model_dump(mode="json"), "resources": data})
     return derive_model(model, config)
+
+
+def test_placing_patrols_is_a_searchsorted_of_each_units_uniform(default_model: Model) -> None:
+    """The fused pass (uniform, guided pick, position) against NumPy: ``searchsorted`` (side right) of each
+    unit's ``rng.uniforms`` draw times its layer row's total, at hours all over the week; other columns kept."""
+    patrols, units = default_model.patrols, np.flatnonzero(default_model.fleet.patrol)
+    reps = np.arange(3_000, 4_000)
+    hour = np.random.default_rng(4).integers(0, 168, len(reps))
+    unit_keys = np.array([name_index(default_model.fleet.names[u]) for u in units], dtype=np.uint64)
+    position = np.full((len(reps), default_model.fleet.n + 2), -7, np.int64)
+    place_patrols(patrols, units, hour, replication_keys(9, "patrol", reps), unit_keys, 40, position)
+    u = uniforms(9, "patrol", reps, unit_keys)
+    for j, unit in enumerate(units):
+        rows = patrols.cumulative[patrols.unit_layer[unit], hour]
+        expected = [min(np.searchsorted(row, x * row[-1], side="right"), len(row) - 1) for row, x in zip(rows, u[:, j])]
+        assert np.array_equal(position[:, unit], 40 + np.array(expected))
+    untouched = np.setdiff1d(np.arange(position.shape[1]), units)
+    assert (position[:, untouched] == -7).all()
 
 
 def test_arvs_patrol_by_default_within_their_patrol_areas(default_model: Model) -> None:

@@ -15,8 +15,8 @@ from readiness.exposure import hour_of_week
 from readiness.kinds import SPECIALIST, Stream
 from readiness.model import Model
 from readiness.neighbourhood import first_arrival
-from readiness.patrol import draw_patrol_lsoas
-from readiness.rng import name_index, normals, pick_in_row, uniforms
+from readiness.patrol import place_patrols
+from readiness.rng import name_index, normals, pick_in_row, replication_keys, uniforms
 
 #: Most mutual-aid units one request can bring (the registry range of ``mutual_aid.units_high``).
 MAX_MUTUAL_AID = 8
@@ -218,14 +218,13 @@ def draw_unit_starts(model: Model, seed: int, reps: np.ndarray, minute: np.ndarr
     keys = np.array([name_index(name) for name in fleet.names], dtype=np.uint64)
     position = np.broadcast_to(fleet.position, (len(reps), fleet.n)).copy()
     patrol = np.flatnonzero(fleet.patrol)
-    if len(patrol):
-        u = uniforms(seed, Stream.PATROL, reps, keys[patrol])
-        if model.patrols is None:  # a hand-built model: the site weights, as before patrol layers
-            lsoa = pick_by_weight(model.site_weights, u)
-        else:
-            minute = attack_minutes(model.config.scenario.attack_time, seed, reps) if minute is None else minute
-            lsoa = draw_patrol_lsoas(model.patrols, patrol, hour_of_week(np.asarray(minute)), u)
+    if len(patrol) and model.patrols is None:  # a hand-built model: the site weights, as before patrol layers
+        lsoa = pick_by_weight(model.site_weights, uniforms(seed, Stream.PATROL, reps, keys[patrol]))
         position[:, patrol] = model.lsoa_position(lsoa)
+    elif len(patrol):
+        minute = attack_minutes(model.config.scenario.attack_time, seed, reps) if minute is None else minute
+        place_patrols(model.patrols, patrol, hour_of_week(np.asarray(minute)),
+                      replication_keys(seed, Stream.PATROL, reps), keys[patrol], model.lsoa_position(0), position)
     specialist_delay = np.full((len(reps), fleet.n), np.inf)
     specialist = fleet.kind == SPECIALIST
     if specialist.any():
