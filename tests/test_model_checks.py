@@ -16,10 +16,10 @@ from readiness.errors import ConfigError
 from readiness.model_checks import CHECKS, Check, Context, Outcome, Skipped, close, markdown, run_model_checks
 
 REPLAY_MERGED = importlib.util.find_spec("readiness.replay") is not None
-CI_GROUPS = {"closed forms", "hypercube", "replay"}
+CI_GROUPS = {"closed forms", "workload", "hypercube", "replay"}
 
 
-def test_the_ci_subset_is_the_closed_forms_the_hypercube_and_the_replay() -> None:
+def test_the_ci_subset_is_the_closed_forms_the_warm_up_the_hypercube_and_the_replay() -> None:
     assert {c.group for c in CHECKS if c.ci} == CI_GROUPS
     assert len({c.name for c in CHECKS}) == len(CHECKS)  # names key the report, the docs and --names
     assert all(c.compares and c.failure_means for c in CHECKS)

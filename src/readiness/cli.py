@@ -608,13 +608,14 @@ app.add_typer(runs_app, name="runs")
 @user_errors
 def validate_model(out: OutOpt = Path("out-validate"),
                    subset: Annotated[str, typer.Option("--subset", help="full, or ci: the fast subset (closed forms, "
-                                                                         "hypercube, replay of two rows)")] = "full",
+                                                                         "warm-up, hypercube, replay of two rows)")] = "full",
                    fast: Annotated[bool, typer.Option("--fast", help="the same as --subset ci")] = False,
                    docs: Annotated[Path | None, typer.Option("--docs", help="also write this run as Markdown "
                                                                             "(make validate: docs/validation.md)")] = None,
                    seed: SeedOpt = 2015, quiet: QuietOpt = False, store: StoreOpt = None,
                    no_store: NoStoreOpt = False) -> None:
-    """Run every check of the model (closed forms, hypercube, SimPy reference, spopt, harm fit, replay); exit 1 if one fails."""
+    """Run every check of the model (closed forms, warm-up, hypercube, SimPy reference, spopt, harm fit, replay); exit 1 if
+    one fails."""
     from readiness.model_checks import markdown, run_model_checks
     from readiness.report import (
         prepare_out_dir,

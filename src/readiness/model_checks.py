@@ -3,7 +3,7 @@
 A check compares the model with something independent of it (a closed form, a textbook example, the SimPy
 reference, spopt, the attack table) and says what a failure would mean. ``CHECKS`` is the one table: the
 command, ``make validate``, docs/validation.md and the tests read it; **add a check = one function and one
-line in CHECKS**. ``subset="ci"`` runs the fast ones (closed forms, hypercube, replay of two rows).
+line in CHECKS**. ``subset="ci"`` runs the fast ones (closed forms, warm-up, hypercube, replay of two rows).
 """
 
 from __future__ import annotations
@@ -234,6 +234,28 @@ def check_erlang_b(ctx: Context) -> Outcome:
         within("chi-square p-value, busy count against the truncated Poisson", pvalue, 1e-3, 1.0,
                "not rejected at 0.001")],
         note="insensitivity: the number busy in M/G/c/c is truncated Poisson whatever the service distribution")
+
+
+def check_warmup_end_state(ctx: Context) -> Outcome:
+    """The default's state at the first shot after its warm-up and after one three times as long: within 5%."""
+    from readiness.warmup import end_state_check
+
+    model = ctx.default_model
+    configured = model.config.workload.warmup_hours
+    check = end_state_check(model, seed=ctx.seed, replications=20_000, reference_hours=3 * configured,
+                            candidate_hours=(1.0, configured))
+    short, kept = check["candidates"]
+    numbers = [within(f"{label} after {configured:g} h against {3 * configured:g} h: difference + 1.645 SE",
+                      kept[name]["bound_90"], 0.0, kept[name]["allowed"],
+                      f"inside {check['margin']:.0%} of the {3 * configured:g}-hour mean")
+               for name, label in (("arvs_busy", "ARVs busy"), ("arv_minutes_committed", "ARV-minutes committed"))]
+    numbers.append(within("ARVs busy after 1 h (too short): difference + 1.645 SE", short["arvs_busy"]["bound_90"],
+                          short["arvs_busy"]["allowed"], math.inf, "outside the margin: a short warm-up is seen"))
+    return Outcome(numbers, note=f"ARVs busy and ARV-minutes committed, two one-sided tests (the difference in size "
+                                 f"plus 1.645 standard errors inside the margin); {check['replications']} "
+                                 f"replications of each warm-up, independent of the reference's, at "
+                                 f"{check['observed_at']}; a one-hour warm-up must fall outside, so the test can "
+                                 "fail (readiness warmup, docs/workload.md)")
 
 
 def check_erlang_c(ctx: Context) -> Outcome:
@@ -572,6 +594,9 @@ CHECKS: tuple[Check, ...] = (
     Check("Erlang B: workload warm-up", "closed forms",
           "the everyday workload (arrivals, service times, losses) does not simulate the queue it claims to",
           check_erlang_b, True),
+    Check("warm-up: the state at the first shot", "workload",
+          "the configured warm-up is too short: units' states at the first shot still carry the empty start",
+          check_warmup_end_state, True),
     Check("Erlang B and C: hypercube with one order", "closed forms",
           "the hypercube solver's balance equations or its queue are wrong", check_erlang_c, True),
     Check("Larson and Odoni 5.3.3: two-unit city", "hypercube",
