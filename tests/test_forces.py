@@ -21,6 +21,7 @@ from readiness.forces import (
     areas_table,
     find_force,
     force_area,
+    force_record,
     forces,
     lookup_force,
     nearest_ctsfo_hub,
@@ -136,6 +137,23 @@ def test_scaled_defaults_follow_headcount_and_area():
     assert entry.source.startswith("scaled") and entry.low < 38 < entry.high
     overridden = build_model(config_from_mapping({"area": {"force": "Met"}, "parameters": {"arv.on_duty": 5}}))
     assert overridden.fleet.count(0) == 5
+
+
+def test_the_everyday_workload_follows_the_force():
+    """Firearms operations by the force's residents (the registry's rule for the West Midlands' 4.9%), other
+    taskings per ARV on duty; a config's value still wins; the City, with few residents, is warned."""
+    def params(force: str, **parameters: float) -> Parameters:
+        return build_model(config_from_mapping({"area": {"force": force}, "parameters": parameters})).params
+
+    met, default = params("Met"), build_model(default_config()).params
+    assert met["workload.force_share"] == pytest.approx(8_166_566 / 56_075_912, abs=1e-5)
+    assert default["workload.force_share"] == 0.049 and default["workload.other_jobs_per_day"] == 60.0
+    assert met["workload.other_jobs_per_day"] == pytest.approx(60.0 * met["arv.on_duty"] / 8)
+    assert params("Met", **{"workload.other_jobs_per_day": 100.0})["workload.other_jobs_per_day"] == 100.0
+    city = build_model(config_from_mapping({"area": {"force": "City of London"}}))
+    assert any("workload.force_share" in w for w in force_record(city)["force"]["warnings"])
+    assert not any("workload.force_share" in w
+                   for w in force_record(build_model(config_from_mapping({"area": {"force": "Met"}})))["force"]["warnings"])
 
 
 def test_ctsfo_hubs_are_the_met_and_the_olympic_teams_and_the_nearest_one_sets_the_delay():

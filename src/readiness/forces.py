@@ -47,7 +47,8 @@ ALIASES = {"met": "E23000001", "mps": "E23000001", "the met": "E23000001", "gmp"
            "wmp": "E23000014", "city of london": "E23000034", "city": "E23000034"}
 _SUFFIXES = ("police service", "police force", "constabulary", "police", "service", "force")
 #: Registry entries a force outside the West Midlands takes scaled values for.
-SCALED = ("arv.on_duty", "response.on_duty", "ctsfo.external_delay_low_min", "ctsfo.external_delay_high_min")
+SCALED = ("arv.on_duty", "response.on_duty", "ctsfo.external_delay_low_min", "ctsfo.external_delay_high_min",
+          "workload.force_share", "workload.other_jobs_per_day")
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,7 @@ def scaled_parameters(force: Force, params: Parameters) -> dict[str, tuple[float
     response = max(1, round(thousands * p["force.response_per_1000_officers"]))
     hub, km = nearest_ctsfo_hub(force)
     travel = km * p["force.ctsfo_min_per_km"]
+    residents = sum(f.residents for f in forces())
     return {
         "arv.on_duty": (arvs, (f"max(force.arv_min_on_duty, {force.officers_2019:,} officers (2019) x "
                                f"force.arv_per_1000_officers, {force.area_km2:,.0f} km2 / force.km2_per_arv)")),
@@ -230,6 +232,13 @@ def scaled_parameters(force: Force, params: Parameters) -> dict[str, tuple[float
         "ctsfo.external_delay_high_min": (round(p["ctsfo.mobilise_high_min"] + travel * p["force.ctsfo_spread"], 1),
                                           (f"ctsfo.mobilise_high_min + {km:.0f} km from the {hub.name} CTSFO hub "
                                            "x force.ctsfo_min_per_km x force.ctsfo_spread")),
+        # the everyday workload follows the force: firearms operations by its residents (the registry's own
+        # rule), other taskings per ARV on duty (the registry chose them for the ARVs' share of time busy)
+        "workload.force_share": (round(force.residents / residents, 5),
+                                 f"{force.residents:,} of England and Wales' {residents:,} residents (2011 census)"),
+        "workload.other_jobs_per_day": (round(p["workload.other_jobs_per_day"] * arvs / p["arv.on_duty"], 1),
+                                        (f"workload.other_jobs_per_day x {arvs} ARVs on duty / the West Midlands' "
+                                         f"{p['arv.on_duty']:g}: as many taskings per ARV")),
     }
 
 
@@ -288,6 +297,15 @@ def default_bases_for(config: Config, area: Area, params: Mapping[str, float]) -
     return standby_points(area, max(1, round(params["arv.on_duty"] * params["force.standby_points_per_arv"])))
 
 
+#: A force with under this share of the national residents per officer (the City of London: 10 against 440)
+#: gets a warning that residents understate its everyday demand.
+_FEW_RESIDENTS = 0.25
+
+
+def _residents_per_officer() -> float:
+    return sum(f.residents for f in forces()) / sum(f.officers_2019 for f in forces())
+
+
 def force_record(model: Model) -> dict[str, object]:
     """``{"force": ...}`` for a results document when the config names a force: what is its own, what scaled."""
     if model.config.area.force is None:
@@ -316,6 +334,11 @@ def force_record(model: Model) -> dict[str, object]:
                             "by its residents")
         if model.config.workload.enabled and model.config.workload.incidents is None:
             warnings.append("no incident data ship for this force: everyday armed demand follows residents")
+        few = force.residents / force.officers_2019 < _FEW_RESIDENTS * _residents_per_officer()
+        if model.config.workload.enabled and few:
+            warnings.append(f"{force.residents:,} residents for {force.officers_2019:,} officers: its firearms "
+                            "operations, scaled by residents (workload.force_share), are likely far too few for "
+                            "the people who work or visit there; set workload.force_share")
         warnings += [("no LSOA shapes ship for this force: points are placed by the force boundary and the "
                       "nearest LSOA centroid; maps draw centroids"),
                      "registry values not scaled (harm, attack, dispatch, mutual aid) are the West Midlands ones"]
