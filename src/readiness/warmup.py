@@ -130,6 +130,14 @@ def equivalence(candidate: np.ndarray, reference: np.ndarray, margin: float) -> 
             "allowed": rounded(allowed), "equivalent": bool(bound <= allowed)}
 
 
+def _check_options(replications: int, margin: float) -> None:
+    """The end-state check's options, refused before any work."""
+    if replications < 2:
+        raise ReadinessError(f"--check-replications must be at least 2, got {replications}")
+    if not (math.isfinite(margin) and 0 < margin < 1):
+        raise ReadinessError(f"--margin must be a finite number between 0 and 1, got {margin}")
+
+
 def end_state_check(model: Model, *, seed: int, replications: int, reference_hours: float,
                     margin: float = EQUIVALENCE_MARGIN, candidate_hours: tuple[float, ...] = CANDIDATE_HOURS,
                     progress: Callable[[int], None] | None = None) -> dict[str, object]:
@@ -140,10 +148,7 @@ def end_state_check(model: Model, *, seed: int, replications: int, reference_hou
     shortest candidate that, with every longer one, is equivalent on both measures (the reference itself
     when none is).
     """
-    if replications < 2:
-        raise ReadinessError(f"--check-replications must be at least 2, got {replications}")
-    if not (math.isfinite(margin) and 0 < margin < 1):
-        raise ReadinessError(f"--margin must be a finite number between 0 and 1, got {margin}")
+    _check_options(replications, margin)
     reps = np.arange(replications, dtype=np.int64)
     reference = end_state(model, seed=seed, reps=reps + replications, hours=reference_hours)
     candidates = []
@@ -178,10 +183,11 @@ def warmup_analysis(model: Model, *, seed: int, replications: int, hours: float 
             raise ReadinessError(f"{name} must be a finite number above zero, got {value}")
     if replications < 1:
         raise ReadinessError(f"--replications must be at least 1, got {replications}")
+    _check_options(check_replications, margin)
+    series = unit_series(model, seed=seed, replications=replications, hours=hours, step_min=step_min,
+                         progress=progress)  # first: it refuses a model without the workload
     check = end_state_check(model, seed=seed, replications=check_replications, reference_hours=hours,
                             margin=margin, progress=progress)
-    series = unit_series(model, seed=seed, replications=replications, hours=hours, step_min=step_min,
-                         progress=progress)
     truncation = {}
     for name, values in (("arvs_busy", series.busy), ("arvs_on_duty", series.on_duty)):
         points = mser(values.mean(axis=0))
