@@ -569,10 +569,11 @@ def warmup(config: ConfigArg = None, out: OutOpt = Path("out-warmup"),
     written = write_outputs(out, results=results, run=run, tables=tables, figures=figures, html=html)
     record_outputs(store, no_store, command="warmup", out=out, results=results, run=run, files=written, quiet=quiet)
     if not quiet:
+        check = results["end_state"]
+        found = (f"the state at the first shot after {check['recommended_hours']:g} h is that after {hours:g} h"
+                 if check["recommended_hours"] < hours else f"no warm-up shorter than {hours:g} h passed")
         console.print(f"warm-up: ARVs busy settle after {results['mser']['arvs_busy']['hours']} h (MSER-5); "
-                      f"the state at the first shot after {results['end_state']['recommended_hours']:g} h is "
-                      f"that after {hours:g} h (end-state check); recommended "
-                      f"{results['recommended_warmup_hours']:g} h, configured "
+                      f"{found} (end-state check); recommended {results['recommended_warmup_hours']:g} h, configured "
                       f"{results['configured_warmup_hours']:g} h; report: {(out / 'report.html').resolve()}")
 
 
