@@ -33,7 +33,7 @@ from readiness.engine import simulate, simulate_batches
 from readiness.model import Model, build_model, derive_model
 from readiness.scenario import UnitStarts, draw_unit_starts
 from readiness.summary import StreamingSummary
-from readiness.warmup import end_state_check
+from readiness.warmup import CHECK_REPLICATIONS, end_state_check
 from readiness.workload import WorkloadSampler
 
 SEED = 1
@@ -191,7 +191,7 @@ def main() -> None:
     before_src = _before_tree()
     model = build_model(default_config())
     # the opt-in shortcut: the shortest warm-up whose state at the first shot is the configured one's
-    short_hours = end_state_check(model, seed=SEED, replications=20_000,
+    short_hours = end_state_check(model, seed=SEED, replications=CHECK_REPLICATIONS,
                                   reference_hours=model.config.workload.warmup_hours)["recommended_hours"]
     # alternate the engines, two rounds each, and keep each one's best: the least disturbed by load
     runs: dict[str, list[dict]] = {"current": [], "before": [], "short_warmup": []}

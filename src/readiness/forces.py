@@ -221,7 +221,7 @@ def scaled_parameters(force: Force, params: Parameters) -> dict[str, tuple[float
     response = max(1, round(thousands * p["force.response_per_1000_officers"]))
     hub, km = nearest_ctsfo_hub(force)
     travel = km * p["force.ctsfo_min_per_km"]
-    residents = sum(f.residents for f in forces())
+    residents = _national_totals()[0]
     return {
         "arv.on_duty": (arvs, (f"max(force.arv_min_on_duty, {force.officers_2019:,} officers (2019) x "
                                f"force.arv_per_1000_officers, {force.area_km2:,.0f} km2 / force.km2_per_arv)")),
@@ -302,8 +302,10 @@ def default_bases_for(config: Config, area: Area, params: Mapping[str, float]) -
 _FEW_RESIDENTS = 0.25
 
 
-def _residents_per_officer() -> float:
-    return sum(f.residents for f in forces()) / sum(f.officers_2019 for f in forces())
+@cache
+def _national_totals() -> tuple[int, int]:
+    """Residents (2011) and officers (2019) of England and Wales: the sums over the 43 forces."""
+    return sum(f.residents for f in forces()), sum(f.officers_2019 for f in forces())
 
 
 def force_record(model: Model) -> dict[str, object]:
@@ -334,7 +336,8 @@ def force_record(model: Model) -> dict[str, object]:
                             "by its residents")
         if model.config.workload.enabled and model.config.workload.incidents is None:
             warnings.append("no incident data ship for this force: everyday armed demand follows residents")
-        few = force.residents / force.officers_2019 < _FEW_RESIDENTS * _residents_per_officer()
+        residents, officers = _national_totals()
+        few = force.residents / force.officers_2019 < _FEW_RESIDENTS * residents / officers
         if model.config.workload.enabled and few:
             warnings.append(f"{force.residents:,} residents for {force.officers_2019:,} officers: its firearms "
                             "operations, scaled by residents (workload.force_share), are likely far too few for "

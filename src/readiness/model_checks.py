@@ -238,11 +238,11 @@ def check_erlang_b(ctx: Context) -> Outcome:
 
 def check_warmup_end_state(ctx: Context) -> Outcome:
     """The default's state at the first shot after its warm-up and after one three times as long: within 5%."""
-    from readiness.warmup import end_state_check
+    from readiness.warmup import CHECK_REPLICATIONS, end_state_check
 
     model = ctx.default_model
     configured = model.config.workload.warmup_hours
-    check = end_state_check(model, seed=ctx.seed, replications=20_000, reference_hours=3 * configured,
+    check = end_state_check(model, seed=ctx.seed, replications=CHECK_REPLICATIONS, reference_hours=3 * configured,
                             candidate_hours=(1.0, configured))
     short, kept = check["candidates"]
     numbers = [within(f"{label} after {configured:g} h against {3 * configured:g} h: difference + 1.645 SE",

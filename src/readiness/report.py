@@ -672,7 +672,8 @@ def warmup_outputs(model: Model, results: Mapping[str, object], series: UnitSeri
     chart = render_figure(fig, "warmup", "ARVs busy and on duty from an empty start",
                           f"Mean over {results['replications']} replications, every "
                           f"{results['method']['step_min']:g} minutes; vertical lines: the MSER-5 truncation "
-                          f"points, the end-state check's shortest warm-up and the configured warm-up ({results['configured_warmup_hours']:g} h).")
+                          f"points, the end-state check's shortest warm-up and the configured warm-up "
+                          f"({results['configured_warmup_hours']:g} h).")
     checked = pd.DataFrame([{"warmup_hours": c["hours"], "equivalent": c["equivalent"],
                              **{f"{measure}_{field}": c[measure][field] for measure in ("arvs_busy", "arv_minutes_committed")
                                 for field in ("mean", "difference", "se", "bound_90", "allowed")}}

@@ -18,7 +18,6 @@ on independent replications, by two one-sided tests (Schuirmann 1987) with a rel
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,8 +89,7 @@ def unit_series(model: Model, *, seed: int, replications: int, hours: float, ste
     minutes = np.arange(1, round(hours * 60.0 / step_min) + 1) * step_min
     busy, on_duty = np.empty((replications, len(minutes))), np.empty((replications, len(minutes)))
     for i, tau in enumerate(minutes):
-        reader = copy.copy(sampler)
-        reader.warmup_min = float(tau)
+        reader = sampler.with_warmup(float(tau))
         state = reader.state(model, seed, reps, (begin + round(tau)) % MINUTES_PER_WEEK, starts=starts)
         armed = model.fleet.kind[state.units] == ARMED
         busy[:, i] = (state.busy[:, armed]).sum(axis=1)
@@ -107,8 +105,7 @@ def end_state(model: Model, *, seed: int, reps: np.ndarray, hours: float) -> dic
     from readiness.resources import ARMED
     from readiness.workload import workload_sampler
 
-    sampler = copy.copy(workload_sampler(model))
-    sampler.warmup_min = float(hours) * 60.0
+    sampler = workload_sampler(model).with_warmup(float(hours) * 60.0)
     state = sampler.state(model, seed, reps, sampler.attack_minutes(seed, reps))
     armed = model.fleet.kind[state.units] == ARMED
     busy = state.busy[:, armed]

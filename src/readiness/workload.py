@@ -681,6 +681,12 @@ class WorkloadSampler:
         other._kept = []
         return other
 
+    def with_warmup(self, minutes: float) -> WorkloadSampler:
+        """The same inputs with a warm-up of ``minutes`` (``readiness warmup`` tries several), and an empty cache."""
+        other = self.at(self.attack_time)
+        other.warmup_min = float(minutes)
+        return other
+
     def roster(self, model: Model) -> Roster:
         """The roster of a model's fleet (an option's fleet may differ from the one the sampler was built for)."""
         return roster_for(model, self.patterns)
